@@ -1,0 +1,160 @@
+package io.tokenwatch.serde;
+
+import io.tokenwatch.registry.CachingSchemaRegistryClient;
+import io.tokenwatch.registry.MockSchemaRegistry;
+import io.tokenwatch.registry.RestSchemaRegistryClient;
+import io.tokenwatch.registry.SchemaRegistryClient;
+import org.apache.kafka.common.config.ConfigException;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Serde settings, read with the same keys as Confluent's serializers so one properties file serves
+ * either implementation.
+ */
+public final class AvroSerdeConfig {
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String AUTO_REGISTER_SCHEMAS = "auto.register.schemas";
+    public static final String USE_LATEST_VERSION = "use.latest.version";
+    public static final String SPECIFIC_AVRO_READER = "specific.avro.reader";
+    public static final String KEY_SUBJECT_NAME_STRATEGY = "key.subject.name.strategy";
+    public static final String VALUE_SUBJECT_NAME_STRATEGY = "value.subject.name.strategy";
+    public static final String BASIC_AUTH_CREDENTIALS_SOURCE = "basic.auth.credentials.source";
+    public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
+    public static final String SSL_TRUSTSTORE_LOCATION = "schema.registry.ssl.truststore.location";
+    public static final String SSL_TRUSTSTORE_PASSWORD = "schema.registry.ssl.truststore.password";
+    public static final String SSL_TRUSTSTORE_TYPE = "schema.registry.ssl.truststore.type";
+    /** Attempts per registry request (not a Confluent key; Confluent's client ignores it). */
+    public static final String REGISTRY_ATTEMPTS = "schema.registry.request.attempts";
+    public static final String REGISTRY_TIMEOUT_MS = "schema.registry.request.timeout.ms";
+
+    private static final Map<String, SchemaRegistryClient> CLIENTS = new ConcurrentHashMap<>();
+
+    final String registryUrl;
+    final boolean autoRegister;
+    final boolean useLatestVersion;
+    final boolean specificReader;
+    final SubjectNameStrategy subjectNameStrategy;
+    private final String userInfo;
+    private final Map<String, ?> raw;
+
+    public AvroSerdeConfig(Map<String, ?> configs, boolean isKey) {
+        this.raw = configs;
+        this.registryUrl = string(SCHEMA_REGISTRY_URL, null);
+        if (registryUrl == null || registryUrl.isBlank()) {
+            throw new ConfigException(SCHEMA_REGISTRY_URL, registryUrl, "a schema registry URL (http(s)://host:port or mock://scope) is required");
+        }
+        this.autoRegister = bool(AUTO_REGISTER_SCHEMAS, true);
+        this.useLatestVersion = bool(USE_LATEST_VERSION, false);
+        this.specificReader = bool(SPECIFIC_AVRO_READER, false);
+        String strategyKey = isKey ? KEY_SUBJECT_NAME_STRATEGY : VALUE_SUBJECT_NAME_STRATEGY;
+        this.subjectNameStrategy = SubjectNameStrategy.parse(strategyKey, string(strategyKey, "TopicNameStrategy"));
+        this.userInfo = resolveUserInfo();
+    }
+
+    /** The registry client for this configuration, shared across serdes of the JVM (its caches too). */
+    public SchemaRegistryClient registryClient() {
+        String cacheKey = registryUrl + "|" + (userInfo == null ? "" : userInfo.hashCode());
+        return CLIENTS.computeIfAbsent(cacheKey, k -> new CachingSchemaRegistryClient(createClient()));
+    }
+
+    private SchemaRegistryClient createClient() {
+        List<String> urls = Arrays.stream(registryUrl.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (urls.size() == 1 && urls.get(0).startsWith("mock://")) {
+            return MockSchemaRegistry.forScope(urls.get(0).substring("mock://".length()));
+        }
+        List<URI> uris = urls.stream().map(this::httpUri).toList();
+        int attempts = (int) number(REGISTRY_ATTEMPTS, 3);
+        Duration timeout = Duration.ofMillis(number(REGISTRY_TIMEOUT_MS, 10_000));
+        return new RestSchemaRegistryClient(uris, userInfo, sslContext(), attempts, timeout, Duration.ofMillis(100));
+    }
+
+    private URI httpUri(String url) {
+        URI uri = URI.create(url);
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+            throw new ConfigException(SCHEMA_REGISTRY_URL, registryUrl, "each URL must be http(s):// (or a single mock://scope)");
+        }
+        return uri.getUserInfo() == null ? uri : URI.create(uri.getScheme() + "://" + uri.getHost()
+                + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + (uri.getRawPath() == null ? "" : uri.getRawPath()));
+    }
+
+    private String resolveUserInfo() {
+        String source = string(BASIC_AUTH_CREDENTIALS_SOURCE, "URL");
+        switch (source.toUpperCase()) {
+            case "USER_INFO": {
+                String info = string(BASIC_AUTH_USER_INFO, string("schema.registry." + BASIC_AUTH_USER_INFO, null));
+                if (info == null || !info.contains(":")) {
+                    throw new ConfigException(BASIC_AUTH_USER_INFO, "(hidden)", "USER_INFO credentials need user:password");
+                }
+                return info;
+            }
+            case "URL": {
+                String first = registryUrl.split(",")[0].trim();
+                return first.startsWith("http") ? URI.create(first).getUserInfo() : null;
+            }
+            default:
+                throw new ConfigException(BASIC_AUTH_CREDENTIALS_SOURCE, source, "supported sources: URL, USER_INFO");
+        }
+    }
+
+    private SSLContext sslContext() {
+        String location = string(SSL_TRUSTSTORE_LOCATION, null);
+        if (location == null || location.isBlank()) {
+            return null;
+        }
+        try (InputStream in = Files.newInputStream(Path.of(location))) {
+            KeyStore trustStore = KeyStore.getInstance(string(SSL_TRUSTSTORE_TYPE, "PKCS12"));
+            String password = string(SSL_TRUSTSTORE_PASSWORD, null);
+            trustStore.load(in, password == null ? null : password.toCharArray());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trustStore);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return context;
+        } catch (Exception e) {
+            throw new ConfigException(SSL_TRUSTSTORE_LOCATION, location, "cannot load trust store: " + e.getMessage());
+        }
+    }
+
+    private String string(String key, String defaultValue) {
+        Object value = raw.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (value instanceof List<?> list) {
+            return String.join(",", list.stream().map(String::valueOf).toList());
+        }
+        return value.toString();
+    }
+
+    private boolean bool(String key, boolean defaultValue) {
+        String value = string(key, null);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+            throw new ConfigException(key, value, "expected true or false");
+        }
+        return Boolean.parseBoolean(value);
+    }
+
+    private long number(String key, long defaultValue) {
+        String value = string(key, null);
+        try {
+            return value == null ? defaultValue : Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, value, "expected a number");
+        }
+    }
+}
