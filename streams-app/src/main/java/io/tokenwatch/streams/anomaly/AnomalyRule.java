@@ -1,0 +1,80 @@
+package io.tokenwatch.streams.anomaly;
+
+import io.tokenwatch.streams.stats.RollingBaseline;
+import io.tokenwatch.streams.stats.WindowSums;
+import io.tokenwatch.streams.stats.WindowSums.Field;
+
+/**
+ * The anomaly rule of DESIGN.md: flag when the current value is at least (1 + threshold) x its 7-day
+ * baseline. Ratio metrics compare the current window with the ratio of sums over the week before it;
+ * volume metrics compare the rolling last day with the daily average of the week before that day.
+ * Guards: minimum samples in the judged span and in the baseline, minimum baseline age, non-zero
+ * baseline.
+ */
+public final class AnomalyRule {
+    private final double threshold;
+    private final long minWindowSamples;
+    private final long minBaselineSamples;
+    private final int minBaselineSlots;
+    private final int slotsPerDay;
+    private final double minZScore;
+
+    /**
+     * @param minZScore for share-of-calls metrics (retry rate, rejection rate): how many binomial
+     *                  standard deviations above the baseline the window must be, so that 3 retries
+     *                  in 20 calls against a 10% baseline are not taken for a jump
+     */
+    public AnomalyRule(double threshold, long minWindowSamples, long minBaselineSamples, int minBaselineSlots, int slotsPerDay,
+                       double minZScore) {
+        this.threshold = threshold;
+        this.minWindowSamples = minWindowSamples;
+        this.minBaselineSamples = minBaselineSamples;
+        this.minBaselineSlots = minBaselineSlots;
+        this.slotsPerDay = slotsPerDay;
+        this.minZScore = minZScore;
+    }
+
+    public double threshold() {
+        return threshold;
+    }
+
+    /** Judges {@code metric} for a group whose current window holds {@code current}. */
+    public Judgement judge(Metric metric, WindowSums current, RollingBaseline baseline) {
+        return metric.kind() != Metric.Kind.VOLUME
+                ? judge(metric, current, baseline.previousWeek(), baseline.previousWeekSlots(), 1.0)
+                : judge(metric, baseline.lastDay(), baseline.weekBeforeLastDay(), baseline.weekBeforeLastDaySlots(),
+                (double) baseline.weekBeforeLastDaySlots() / slotsPerDay);
+    }
+
+    /**
+     * @param baselineDays the baseline is divided by this (days covered) for volume metrics, 1 for ratios
+     */
+    Judgement judge(Metric metric, WindowSums observedSums, WindowSums baselineSums, int baselineSlots, double baselineDays) {
+        Field samples = metric.sampleField();
+        long windowSamples = observedSums.get(samples);
+        long baselineSamples = baselineSums.get(samples);
+        double observed = metric.valueOf(observedSums);
+        double baseline = baselineDays <= 0 ? Double.NaN : metric.valueOf(baselineSums) / baselineDays;
+        if (windowSamples < minWindowSamples || baselineSamples < minBaselineSamples || baselineSlots < minBaselineSlots
+                || Double.isNaN(observed) || Double.isNaN(baseline) || baseline <= 0) {
+            return Judgement.notJudged(metric, observed, baseline, windowSamples, baselineSamples, baselineSlots);
+        }
+        double ratio = observed / baseline;
+        // Compare against the threshold with a small tolerance so 1.30 x is "at least 30%" despite float rounding.
+        boolean anomalous = ratio >= 1 + threshold - 1e-9 && significant(metric, observed, baseline, windowSamples);
+        double impact = 0;
+        if (ratio > 1) {
+            impact = metric == Metric.COST_24H ? observed - baseline
+                    : observedSums.get(metric.costField()) / 1e9 * (ratio - 1) / ratio;
+        }
+        return new Judgement(metric, true, anomalous, observed, baseline, ratio, windowSamples, baselineSamples, baselineSlots, impact);
+    }
+
+    private boolean significant(Metric metric, double observed, double baseline, long windowSamples) {
+        if (metric.kind() != Metric.Kind.PROPORTION) {
+            return true;
+        }
+        double standardError = Math.sqrt(baseline * (1 - baseline) / windowSamples);
+        return standardError > 0 && (observed - baseline) / standardError >= minZScore;
+    }
+}

@@ -1,0 +1,269 @@
+package io.tokenwatch.streams.config;
+
+import io.tokenwatch.streams.anomaly.Metric;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * All of streams-app's settings. Sources, later ones win: built-in defaults, a properties file,
+ * environment variables, explicit overrides. Keys starting with {@code tokenwatch.} are the
+ * pipeline's own; every other key goes to Kafka Streams and the serdes (e.g. {@code bootstrap.servers},
+ * {@code schema.registry.url}). Environment: {@code TOKENWATCH_ANOMALY_THRESHOLD} sets
+ * {@code tokenwatch.anomaly.threshold}; {@code TOKENWATCH_KAFKA_BOOTSTRAP_SERVERS} sets
+ * {@code bootstrap.servers}. Every value is checked at load: a bad one stops start-up naming its key.
+ */
+public final class TokenwatchConfig {
+    public static final String PREFIX = "tokenwatch.";
+    private static final String ENV_PREFIX = "TOKENWATCH_";
+    private static final String ENV_KAFKA_PREFIX = "TOKENWATCH_KAFKA_";
+
+    /** Every pipeline key with its default, in the order the README lists them. */
+    public static final Map<String, String> DEFAULTS = defaults();
+
+    public final String callsTopic;
+    public final String outcomesTopic;
+    public final String joinedTopic;
+    public final String statsTopic;
+    public final String sessionsTopic;
+    public final String alertsTopic;
+    public final String dlqTopic;
+    public final int topicPartitions;
+    public final short topicReplication;
+    public final Duration windowSize;
+    public final Duration windowGrace;
+    public final Duration outcomeWindow;
+    public final Duration outcomeGrace;
+    public final Duration sessionGap;
+    public final List<String> dimensions;
+    public final double threshold;
+    public final double[] severitySteps;
+    public final long minWindowCalls;
+    public final long minBaselineCalls;
+    public final Duration minBaselineAge;
+    public final double minZScore;
+    public final Set<Metric> metrics;
+    public final String valueSerdeClass;
+    public final int httpPort;
+    private final Map<String, String> kafka;
+
+    public static final Set<String> KNOWN_DIMENSIONS = Set.of("task", "feature", "team", "model", "agent", "prompt_version", "environment");
+
+    private TokenwatchConfig(Map<String, String> all) {
+        Map<String, String> own = new TreeMap<>();
+        Map<String, String> kafkaProps = new TreeMap<>();
+        all.forEach((k, v) -> (k.startsWith(PREFIX) ? own : kafkaProps).put(k, v));
+        for (String key : own.keySet()) {
+            if (!DEFAULTS.containsKey(key)) {
+                throw new ConfigException(key, own.get(key), "unknown setting; known: " + String.join(", ", DEFAULTS.keySet()));
+            }
+        }
+        Map<String, String> v = new LinkedHashMap<>(DEFAULTS);
+        v.putAll(own);
+        callsTopic = topic(v, "tokenwatch.topic.calls");
+        outcomesTopic = topic(v, "tokenwatch.topic.outcomes");
+        joinedTopic = topic(v, "tokenwatch.topic.joined");
+        statsTopic = topic(v, "tokenwatch.topic.stats");
+        sessionsTopic = topic(v, "tokenwatch.topic.sessions");
+        alertsTopic = topic(v, "tokenwatch.topic.alerts");
+        dlqTopic = topic(v, "tokenwatch.topic.dlq");
+        topicPartitions = (int) positive(v, "tokenwatch.topics.partitions");
+        long replication = number(v, "tokenwatch.topics.replication");
+        if (replication == 0 || replication < -1) {
+            throw new ConfigException("tokenwatch.topics.replication", replication, "must be -1 (broker default) or at least 1");
+        }
+        topicReplication = (short) replication;
+        windowSize = duration(v, "tokenwatch.window.size");
+        if (Duration.ofDays(1).toMillis() % windowSize.toMillis() != 0) {
+            throw new ConfigException("tokenwatch.window.size", v.get("tokenwatch.window.size"), "must divide a day evenly (e.g. PT1H, PT30M)");
+        }
+        windowGrace = duration(v, "tokenwatch.window.grace");
+        outcomeWindow = duration(v, "tokenwatch.outcome.window");
+        outcomeGrace = duration(v, "tokenwatch.outcome.grace");
+        sessionGap = duration(v, "tokenwatch.session.gap");
+        dimensions = list(v, "tokenwatch.dimensions");
+        for (String d : dimensions) {
+            if (!KNOWN_DIMENSIONS.contains(d)) {
+                throw new ConfigException("tokenwatch.dimensions", v.get("tokenwatch.dimensions"), "unknown dimension '" + d + "'; known: " + KNOWN_DIMENSIONS);
+            }
+        }
+        threshold = decimal(v, "tokenwatch.anomaly.threshold");
+        if (threshold <= 0) {
+            throw new ConfigException("tokenwatch.anomaly.threshold", threshold, "must be > 0 (0.30 flags 30% above baseline)");
+        }
+        severitySteps = list(v, "tokenwatch.anomaly.severity.steps").stream().mapToDouble(s -> parseDouble("tokenwatch.anomaly.severity.steps", s)).toArray();
+        minWindowCalls = number(v, "tokenwatch.anomaly.min.window.calls");
+        minBaselineCalls = number(v, "tokenwatch.anomaly.min.baseline.calls");
+        minBaselineAge = duration(v, "tokenwatch.anomaly.min.baseline.age");
+        minZScore = decimal(v, "tokenwatch.anomaly.min.zscore");
+        EnumSet<Metric> chosen = EnumSet.noneOf(Metric.class);
+        for (String m : list(v, "tokenwatch.anomaly.metrics")) {
+            if (m.equals("all")) {
+                chosen.addAll(EnumSet.allOf(Metric.class));
+            } else {
+                try {
+                    chosen.add(Metric.fromId(m));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("tokenwatch.anomaly.metrics", m, "unknown metric; known: all, "
+                            + Arrays.stream(Metric.values()).map(Metric::id).toList());
+                }
+            }
+        }
+        metrics = Set.copyOf(chosen);
+        valueSerdeClass = v.get("tokenwatch.serde.value");
+        httpPort = (int) number(v, "tokenwatch.http.port");
+        kafka = Map.copyOf(kafkaProps);
+        if (!kafka.containsKey("schema.registry.url")) {
+            throw new ConfigException("schema.registry.url", null, "required (http(s)://host:port, or mock://scope for an in-process registry)");
+        }
+        if (!kafka.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+            throw new ConfigException(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, null, "required (set it in the properties file or TOKENWATCH_KAFKA_BOOTSTRAP_SERVERS)");
+        }
+    }
+
+    private static Map<String, String> defaults() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("tokenwatch.topic.calls", "llm.calls.v1");
+        d.put("tokenwatch.topic.outcomes", "llm.outcomes.v1");
+        d.put("tokenwatch.topic.joined", "llm.calls.joined.v1");
+        d.put("tokenwatch.topic.stats", "llm.task-stats.v1");
+        d.put("tokenwatch.topic.sessions", "llm.sessions.v1");
+        d.put("tokenwatch.topic.alerts", "llm.alerts.v1");
+        d.put("tokenwatch.topic.dlq", "llm.dlq.v1");
+        d.put("tokenwatch.topics.partitions", "4");
+        d.put("tokenwatch.topics.replication", "-1");
+        d.put("tokenwatch.window.size", "PT1H");
+        d.put("tokenwatch.window.grace", "PT1H");
+        d.put("tokenwatch.outcome.window", "PT24H");
+        d.put("tokenwatch.outcome.grace", "PT10M");
+        d.put("tokenwatch.session.gap", "PT30M");
+        d.put("tokenwatch.dimensions", "task");
+        d.put("tokenwatch.anomaly.threshold", "0.30");
+        d.put("tokenwatch.anomaly.severity.steps", "2.0,3.0,5.0");
+        d.put("tokenwatch.anomaly.min.window.calls", "20");
+        d.put("tokenwatch.anomaly.min.baseline.calls", "200");
+        d.put("tokenwatch.anomaly.min.baseline.age", "PT48H");
+        d.put("tokenwatch.anomaly.min.zscore", "3.0");
+        d.put("tokenwatch.anomaly.metrics", "all");
+        d.put("tokenwatch.serde.value", "io.tokenwatch.serde.SpecificAvroSerde");
+        d.put("tokenwatch.http.port", "8080");
+        return java.util.Collections.unmodifiableMap(d);
+    }
+
+    /** Loads defaults, then {@code file} (may be null), then {@code env}, then {@code overrides}. */
+    public static TokenwatchConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put(StreamsConfig.APPLICATION_ID_CONFIG, "tokenwatch");
+        all.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        if (file != null) {
+            Properties props = new Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                props.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot read config file " + file, e);
+            }
+            props.stringPropertyNames().forEach(k -> all.put(k, props.getProperty(k).trim()));
+        }
+        env.forEach((k, val) -> {
+            if (k.startsWith(ENV_KAFKA_PREFIX)) {
+                all.put(k.substring(ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), val);
+            } else if (k.startsWith(ENV_PREFIX)) {
+                all.put(PREFIX + k.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), val);
+            }
+        });
+        all.putAll(overrides);
+        return new TokenwatchConfig(all);
+    }
+
+    public static TokenwatchConfig of(Map<String, String> settings) {
+        return load(null, Map.of(), settings);
+    }
+
+    /** Kafka Streams and serde properties (everything not starting with {@code tokenwatch.}). */
+    public Map<String, String> kafkaProperties() {
+        return kafka;
+    }
+
+    public Properties streamsProperties() {
+        Properties props = new Properties();
+        props.putAll(kafka);
+        return props;
+    }
+
+    public int slotsPerDay() {
+        return (int) (Duration.ofDays(1).toMillis() / windowSize.toMillis());
+    }
+
+    public List<String> outputTopics() {
+        return List.of(joinedTopic, statsTopic, sessionsTopic, alertsTopic, dlqTopic);
+    }
+
+    private static String topic(Map<String, String> v, String key) {
+        String name = v.get(key).trim();
+        if (name.isEmpty() || !name.matches("[a-zA-Z0-9._-]{1,249}")) {
+            throw new ConfigException(key, name, "not a valid topic name");
+        }
+        return name;
+    }
+
+    private static Duration duration(Map<String, String> v, String key) {
+        String raw = v.get(key).trim();
+        try {
+            Duration d = Duration.parse(raw.toUpperCase(Locale.ROOT));
+            if (d.isNegative() || d.isZero()) {
+                throw new ConfigException(key, raw, "must be positive");
+            }
+            return d;
+        } catch (DateTimeParseException e) {
+            throw new ConfigException(key, raw, "expected an ISO-8601 duration such as PT1H, PT30M, P7D");
+        }
+    }
+
+    private static long number(Map<String, String> v, String key) {
+        try {
+            return Long.parseLong(v.get(key).trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, v.get(key), "expected a whole number");
+        }
+    }
+
+    private static long positive(Map<String, String> v, String key) {
+        long n = number(v, key);
+        if (n <= 0) {
+            throw new ConfigException(key, n, "must be positive");
+        }
+        return n;
+    }
+
+    private static double decimal(Map<String, String> v, String key) {
+        return parseDouble(key, v.get(key));
+    }
+
+    private static double parseDouble(String key, String raw) {
+        try {
+            return Double.parseDouble(raw.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, raw, "expected a number");
+        }
+    }
+
+    private static List<String> list(Map<String, String> v, String key) {
+        return Arrays.stream(v.get(key).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+}

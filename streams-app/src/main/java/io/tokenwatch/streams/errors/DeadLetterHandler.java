@@ -1,0 +1,117 @@
+package io.tokenwatch.streams.errors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sends every record that cannot be processed to the dead-letter topic (Kafka Streams'
+ * {@code errors.dead.letter.queue.topic.name}) with its original key and value bytes, the same
+ * {@code __streams.errors.*} headers Kafka Streams writes, and a {@code tokenwatch.dlq.reason}
+ * header, then lets processing continue. Counts records per reason for the metrics.
+ */
+public class DeadLetterHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler {
+    public static final String REASON_HEADER = "tokenwatch.dlq.reason";
+    public static final String HEADER_EXCEPTION = "__streams.errors.exception";
+    public static final String HEADER_MESSAGE = "__streams.errors.message";
+    public static final String HEADER_STACKTRACE = "__streams.errors.stacktrace";
+    public static final String HEADER_TOPIC = "__streams.errors.topic";
+    public static final String HEADER_PARTITION = "__streams.errors.partition";
+    public static final String HEADER_OFFSET = "__streams.errors.offset";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandler.class);
+    private static final Map<String, AtomicLong> COUNTS = new ConcurrentHashMap<>();
+
+    private String dlqTopic;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        Object topic = configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
+        if (topic == null) {
+            throw new IllegalStateException(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG + " must be set");
+        }
+        dlqTopic = topic.toString();
+    }
+
+    @Override
+    public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+        return DeserializationExceptionHandler.Response.resume(List.of(deadLetter(context, record.key(), record.value(), exception)));
+    }
+
+    @Override
+    public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+        return ProcessingExceptionHandler.Response.resume(List.of(deadLetter(context, context.sourceRawKey(), context.sourceRawValue(), exception)));
+    }
+
+    /** How many records went to the dead-letter topic, by reason, since start. */
+    public static Map<String, Long> countsByReason() {
+        Map<String, Long> snapshot = new java.util.TreeMap<>();
+        COUNTS.forEach((k, v) -> snapshot.put(k, v.get()));
+        return snapshot;
+    }
+
+    static String reasonOf(Exception exception) {
+        if (exception instanceof RejectedRecordException rejected) {
+            return rejected.reason();
+        }
+        Throwable root = exception;
+        while (root.getCause() != null && !(root instanceof SerializationException)) {
+            root = root.getCause();
+        }
+        if (root instanceof SerializationException) {
+            String message = String.valueOf(root.getMessage());
+            if (message.contains("unknown schema id")) {
+                return "unknown-schema-id";
+            }
+            if (message.contains("schema registry unavailable")) {
+                return "registry-unavailable";
+            }
+            return "malformed";
+        }
+        return "processing-error";
+    }
+
+    private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, byte[] key, byte[] value, Exception exception) {
+        String reason = reasonOf(exception);
+        COUNTS.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+        LOG.warn("Dead-lettering record {}-{}@{} to {}: {}: {}", context.topic(), context.partition(), context.offset(), dlqTopic,
+                reason, exception.getMessage());
+        Headers headers = new RecordHeaders();
+        if (context.headers() != null) {
+            context.headers().forEach(headers::add);
+        }
+        headers.add(HEADER_EXCEPTION, utf8(exception.getClass().getName()));
+        headers.add(HEADER_MESSAGE, utf8(String.valueOf(exception.getMessage())));
+        if (!(exception instanceof RejectedRecordException)) {
+            StringWriter trace = new StringWriter();
+            exception.printStackTrace(new PrintWriter(trace));
+            headers.add(HEADER_STACKTRACE, utf8(trace.toString()));
+        }
+        headers.add(HEADER_TOPIC, utf8(context.topic()));
+        headers.add(HEADER_PARTITION, utf8(Integer.toString(context.partition())));
+        headers.add(HEADER_OFFSET, utf8(Long.toString(context.offset())));
+        headers.add(REASON_HEADER, utf8(reason));
+        return new ProducerRecord<>(dlqTopic, null, key, value, headers);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,138 @@
+package io.tokenwatch.streams.stats;
+
+import org.apache.kafka.common.utils.ByteUtils;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * Additive sums of calls over some span of event time (one window, a 7-day range, or the change one
+ * event makes). Everything the metrics need is a sum, so windows merge and ranges slide by adding and
+ * subtracting, and a late outcome is just a delta. Costs are kept in exact nano-dollars.
+ */
+public final class WindowSums {
+
+    /** The summed quantities. Appending is safe; the codec writes the count first. */
+    public enum Field {
+        CALLS, INPUT_TOKENS, OUTPUT_TOKENS, CACHE_READ_TOKENS, CACHE_WRITE_TOKENS, REASONING_TOKENS,
+        COST_NANOS, UNPRICED_CALLS, RETRIED_CALLS, RETRIES, TOOL_CALLS,
+        ACCEPTED, REJECTED, DECIDED, ABANDONED, DECIDED_COST_NANOS, ABANDONED_COST_NANOS
+    }
+
+    private static final Field[] FIELDS = Field.values();
+    private static final byte FORMAT_VERSION = 1;
+
+    private final long[] values;
+    private final LatencyHistogram latency;
+
+    public WindowSums() {
+        this(new long[FIELDS.length], new LatencyHistogram());
+    }
+
+    private WindowSums(long[] values, LatencyHistogram latency) {
+        this.values = values;
+        this.latency = latency;
+    }
+
+    public long get(Field field) {
+        return values[field.ordinal()];
+    }
+
+    public WindowSums add(Field field, long amount) {
+        values[field.ordinal()] += amount;
+        return this;
+    }
+
+    public LatencyHistogram latency() {
+        return latency;
+    }
+
+    /** Adds {@code sign} x {@code other} (sign is +1 or -1). */
+    public WindowSums addAll(WindowSums other, int sign) {
+        for (int i = 0; i < values.length; i++) {
+            values[i] += sign * other.values[i];
+        }
+        latency.addAll(other.latency, sign);
+        return this;
+    }
+
+    public boolean isEmpty() {
+        return Arrays.stream(values).allMatch(v -> v == 0) && latency.total() == 0;
+    }
+
+    public WindowSums copy() {
+        return new WindowSums(values.clone(), latency.copy());
+    }
+
+    public long tokens() {
+        return get(Field.INPUT_TOKENS) + get(Field.OUTPUT_TOKENS);
+    }
+
+    public double costUsd() {
+        return get(Field.COST_NANOS) / 1e9;
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public void writeTo(DataOutputStream out) throws IOException {
+        out.writeByte(FORMAT_VERSION);
+        ByteUtils.writeVarint(values.length, out);
+        for (long value : values) {
+            ByteUtils.writeVarlong(value, out);
+        }
+        latency.writeTo(out);
+    }
+
+    public static WindowSums fromBytes(byte[] bytes) {
+        return readFrom(ByteBuffer.wrap(bytes));
+    }
+
+    public static WindowSums readFrom(ByteBuffer in) {
+        byte version = in.get();
+        if (version != FORMAT_VERSION) {
+            throw new IllegalStateException("Unknown WindowSums format " + version);
+        }
+        int count = ByteUtils.readVarint(in);
+        long[] values = new long[FIELDS.length];
+        for (int i = 0; i < count; i++) {
+            long value = ByteUtils.readVarlong(in);
+            if (i < values.length) {
+                values[i] = value;
+            }
+        }
+        return new WindowSums(values, LatencyHistogram.readFrom(in));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof WindowSums other && Arrays.equals(values, other.values) && latency.equals(other.latency);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(values);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder("WindowSums{");
+        for (Field f : FIELDS) {
+            if (get(f) != 0) {
+                s.append(f.name().toLowerCase()).append('=').append(get(f)).append(' ');
+            }
+        }
+        return s.append("latency_n=").append(latency.total()).append('}').toString();
+    }
+}

@@ -1,0 +1,161 @@
+package io.tokenwatch.streams.topology;
+
+import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.streams.anomaly.AlertEpisode;
+import io.tokenwatch.streams.anomaly.AnomalyRule;
+import io.tokenwatch.streams.anomaly.EpisodePolicy;
+import io.tokenwatch.streams.anomaly.Judgement;
+import io.tokenwatch.streams.anomaly.Metric;
+import io.tokenwatch.streams.stats.RollingBaseline;
+import io.tokenwatch.streams.stats.WindowSums;
+import io.tokenwatch.streams.stats.WindowSums.Field;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * Per group (a value of one dimension, key {@code dimension|group}): adds each delta to its window's
+ * sums, slides the group's 7-day baseline, writes the window's stats, and judges every metric as the
+ * event arrives, opening, escalating and resolving alert episodes.
+ */
+public final class GroupAnomalyDetector implements Processor<String, CallDelta, String, GroupOutput> {
+    public static final String WINDOW_SUMS = "group-window-sums";
+    public static final String BASELINES = "group-baselines";
+    public static final String CONTRIBUTORS = "group-window-contributors";
+    public static final String EPISODES = "alert-episodes";
+
+    private static final Logger LOG = LoggerFactory.getLogger(GroupAnomalyDetector.class);
+
+    private final long windowMs;
+    private final int week;
+    private final int day;
+    private final AnomalyRule rule;
+    private final EpisodePolicy episodes;
+    private final Set<Metric> metrics;
+    private ProcessorContext<String, GroupOutput> context;
+    private KeyValueStore<Bytes, byte[]> windowSums;
+    private KeyValueStore<String, byte[]> baselines;
+    private KeyValueStore<String, byte[]> contributors;
+    private KeyValueStore<String, byte[]> openEpisodes;
+
+    public GroupAnomalyDetector(Duration window, AnomalyRule rule, EpisodePolicy episodes, Set<Metric> metrics) {
+        this.windowMs = window.toMillis();
+        this.day = (int) (Duration.ofDays(1).toMillis() / windowMs);
+        this.week = 7 * day;
+        this.rule = rule;
+        this.episodes = episodes;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, GroupOutput> context) {
+        this.context = context;
+        this.windowSums = context.getStateStore(WINDOW_SUMS);
+        this.baselines = context.getStateStore(BASELINES);
+        this.contributors = context.getStateStore(CONTRIBUTORS);
+        this.openEpisodes = context.getStateStore(EPISODES);
+    }
+
+    @Override
+    public void process(Record<String, CallDelta> record) {
+        String groupKey = record.key();
+        CallDelta delta = record.value();
+        long slot = Math.floorDiv(delta.timestamp(), windowMs);
+
+        byte[] stored = baselines.get(groupKey);
+        RollingBaseline baseline = stored == null ? RollingBaseline.startingAt(slot, week, day) : RollingBaseline.fromBytes(stored);
+        if (slot > baseline.currentSlot()) {
+            long oldestBefore = baseline.oldestRetainedSlot();
+            long lastFilled = baseline.currentSlot();
+            baseline.advanceTo(slot, s -> sums(groupKey, s));
+            forgetWindows(groupKey, Math.max(oldestBefore, baseline.firstSlot()), Math.min(baseline.oldestRetainedSlot() - 1, lastFilled));
+        }
+        if (!baseline.apply(slot, delta.sums())) {
+            LOG.warn("Delta for call {} in window {} is older than the {} windows kept for group {}: ignored",
+                    delta.callId(), slot, week + day, groupKey);
+            return;
+        }
+        WindowSums window = sums(groupKey, slot);
+        window = window == null ? delta.sums().copy() : window.addAll(delta.sums(), 1);
+        windowSums.put(windowKey(groupKey, slot), window.toBytes());
+        baselines.put(groupKey, baseline.toBytes());
+
+        int split = groupKey.indexOf('|');
+        String dimension = groupKey.substring(0, split);
+        String group = groupKey.substring(split + 1);
+        long windowStart = slot * windowMs;
+        context.forward(new Record<>(OutputRecords.statsKey(dimension, group, windowStart),
+                new GroupOutput(OutputRecords.windowStats(dimension, group, windowStart, windowStart + windowMs, window, delta.timestamp()), null),
+                record.timestamp()));
+
+        if (slot != baseline.currentSlot()) {
+            return; // a late outcome for an earlier window: its stats are updated, the judged window is the current one
+        }
+        Contributors spenders = currentContributors(groupKey, slot);
+        if (delta.newCall()) {
+            spenders.add(delta, delta.sums().get(Field.COST_NANOS));
+            contributors.put(groupKey, spenders.toBytes());
+        }
+        for (Metric metric : metrics) {
+            judge(groupKey, dimension, group, metric, window, baseline, spenders, delta, record.timestamp());
+        }
+    }
+
+    private void judge(String groupKey, String dimension, String group, Metric metric, WindowSums window, RollingBaseline baseline,
+                       Contributors spenders, CallDelta delta, long recordTimestamp) {
+        Judgement judgement = rule.judge(metric, window, baseline);
+        String episodeKey = groupKey + "|" + metric.id();
+        byte[] openBytes = openEpisodes.get(episodeKey);
+        if (openBytes == null && !judgement.anomalous()) {
+            return;
+        }
+        AlertEpisode open = openBytes == null ? null : AlertEpisode.fromBytes(openBytes);
+        long slot = baseline.currentSlot();
+        long judgedStart = (metric.kind() == Metric.Kind.VOLUME ? slot - day + 1 : slot) * windowMs;
+        long judgedEnd = (slot + 1) * windowMs;
+        EpisodePolicy.Decision decision = episodes.decide(open, judgement, episodeKey, delta.timestamp(), judgedStart);
+        if (decision.episode() == null) {
+            openEpisodes.delete(episodeKey);
+        } else if (!decision.episode().equals(open)) {
+            openEpisodes.put(episodeKey, decision.episode().toBytes());
+        }
+        if (decision.emit() != null) {
+            AlertEpisode episode = decision.episode() != null ? decision.episode() : open;
+            AnomalyAlert alert = OutputRecords.alert(episode, decision.emit(), dimension, group, judgement, rule.threshold(),
+                    judgedStart, judgedEnd, spenders.top(window.get(Field.COST_NANOS)), delta.timestamp(), delta.callId());
+            context.forward(new Record<>(episode.alertId(), new GroupOutput(null, alert), recordTimestamp));
+        }
+    }
+
+    private Contributors currentContributors(String groupKey, long slot) {
+        byte[] bytes = contributors.get(groupKey);
+        Contributors current = bytes == null ? null : Contributors.fromBytes(bytes);
+        return current != null && current.slot() == slot ? current : new Contributors(slot);
+    }
+
+    private WindowSums sums(String groupKey, long slot) {
+        byte[] bytes = windowSums.get(windowKey(groupKey, slot));
+        return bytes == null ? null : WindowSums.fromBytes(bytes);
+    }
+
+    /** Deletes the windows in [from, to]: no baseline range needs them any more (bounded retention). */
+    private void forgetWindows(String groupKey, long from, long to) {
+        for (long s = from; s <= to; s++) {
+            windowSums.delete(windowKey(groupKey, s));
+        }
+    }
+
+    static Bytes windowKey(String groupKey, long slot) {
+        byte[] group = groupKey.getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(ByteBuffer.allocate(group.length + 9).put(group).put((byte) 0).putLong(slot).array());
+    }
+}

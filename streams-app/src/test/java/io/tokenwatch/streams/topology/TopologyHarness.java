@@ -1,0 +1,138 @@
+package io.tokenwatch.streams.topology;
+
+import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.events.v1.CallOutcome;
+import io.tokenwatch.events.v1.GroupWindowStats;
+import io.tokenwatch.events.v1.JoinedCall;
+import io.tokenwatch.events.v1.LlmCall;
+import io.tokenwatch.events.v1.Outcome;
+import io.tokenwatch.events.v1.SessionSummary;
+import io.tokenwatch.registry.MockSchemaRegistry;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/** The real topology on a TopologyTestDriver with an in-process registry, and helpers to feed it. */
+final class TopologyHarness implements AutoCloseable {
+    static final Instant START = Instant.parse("2026-11-01T00:00:00Z");
+    static final long HOUR = 3_600_000L;
+
+    final TokenwatchConfig config;
+    final TopologyTestDriver driver;
+    final TestInputTopic<String, LlmCall> calls;
+    final TestInputTopic<String, CallOutcome> outcomes;
+    final TestInputTopic<String, byte[]> rawCalls;
+    final TestOutputTopic<String, JoinedCall> joined;
+    final TestOutputTopic<String, GroupWindowStats> stats;
+    final TestOutputTopic<String, AnomalyAlert> alerts;
+    final TestOutputTopic<String, SessionSummary> sessions;
+    final TestOutputTopic<byte[], byte[]> dlq;
+    private final String scope = "ttd-" + UUID.randomUUID();
+    private int seq;
+
+    TopologyHarness(Map<String, String> overrides) {
+        Map<String, String> settings = new HashMap<>(Map.of(
+                StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092",
+                "schema.registry.url", "mock://" + scope));
+        settings.putAll(overrides);
+        config = TokenwatchConfig.of(settings);
+        EventSerdes serdes = EventSerdes.of(config.valueSerdeClass, config.kafkaProperties());
+        Properties props = StreamsSettings.of(config);
+        try {
+            props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("tw-ttd").toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        driver = new TopologyTestDriver(TokenwatchTopology.build(config, serdes), props, START);
+        calls = driver.createInputTopic(config.callsTopic, new StringSerializer(), serdes.calls().serializer());
+        outcomes = driver.createInputTopic(config.outcomesTopic, new StringSerializer(), serdes.outcomes().serializer());
+        rawCalls = driver.createInputTopic(config.callsTopic, new StringSerializer(), new ByteArraySerializer());
+        joined = driver.createOutputTopic(config.joinedTopic, new StringDeserializer(), serdes.joined().deserializer());
+        stats = driver.createOutputTopic(config.statsTopic, new StringDeserializer(), serdes.stats().deserializer());
+        alerts = driver.createOutputTopic(config.alertsTopic, new StringDeserializer(), serdes.alerts().deserializer());
+        sessions = driver.createOutputTopic(config.sessionsTopic, new StringDeserializer(), serdes.sessions().deserializer());
+        dlq = driver.createOutputTopic(config.dlqTopic, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    TopologyHarness() {
+        this(Map.of());
+    }
+
+    /** A call of {@code task} at {@code time}: 10,000 input and 1,000 output tokens, $0.01, 1 s latency. */
+    LlmCall.Builder call(String task, Instant time) {
+        return LlmCall.newBuilder().setCallId("call-" + (++seq)).setTimestamp(time).setProvider("anthropic")
+                .setModel("claude-sonnet-4-5").setTask(task).setTeam("platform").setFeature("pr-bot").setPromptVersion("v1")
+                .setInputTokens(10_000).setOutputTokens(1_000).setCostUsd(new BigDecimal("0.010000000"))
+                .setLatencyMs(1_000).setRetryCount(0).setToolCalls(1);
+    }
+
+    void send(LlmCall call) {
+        calls.pipeInput(call.getCallId(), call, call.getTimestamp());
+    }
+
+    void sendOutcome(String callId, Outcome outcome, Instant at) {
+        outcomes.pipeInput(callId, CallOutcome.newBuilder().setCallId(callId).setOutcome(outcome).setDecidedAt(at)
+                .setDecidedBy("reviewer").build(), at);
+    }
+
+    /**
+     * Steady history for {@code task}: {@code perHour} calls in every hour of [from, to), shaped by
+     * {@code shape} (e.g. to set tokens), each with the outcome {@code outcomeFor} picks (null: none).
+     */
+    void history(String task, Instant from, Instant to, int perHour, Consumer<LlmCall.Builder> shape,
+                 java.util.function.IntFunction<Outcome> outcomeFor) {
+        int n = 0;
+        for (long hour = from.toEpochMilli(); hour < to.toEpochMilli(); hour += HOUR) {
+            for (int i = 0; i < perHour; i++) {
+                Instant t = Instant.ofEpochMilli(hour + (i * HOUR) / perHour);
+                LlmCall.Builder b = call(task, t);
+                shape.accept(b);
+                LlmCall c = b.build();
+                send(c);
+                Outcome outcome = outcomeFor == null ? null : outcomeFor.apply(n++);
+                if (outcome != null) {
+                    sendOutcome(c.getCallId(), outcome, t.plusSeconds(30));
+                }
+            }
+        }
+    }
+
+    List<AnomalyAlert> alerts() {
+        List<AnomalyAlert> out = new ArrayList<>();
+        alerts.readValuesToList().forEach(out::add);
+        return out;
+    }
+
+    List<TestRecord<byte[], byte[]>> deadLetters() {
+        return dlq.readRecordsToList();
+    }
+
+    static String header(TestRecord<byte[], byte[]> record, String name) {
+        var h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+        MockSchemaRegistry.dropScope(scope);
+    }
+}
