@@ -92,8 +92,11 @@ public final class OutputRecords {
                 .build();
     }
 
-    /** Two session windows that merged into one. */
+    /** Two session windows that merged into one (either may be null: Streams starts merges from the initial value). */
     public static SessionSummary mergeSessions(SessionSummary a, SessionSummary b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
         SessionSummary later = a.getEnd().isAfter(b.getEnd()) ? a : b;
         return SessionSummary.newBuilder(later)
                 .setStart(a.getStart().isBefore(b.getStart()) ? a.getStart() : b.getStart())

@@ -51,10 +51,14 @@ public final class TokenwatchTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.CONTRIBUTORS), Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.EPISODES), Serdes.String(), Serdes.ByteArray()));
 
-        KStream<String, JoinInput> calls = builder.stream(config.callsTopic, Consumed.with(Serdes.String(), serdes.calls()).withName("calls"))
-                .mapValues(JoinInput::of, Named.as("as-join-input-call"));
-        KStream<String, JoinInput> outcomes = builder.stream(config.outcomesTopic, Consumed.with(Serdes.String(), serdes.outcomes()).withName("outcomes"))
-                .mapValues(JoinInput::of, Named.as("as-join-input-outcome"));
+        // Values are decoded in the topology, not at the source, so a bad record reaches the
+        // dead-letter topic through the same handler, with its original bytes, as every other rejection.
+        var callReader = serdes.calls().deserializer();
+        var outcomeReader = serdes.outcomes().deserializer();
+        KStream<String, JoinInput> calls = builder.stream(config.callsTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("calls"))
+                .mapValues(bytes -> JoinInput.of(callReader.deserialize(config.callsTopic, bytes)), Named.as("decode-call"));
+        KStream<String, JoinInput> outcomes = builder.stream(config.outcomesTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("outcomes"))
+                .mapValues(bytes -> JoinInput.of(outcomeReader.deserialize(config.outcomesTopic, bytes)), Named.as("decode-outcome"));
 
         KStream<String, JoinOutput> joins = calls.merge(outcomes, Named.as("calls-and-outcomes"))
                 .process(() -> new CallOutcomeJoiner(config.windowSize, config.windowGrace, config.outcomeWindow, config.outcomeGrace),
@@ -99,7 +103,7 @@ public final class TokenwatchTopology {
                 .aggregate(() -> null, (session, delta, totals) -> OutputRecords.addToSession(totals, delta),
                         (session, a, b) -> OutputRecords.mergeSessions(a, b), Named.as("session-totals"),
                         Materialized.<String, SessionSummary, org.apache.kafka.streams.state.SessionStore<Bytes, byte[]>>as("session-totals")
-                                .withKeySerde(Serdes.String()).withValueSerde(sessionCodec.serde()))
+                                .withKeySerde(Serdes.String()).withValueSerde(sessionCodec.serde()).withCachingDisabled())
                 .toStream(Named.as("session-updates"))
                 .map((window, totals) -> KeyValue.pair(window.key() + "|" + Instant.ofEpochMilli(window.window().start()),
                         totals == null ? null : SessionSummary.newBuilder(totals)
