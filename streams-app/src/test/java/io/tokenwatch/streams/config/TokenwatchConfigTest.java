@@ -1,0 +1,53 @@
+package io.tokenwatch.streams.config;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TokenwatchConfigTest {
+    private static final Map<String, String> REQUIRED = Map.of("bootstrap.servers", "k:9092", "schema.registry.url", "http://sr:8081");
+
+    @Test
+    void fileThenEnvironmentThenOverrides() throws Exception {
+        Path file = Files.createTempFile("tw", ".properties");
+        Files.writeString(file, "bootstrap.servers=file:9092\nschema.registry.url=http://sr:8081\ntokenwatch.anomaly.threshold=0.5\ntokenwatch.dimensions=task,team\n");
+        TokenwatchConfig config = TokenwatchConfig.load(file,
+                Map.of("TOKENWATCH_ANOMALY_THRESHOLD", "0.4", "TOKENWATCH_KAFKA_BOOTSTRAP_SERVERS", "env:9092", "PATH", "/bin"),
+                Map.of("tokenwatch.window.size", "PT30M"));
+        assertThat(config.threshold).isEqualTo(0.4);
+        assertThat(config.dimensions).containsExactly("task", "team");
+        assertThat(config.windowSize).isEqualTo(Duration.ofMinutes(30));
+        assertThat(config.slotsPerDay()).isEqualTo(48);
+        assertThat(config.kafkaProperties()).containsEntry("bootstrap.servers", "env:9092")
+                .containsEntry("processing.guarantee", "exactly_once_v2").containsEntry("application.id", "tokenwatch");
+        assertThat(config.callsTopic).isEqualTo("llm.calls.v1");
+    }
+
+    @Test
+    void badValuesStopStartUpNamingTheKey() {
+        List<Map.Entry<String, String>> bad = List.of(
+                Map.entry("tokenwatch.anomaly.threshold", "lots"),
+                Map.entry("tokenwatch.window.size", "PT7M"),
+                Map.entry("tokenwatch.dimensions", "task,planet"),
+                Map.entry("tokenwatch.anomaly.metrics", "tokens_per_cal"),
+                Map.entry("tokenwatch.outcome.window", "a day"),
+                Map.entry("tokenwatch.topic.alerts", "no spaces allowed"),
+                Map.entry("tokenwatch.anomaly.treshold", "0.3"));
+        for (Map.Entry<String, String> entry : bad) {
+            Map<String, String> settings = new java.util.HashMap<>(REQUIRED);
+            settings.put(entry.getKey(), entry.getValue());
+            assertThatThrownBy(() -> TokenwatchConfig.of(settings)).as(entry.getKey())
+                    .isInstanceOf(ConfigException.class).hasMessageContaining(entry.getKey());
+        }
+        assertThatThrownBy(() -> TokenwatchConfig.of(Map.of("schema.registry.url", "mock://x")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("bootstrap.servers");
+    }
+}
