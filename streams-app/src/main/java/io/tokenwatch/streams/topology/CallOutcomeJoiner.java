@@ -1,5 +1,7 @@
 package io.tokenwatch.streams.topology;
 
+import io.tokenwatch.serde.AvroBinary;
+
 import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.JoinedCall;
 import io.tokenwatch.events.v1.LlmCall;

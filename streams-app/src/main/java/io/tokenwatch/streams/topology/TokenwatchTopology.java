@@ -1,5 +1,7 @@
 package io.tokenwatch.streams.topology;
 
+import io.tokenwatch.serde.AvroBinary;
+
 import io.tokenwatch.events.v1.SessionSummary;
 import io.tokenwatch.streams.anomaly.AnomalyRule;
 import io.tokenwatch.streams.anomaly.EpisodePolicy;

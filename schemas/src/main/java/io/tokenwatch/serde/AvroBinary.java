@@ -1,4 +1,4 @@
-package io.tokenwatch.streams.topology;
+package io.tokenwatch.serde;
 
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
@@ -16,8 +16,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * Plain Avro binary (no registry header) for records kept in state stores: the schema is the one
- * compiled into this jar, so stores need no registry round trip.
+ * Plain Avro binary (no registry header) for records kept locally: state stores and spill files. The
+ * schema is the one compiled into this jar, so no registry round trip is needed.
  */
 public final class AvroBinary<T extends SpecificRecord> {
     private final SpecificDatumWriter<T> writer;

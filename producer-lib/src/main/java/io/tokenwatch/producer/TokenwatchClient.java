@@ -1,0 +1,433 @@
+package io.tokenwatch.producer;
+
+import io.tokenwatch.events.v1.CallOutcome;
+import io.tokenwatch.events.v1.LlmCall;
+import io.tokenwatch.events.v1.Outcome;
+import io.tokenwatch.events.v1.UnitPrices;
+import io.tokenwatch.serde.AvroBinary;
+import io.tokenwatch.serde.KafkaAvroSerializer;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Reports LLM calls and their outcomes to Kafka, without ever slowing down or breaking the service
+ * that calls it.
+ *
+ * <pre>{@code
+ * try (TokenwatchClient tokenwatch = TokenwatchClient.builder()
+ *         .bootstrapServers("kafka:9092").schemaRegistryUrl("http://registry:8081")
+ *         .defaults(Attribution.NONE.withTeam("platform").withFeature("pr-bot").withEnvironment("prod"))
+ *         .build()) {
+ *     String callId = tokenwatch.recordCall(CallReport.of("code-review", UsageAdapters.anthropic(responseJson)).timedBy(timer));
+ *     tokenwatch.recordOutcome(callId, Outcome.ACCEPTED, "reviewer", "PR-42");
+ * }
+ * }</pre>
+ *
+ * <p>How it stays harmless: {@code record…} validates, prices and builds the event on the caller's
+ * thread (microseconds) and puts it on a bounded queue; one background thread serializes it (schema
+ * registry included) and hands it to an idempotent {@code acks=all} producer. When the queue is full
+ * or Kafka fails, events go to a local append-only spill file and are replayed when the broker is
+ * back. Only an event that cannot be spilled either (no spill directory, file full) is dropped —
+ * counted and logged. Thread-safe.
+ */
+public final class TokenwatchClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenwatchClient.class);
+    private static final byte KIND_CALL = 'C';
+    private static final byte KIND_OUTCOME = 'O';
+    private static final AvroBinary<LlmCall> CALL_CODEC = new AvroBinary<>(LlmCall.class);
+    private static final AvroBinary<CallOutcome> OUTCOME_CODEC = new AvroBinary<>(CallOutcome.class);
+
+    private final Builder config;
+    private final Producer<String, Object> producer;
+    private final BlockingQueue<SpecificRecord> queue;
+    private final SpillFile spill;
+    private final ProducerCounters counters = new ProducerCounters();
+    private final Thread sender;
+    private final AtomicInteger replaysInFlight = new AtomicInteger();
+    private volatile boolean running = true;
+    private volatile long lastSuccessNanos;
+    private volatile long lastFailureNanos;
+    private long lastReplayAttemptNanos;
+
+    private TokenwatchClient(Builder config) {
+        this.config = config;
+        this.queue = new ArrayBlockingQueue<>(config.queueCapacity);
+        try {
+            this.spill = config.spillDirectory == null ? null : new SpillFile(config.spillDirectory, config.maxSpillBytes);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot open spill directory " + config.spillDirectory, e);
+        }
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 32L * 1024 * 1024);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, KafkaAvroSerializer.class.getName());
+        props.put("schema.registry.url", config.schemaRegistryUrl);
+        props.putAll(config.producerOverrides);
+        this.producer = new KafkaProducer<>(props);
+        this.sender = new Thread(this::sendLoop, "tokenwatch-sender");
+        this.sender.setDaemon(true);
+        this.sender.start();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A new session: its id, and call_seq numbers for the calls reported with it. */
+    public AgentSession newSession() {
+        return AgentSession.start();
+    }
+
+    /**
+     * Reports a call and returns its call id (generated unless the report set one). Returns at once.
+     *
+     * @throws InvalidEventException on impossible values, unless the client is lenient (then counted and dropped)
+     */
+    public String recordCall(CallReport report) {
+        String callId = report.callId != null ? report.callId : UUID.randomUUID().toString();
+        LlmCall call;
+        try {
+            call = buildCall(callId, report);
+        } catch (InvalidEventException e) {
+            return reject(e, callId);
+        }
+        enqueue(call);
+        return callId;
+    }
+
+    /** Reports the outcome of a call. Returns at once. */
+    public void recordOutcome(String callId, Outcome outcome, String decidedBy, String artifact) {
+        if (callId == null || callId.isBlank() || outcome == null) {
+            reject(new InvalidEventException("An outcome needs a call id and an outcome (got " + callId + ", " + outcome + ")"), callId);
+            return;
+        }
+        enqueue(CallOutcome.newBuilder().setCallId(callId).setOutcome(outcome).setDecidedAt(config.clock.instant())
+                .setDecidedBy(decidedBy).setArtifact(artifact).build());
+    }
+
+    /** Live counters (sent, failed, spilled, replayed, dropped, invalid, unpriced). */
+    public ProducerCounters counters() {
+        return counters;
+    }
+
+    public ProducerCounters.Snapshot counts() {
+        return counters.snapshot();
+    }
+
+    private String reject(InvalidEventException e, String callId) {
+        counters.invalid.incrementAndGet();
+        if (!config.lenient) {
+            throw e;
+        }
+        LOG.warn("Dropped invalid event {}: {}", callId, e.getMessage());
+        return callId;
+    }
+
+    private LlmCall buildCall(String callId, CallReport r) {
+        String task = r.task != null ? r.task : config.defaultTask;
+        List<String> problems = new ArrayList<>();
+        if (callId.isBlank()) {
+            problems.add("call id is empty");
+        }
+        if (task == null || task.isBlank()) {
+            problems.add("task is missing (set it on the report or as the client's default)");
+        }
+        if (r.model == null || r.model.isBlank()) {
+            problems.add("model is missing");
+        }
+        if (r.usage == null) {
+            problems.add("usage is missing");
+        } else {
+            TokenUsage u = r.usage;
+            if (u.inputTokens() < 0 || u.outputTokens() < 0 || u.cacheReadTokens() < 0 || u.cacheWriteTokens() < 0
+                    || u.cacheWrite1hTokens() < 0 || u.reasoningTokens() < 0) {
+                problems.add("token counts must not be negative: " + u);
+            }
+            if (u.cacheReadTokens() + u.cacheWriteTokens() > u.inputTokens()) {
+                problems.add("cache reads + writes exceed input tokens (input tokens must include cached ones): " + u);
+            }
+            if (u.reasoningTokens() > u.outputTokens()) {
+                problems.add("reasoning tokens exceed output tokens (output tokens must include reasoning): " + u);
+            }
+            if (u.cacheWrite1hTokens() > u.cacheWriteTokens()) {
+                problems.add("1-hour cache writes exceed cache writes: " + u);
+            }
+        }
+        if (r.latencyMs < 0 || r.retryCount < 0 || r.toolCalls < 0) {
+            problems.add("latency, retries and tool calls must not be negative");
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidEventException("Invalid LLM call " + callId + ": " + String.join("; ", problems));
+        }
+        Attribution a = config.defaults.overriddenBy(r.overrides);
+        Optional<ModelPrice> price = config.catalog.find(r.model);
+        LlmCall.Builder call = LlmCall.newBuilder()
+                .setCallId(callId).setTimestamp(r.timestamp != null ? r.timestamp : config.clock.instant())
+                .setSessionId(r.session == null ? null : r.session.id()).setCallSeq(r.session == null ? 0 : r.session.nextSeq())
+                .setRequestId(r.requestId)
+                .setProvider(r.provider != null ? r.provider : price.map(ModelPrice::provider).orElse("unknown"))
+                .setModel(r.model).setTask(task)
+                .setFeature(a.feature()).setTeam(a.team()).setOwner(a.owner()).setAgent(a.agent())
+                .setPromptVersion(a.promptVersion()).setEnvironment(a.environment()).setTags(a.tags())
+                .setInputTokens(r.usage.inputTokens()).setOutputTokens(r.usage.outputTokens())
+                .setCacheReadTokens(r.usage.cacheReadTokens()).setCacheWriteTokens(r.usage.cacheWriteTokens())
+                .setCacheWrite1hTokens(r.usage.cacheWrite1hTokens()).setReasoningTokens(r.usage.reasoningTokens())
+                .setLatencyMs(r.latencyMs).setRetryCount(r.retryCount).setToolCalls(r.toolCalls)
+                .setStopReason(r.stopReason).setContextWindowUsed(r.contextWindowUsed);
+        if (price.isPresent()) {
+            ModelPrice p = price.get();
+            ModelPrice.Rates rates = p.ratesFor(r.usage.inputTokens());
+            call.setPriced(true).setCostUsd(PriceCatalog.cost(r.usage, p)).setPriceSource(p.source()).setPriceDate(p.date())
+                    .setUnitPrices(UnitPrices.newBuilder().setInputPerMtok(rates.input()).setOutputPerMtok(rates.output())
+                            .setCacheReadPerMtok(rates.cacheRead()).setCacheWrite5mPerMtok(rates.cacheWrite5m())
+                            .setCacheWrite1hPerMtok(rates.cacheWrite1h()).setLongContext(p.isLongContext(r.usage.inputTokens())).build());
+        } else {
+            counters.unpriced.incrementAndGet();
+            call.setPriced(false).setCostUsd(null).setUnitPrices(null);
+        }
+        return call.build();
+    }
+
+    private void enqueue(SpecificRecord event) {
+        if (!running || !queue.offer(event)) {
+            spillOrDrop(event, "send queue full or client closing");
+        }
+    }
+
+    private void sendLoop() {
+        while (running || !queue.isEmpty()) {
+            try {
+                SpecificRecord event = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (event != null) {
+                    if (kafkaFailing() && spill != null) {
+                        // Circuit open: each send would block on missing metadata; the replay probes Kafka instead.
+                        spillOrDrop(event, "Kafka unavailable");
+                    } else {
+                        send(event, false, null);
+                    }
+                }
+                maybeReplay();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("Unexpected error in the Tokenwatch sender thread (it keeps running)", e);
+            }
+        }
+    }
+
+    private void send(SpecificRecord event, boolean replay, Runnable onDone) {
+        String topic = event instanceof LlmCall ? config.callsTopic : config.outcomesTopic;
+        String key = event instanceof LlmCall call ? call.getCallId() : ((CallOutcome) event).getCallId();
+        long timestamp = event instanceof LlmCall call ? call.getTimestamp().toEpochMilli() : ((CallOutcome) event).getDecidedAt().toEpochMilli();
+        try {
+            producer.send(new ProducerRecord<>(topic, null, timestamp, key, event), (metadata, error) -> {
+                if (error == null) {
+                    lastSuccessNanos = System.nanoTime();
+                    (replay ? counters.replayed : counters.sent).incrementAndGet();
+                } else {
+                    lastFailureNanos = System.nanoTime();
+                    counters.failed.incrementAndGet();
+                    spillOrDrop(event, error.toString());
+                }
+                if (onDone != null) {
+                    onDone.run();
+                }
+            });
+        } catch (RuntimeException e) {
+            lastFailureNanos = System.nanoTime();
+            counters.failed.incrementAndGet();
+            spillOrDrop(event, e.toString());
+            if (onDone != null) {
+                onDone.run();
+            }
+        }
+    }
+
+    private void spillOrDrop(SpecificRecord event, String why) {
+        if (spill != null) {
+            try {
+                boolean stored = event instanceof LlmCall call ? spill.append(KIND_CALL, CALL_CODEC.encode(call))
+                        : spill.append(KIND_OUTCOME, OUTCOME_CODEC.encode((CallOutcome) event));
+                if (stored) {
+                    counters.spilled.incrementAndGet();
+                    return;
+                }
+                why = why + "; spill file full (" + config.maxSpillBytes + " bytes)";
+            } catch (IOException e) {
+                why = why + "; spill failed: " + e;
+            }
+        }
+        long dropped = counters.dropped.incrementAndGet();
+        // Every drop is counted; the log line is rate-limited to powers of two so an outage cannot flood it.
+        if (Long.bitCount(dropped) == 1) {
+            LOG.error("Dropped Tokenwatch event ({} dropped so far): {}", dropped, why);
+        }
+    }
+
+    private boolean kafkaFailing() {
+        return lastFailureNanos > lastSuccessNanos;
+    }
+
+    /** Replays spilled events once Kafka looks reachable again; at most once per replay interval. */
+    private void maybeReplay() {
+        if (spill == null || replaysInFlight.get() > 0 || System.nanoTime() - lastReplayAttemptNanos < config.replayInterval.toNanos()) {
+            return;
+        }
+        lastReplayAttemptNanos = System.nanoTime();
+        try {
+            spill.flush();
+            if (spill.isEmpty() || (kafkaFailing() && !brokerAcceptsConnections())) {
+                return;
+            }
+            List<SpillFile.Entry> entries = spill.takeForReplay();
+            LOG.info("Replaying {} spilled Tokenwatch events", entries.size());
+            replaysInFlight.set(entries.size());
+            for (SpillFile.Entry entry : entries) {
+                SpecificRecord event = entry.kind() == KIND_CALL ? CALL_CODEC.decode(entry.bytes()) : OUTCOME_CODEC.decode(entry.bytes());
+                send(event, true, () -> {
+                    if (replaysInFlight.decrementAndGet() == 0) {
+                        try {
+                            spill.replayDone();
+                        } catch (IOException e) {
+                            LOG.warn("Cannot delete the replayed spill file: {}", e.toString());
+                        }
+                    }
+                });
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot replay the spill file: {}", e.toString());
+        }
+    }
+
+    private boolean brokerAcceptsConnections() {
+        String first = config.bootstrapServers.split(",")[0].trim();
+        int colon = first.lastIndexOf(':');
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1))), 500);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Sends what is queued and waits for Kafka up to the close timeout; what still cannot be delivered
+     * is spilled (and replayed by the next client with the same spill directory).
+     */
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        long deadline = System.nanoTime() + config.closeTimeout.toNanos();
+        running = false;
+        try {
+            sender.join(Math.max(1, config.closeTimeout.toMillis() / 2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        for (SpecificRecord left; (left = queue.poll()) != null; ) {
+            spillOrDrop(left, "client closed before it was sent");
+        }
+        if (spill != null) {
+            try {
+                spill.close();
+            } catch (IOException e) {
+                LOG.warn("Cannot close the spill file: {}", e.toString());
+            }
+        }
+        LOG.info("Tokenwatch client closed: {}", counters.snapshot());
+    }
+
+    /** Client settings. Only the bootstrap servers and registry URL are required. */
+    public static final class Builder {
+        String bootstrapServers;
+        String schemaRegistryUrl;
+        String callsTopic = "llm.calls.v1";
+        String outcomesTopic = "llm.outcomes.v1";
+        String defaultTask;
+        Attribution defaults = Attribution.NONE;
+        PriceCatalog catalog;
+        Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"), "tokenwatch-spill");
+        long maxSpillBytes = 256L * 1024 * 1024;
+        int queueCapacity = 10_000;
+        Duration closeTimeout = Duration.ofSeconds(10);
+        Duration replayInterval = Duration.ofSeconds(5);
+        boolean lenient;
+        Clock clock = Clock.systemUTC();
+        final Map<String, Object> producerOverrides = new HashMap<>();
+
+        public Builder bootstrapServers(String value) { bootstrapServers = value; return this; }
+        public Builder schemaRegistryUrl(String value) { schemaRegistryUrl = value; return this; }
+        public Builder callsTopic(String value) { callsTopic = value; return this; }
+        public Builder outcomesTopic(String value) { outcomesTopic = value; return this; }
+        /** Task used when a report does not name one. */
+        public Builder defaultTask(String value) { defaultTask = value; return this; }
+        /** Service-wide attribution; each report may override fields and add tags. */
+        public Builder defaults(Attribution value) { defaults = value; return this; }
+        public Builder priceCatalog(PriceCatalog value) { catalog = value; return this; }
+        /** Where undeliverable events wait for replay; null disables spilling (they are then dropped and counted). */
+        public Builder spillDirectory(Path value) { spillDirectory = value; return this; }
+        public Builder maxSpillBytes(long value) { maxSpillBytes = value; return this; }
+        /** Events buffered in memory before the caller's events spill to disk. */
+        public Builder queueCapacity(int value) { queueCapacity = value; return this; }
+        public Builder closeTimeout(Duration value) { closeTimeout = value; return this; }
+        public Builder replayInterval(Duration value) { replayInterval = value; return this; }
+        /** Count and drop invalid events instead of throwing {@link InvalidEventException}. */
+        public Builder lenient(boolean value) { lenient = value; return this; }
+        public Builder clock(Clock value) { clock = value; return this; }
+        /**
+         * Any Kafka producer or serializer property, e.g. {@code delivery.timeout.ms}, or
+         * {@code value.serializer=io.confluent.kafka.serializers.KafkaAvroSerializer} to use Confluent's.
+         */
+        public Builder producerProperty(String key, Object value) { producerOverrides.put(key, value); return this; }
+
+        public TokenwatchClient build() {
+            if (bootstrapServers == null || bootstrapServers.isBlank()) {
+                throw new IllegalArgumentException("bootstrapServers is required");
+            }
+            if (schemaRegistryUrl == null || schemaRegistryUrl.isBlank()) {
+                throw new IllegalArgumentException("schemaRegistryUrl is required (http(s)://… or mock://scope)");
+            }
+            if (catalog == null) {
+                catalog = PriceCatalog.bundled();
+            }
+            return new TokenwatchClient(this);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.tokenwatch.producer;
+
+import io.tokenwatch.events.v1.LlmCall;
+import io.tokenwatch.kafka.EmbeddedKafkaBroker;
+import io.tokenwatch.registry.MockSchemaRegistry;
+import io.tokenwatch.serde.KafkaAvroDeserializer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** producer-lib against a real in-process broker that is stopped mid-run and started again. */
+class ProducerOutageIT {
+    private static final String REGISTRY = "mock://producer-it";
+    private static EmbeddedKafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafkaBroker.onFreePorts().start();
+        broker.createTopics(2, List.of("llm.calls.v1", "llm.outcomes.v1"));
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+        MockSchemaRegistry.dropScope("producer-it");
+    }
+
+    @Test
+    void recordNeverBlocksDuringAnOutageAndEveryEventArrivesExactlyOnceAfterIt() throws Exception {
+        int perPhase = 1_000;
+        long[] outageLatencyNanos = new long[perPhase];
+        try (TokenwatchClient client = TokenwatchClient.builder()
+                .bootstrapServers(broker.bootstrapServers()).schemaRegistryUrl(REGISTRY)
+                .spillDirectory(Files.createTempDirectory("tw-spill")).replayInterval(Duration.ofMillis(500))
+                .producerProperty("delivery.timeout.ms", 4_000).producerProperty("request.timeout.ms", 1_000)
+                .producerProperty("linger.ms", 5).producerProperty("max.block.ms", 1_000)
+                .producerProperty("reconnect.backoff.max.ms", 500)
+                .build()) {
+            AgentSession session = client.newSession();
+            for (int i = 0; i < perPhase; i++) {
+                client.recordCall(report(i).session(session));
+            }
+            await("first phase acknowledged", () -> client.counts().sent() == perPhase);
+
+            broker.stop();
+            for (int i = 0; i < perPhase; i++) {
+                long start = System.nanoTime();
+                client.recordCall(report(perPhase + i));
+                outageLatencyNanos[i] = System.nanoTime() - start;
+            }
+            await("outage events spilled", () -> client.counts().spilled() >= perPhase);
+            broker.start();
+            await("spilled events replayed", () -> client.counts().sent() + client.counts().replayed() == 2L * perPhase);
+
+            Arrays.sort(outageLatencyNanos);
+            long p50 = outageLatencyNanos[perPhase / 2] / 1_000;
+            long p99 = outageLatencyNanos[perPhase * 99 / 100] / 1_000;
+            long max = outageLatencyNanos[perPhase - 1] / 1_000;
+            System.out.printf("record() latency on the caller's thread with the broker down: p50=%d us p99=%d us max=%d us; counts %s%n",
+                    p50, p99, max, client.counts());
+            assertThat(p99).as("p99 caller latency in microseconds while the broker is down").isLessThan(1_000);
+            assertThat(client.counts().dropped()).isZero();
+        }
+
+        Map<String, Integer> seen = consumeCallIds(2 * perPhase);
+        assertThat(seen).hasSize(2 * perPhase);
+        assertThat(seen.values()).as("each call id exactly once").containsOnly(1);
+        for (int i = 0; i < 2 * perPhase; i++) {
+            assertThat(seen).containsKey("it-call-" + i);
+        }
+    }
+
+    private static CallReport report(int i) {
+        return CallReport.of("code-review", "claude-sonnet-4-5-20250929", new TokenUsage(12_000, 600, 8_000, 1_000, 0, 0))
+                .callId("it-call-" + i).latencyMs(1_200).timestamp(Instant.now());
+    }
+
+    private static Map<String, Integer> consumeCallIds(int expected) {
+        Map<String, Object> props = new HashMap<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "producer-it", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                "schema.registry.url", REGISTRY, "specific.avro.reader", "true"));
+        Map<String, Integer> seen = new HashMap<>();
+        try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(props, new StringDeserializer(), deserializer(props))) {
+            consumer.subscribe(List.of("llm.calls.v1"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            int total = 0;
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, Object> r : consumer.poll(Duration.ofMillis(500))) {
+                    LlmCall call = (LlmCall) r.value();
+                    assertThat(call.getCostUsd()).isEqualByComparingTo("0.02415");
+                    seen.merge(call.getCallId(), 1, Integer::sum);
+                    total++;
+                }
+                if (total >= expected) {
+                    // One more poll proves nothing beyond the expected count follows.
+                    for (ConsumerRecord<String, Object> r : consumer.poll(Duration.ofSeconds(2))) {
+                        seen.merge(((LlmCall) r.value()).getCallId(), 1, Integer::sum);
+                    }
+                    break;
+                }
+            }
+        }
+        return seen;
+    }
+
+    private static KafkaAvroDeserializer deserializer(Map<String, Object> props) {
+        KafkaAvroDeserializer d = new KafkaAvroDeserializer();
+        d.configure(props, false);
+        return d;
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out waiting for: " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
