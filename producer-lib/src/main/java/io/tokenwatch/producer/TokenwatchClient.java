@@ -128,14 +128,24 @@ public final class TokenwatchClient implements AutoCloseable {
         return callId;
     }
 
-    /** Reports the outcome of a call. Returns at once. */
+    /** Reports the outcome of a call, decided now. Returns at once. */
     public void recordOutcome(String callId, Outcome outcome, String decidedBy, String artifact) {
-        if (callId == null || callId.isBlank() || outcome == null) {
-            reject(new InvalidEventException("An outcome needs a call id and an outcome (got " + callId + ", " + outcome + ")"), callId);
+        recordOutcome(callId, outcome, decidedBy, artifact, config.clock.instant());
+    }
+
+    /** Reports the outcome of a call, decided at {@code decidedAt} (e.g. when back-filling). Returns at once. */
+    public void recordOutcome(String callId, Outcome outcome, String decidedBy, String artifact, Instant decidedAt) {
+        if (callId == null || callId.isBlank() || outcome == null || decidedAt == null) {
+            reject(new InvalidEventException("An outcome needs a call id, an outcome and a time (got " + callId + ", " + outcome + ")"), callId);
             return;
         }
-        enqueue(CallOutcome.newBuilder().setCallId(callId).setOutcome(outcome).setDecidedAt(config.clock.instant())
+        enqueue(CallOutcome.newBuilder().setCallId(callId).setOutcome(outcome).setDecidedAt(decidedAt)
                 .setDecidedBy(decidedBy).setArtifact(artifact).build());
+    }
+
+    /** Events accepted by {@code record…} but not yet sent, spilled or dropped. */
+    public int queued() {
+        return queue.size();
     }
 
     /** Live counters (sent, failed, spilled, replayed, dropped, invalid, unpriced). */

@@ -20,9 +20,10 @@ public final class AnomalyRule {
     private final double minZScore;
 
     /**
-     * @param minZScore for share-of-calls metrics (retry rate, rejection rate): how many binomial
-     *                  standard deviations above the baseline the window must be, so that 3 retries
-     *                  in 20 calls against a 10% baseline are not taken for a jump
+     * @param minZScore for share-of-calls metrics (retry rate, rejection rate) and small counts per
+     *                  call (tool calls): how many standard deviations (binomial, Poisson) above the
+     *                  baseline the window must be, so that 3 retries in 20 calls against a 10%
+     *                  baseline are not taken for a jump
      */
     public AnomalyRule(double threshold, long minWindowSamples, long minBaselineSamples, int minBaselineSlots, int slotsPerDay,
                        double minZScore) {
@@ -61,7 +62,7 @@ public final class AnomalyRule {
         }
         double ratio = observed / baseline;
         // Compare against the threshold with a small tolerance so 1.30 x is "at least 30%" despite float rounding.
-        boolean anomalous = ratio >= 1 + threshold - 1e-9 && significant(metric, observed, baseline, windowSamples);
+        boolean anomalous = ratio >= 1 + threshold - 1e-9 && significant(metric, observedSums, baselineSums, observed, baseline, windowSamples);
         double impact = 0;
         if (ratio > 1) {
             impact = metric == Metric.COST_24H ? observed - baseline
@@ -70,11 +71,30 @@ public final class AnomalyRule {
         return new Judgement(metric, true, anomalous, observed, baseline, ratio, windowSamples, baselineSamples, baselineSlots, impact);
     }
 
-    private boolean significant(Metric metric, double observed, double baseline, long windowSamples) {
-        if (metric.kind() != Metric.Kind.PROPORTION) {
-            return true;
-        }
-        double standardError = Math.sqrt(baseline * (1 - baseline) / windowSamples);
-        return standardError > 0 && (observed - baseline) / standardError >= minZScore;
+    /**
+     * For metrics whose small-window noise is known, the jump must stand out of it by {@code minZScore}
+     * standard errors: binomial for shares of calls, Poisson for counts per call, and for a latency
+     * quantile the binomial share of calls at or above the alert level (a p95 over 40 calls is set by
+     * its two slowest calls, so the quantile alone would flap).
+     */
+    private boolean significant(Metric metric, WindowSums observedSums, WindowSums baselineSums, double observed, double baseline,
+                                long windowSamples) {
+        return switch (metric.kind()) {
+            case PROPORTION -> zScore(observed, baseline, baseline * (1 - baseline), windowSamples) >= minZScore;
+            case COUNT_PER_CALL -> zScore(observed, baseline, baseline, windowSamples) >= minZScore;
+            case QUANTILE -> {
+                double level = baseline * (1 + threshold);
+                long baselineCount = baselineSums.latency().total();
+                // A share never seen in the baseline still has some chance: at least one call in the baseline's count.
+                double expected = Math.max(baselineSums.latency().shareAtOrAbove(level), 1.0 / Math.max(1, baselineCount));
+                yield zScore(observedSums.latency().shareAtOrAbove(level), expected, expected * (1 - expected), windowSamples) >= minZScore;
+            }
+            default -> true;
+        };
+    }
+
+    private static double zScore(double observed, double expected, double variance, long samples) {
+        double standardError = Math.sqrt(variance / samples);
+        return standardError > 0 ? (observed - expected) / standardError : 0;
     }
 }

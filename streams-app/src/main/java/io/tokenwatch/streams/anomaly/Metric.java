@@ -21,8 +21,8 @@ public enum Metric {
     CACHE_MISS_RATIO(Kind.RATIO, Field.CALLS, Field.COST_NANOS,
             s -> ratio(s.get(Field.INPUT_TOKENS) - s.get(Field.CACHE_READ_TOKENS), s.get(Field.INPUT_TOKENS))),
     RETRY_RATE(Kind.PROPORTION, Field.CALLS, Field.COST_NANOS, s -> ratio(s.get(Field.RETRIED_CALLS), s.get(Field.CALLS))),
-    TOOL_CALLS_PER_CALL(Kind.RATIO, Field.CALLS, Field.COST_NANOS, s -> ratio(s.get(Field.TOOL_CALLS), s.get(Field.CALLS))),
-    LATENCY_P95(Kind.RATIO, Field.CALLS, Field.COST_NANOS, s -> s.latency().quantile(0.95)),
+    TOOL_CALLS_PER_CALL(Kind.COUNT_PER_CALL, Field.CALLS, Field.COST_NANOS, s -> ratio(s.get(Field.TOOL_CALLS), s.get(Field.CALLS))),
+    LATENCY_P95(Kind.QUANTILE, Field.CALLS, Field.COST_NANOS, s -> s.latency().quantile(0.95)),
     CALLS_24H(Kind.VOLUME, Field.CALLS, Field.COST_NANOS, s -> s.get(Field.CALLS)),
     TOKENS_24H(Kind.VOLUME, Field.CALLS, Field.COST_NANOS, s -> s.tokens()),
     INPUT_TOKENS_24H(Kind.VOLUME, Field.CALLS, Field.COST_NANOS, s -> s.get(Field.INPUT_TOKENS)),
@@ -34,10 +34,12 @@ public enum Metric {
 
     /**
      * RATIO: current window vs the week before it. PROPORTION: a RATIO that is a share of calls, so
-     * its noise on small windows is known (binomial) and guarded. VOLUME: rolling day vs the daily
-     * average of the week before.
+     * its noise on small windows is known (binomial) and guarded. COUNT_PER_CALL: a RATIO that is a
+     * small count per call (Poisson noise), guarded the same way. QUANTILE: a RATIO of latency
+     * quantiles, guarded by the share of calls above the alert level. VOLUME: rolling day vs the
+     * daily average of the week before.
      */
-    public enum Kind { RATIO, PROPORTION, VOLUME }
+    public enum Kind { RATIO, PROPORTION, COUNT_PER_CALL, QUANTILE, VOLUME }
 
     private final Kind kind;
     private final Field sampleField;

@@ -159,7 +159,7 @@ public final class TokenwatchConfig {
         d.put("tokenwatch.anomaly.min.window.calls", "20");
         d.put("tokenwatch.anomaly.min.baseline.calls", "200");
         d.put("tokenwatch.anomaly.min.baseline.age", "PT48H");
-        d.put("tokenwatch.anomaly.min.zscore", "3.0");
+        d.put("tokenwatch.anomaly.min.zscore", "5.0");
         d.put("tokenwatch.anomaly.metrics", "all");
         d.put("tokenwatch.serde.value", "io.tokenwatch.serde.SpecificAvroSerde");
         d.put("tokenwatch.http.port", "8080");

@@ -90,9 +90,12 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
 
     private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, byte[] key, byte[] value, Exception exception) {
         String reason = reasonOf(exception);
-        COUNTS.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
-        LOG.warn("Dead-lettering record {}-{}@{} to {}: {}: {}", context.topic(), context.partition(), context.offset(), dlqTopic,
-                reason, exception.getMessage());
+        long count = COUNTS.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+        // Every record is counted; the log line is limited (1, 2, 4, ... then every 1000th per reason) so a flood cannot drown the log.
+        if (Long.bitCount(count) == 1 || count % 1000 == 0) {
+            LOG.warn("Dead-lettering record {}-{}@{} to {} ({} so far for '{}'): {}", context.topic(), context.partition(), context.offset(),
+                    dlqTopic, count, reason, exception.getMessage());
+        }
         Headers headers = new RecordHeaders();
         if (context.headers() != null) {
             context.headers().forEach(headers::add);

@@ -70,6 +70,21 @@ public final class LatencyHistogram {
         return Math.pow(2, (BUCKETS - 0.5) / PER_DOUBLING);
     }
 
+    /** Share (0..1) of recorded latencies in buckets entirely at or above {@code millis}; NaN when empty. */
+    public double shareAtOrAbove(double millis) {
+        long total = total();
+        if (total <= 0) {
+            return Double.NaN;
+        }
+        long above = 0;
+        for (int i = 0; i < BUCKETS; i++) {
+            if (Math.pow(2, (double) i / PER_DOUBLING) >= millis) {
+                above += counts[i];
+            }
+        }
+        return (double) above / total;
+    }
+
     LatencyHistogram copy() {
         return new LatencyHistogram(counts.clone());
     }

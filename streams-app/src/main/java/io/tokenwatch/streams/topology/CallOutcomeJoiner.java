@@ -58,6 +58,13 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private KeyValueStore<Bytes, byte[]> deadlines;
     private long observedStreamTime = Long.MIN_VALUE;
     private long wallClockAtObservation;
+    /** Latest call time seen: lateness is judged against calls, since outcomes may be read far ahead of them. */
+    private long latestCallTime = Long.MIN_VALUE;
+    /**
+     * Deadlines before this were all handled. Scans start here: in RocksDB a scan from the beginning
+     * would step over the tombstone of every deadline already deleted, growing without bound.
+     */
+    private long scannedUpTo = Long.MIN_VALUE;
 
     public CallOutcomeJoiner(Duration window, Duration windowGrace, Duration outcomeWindow, Duration outcomeGrace) {
         this.windowMs = window.toMillis();
@@ -72,7 +79,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         this.pendingCalls = context.getStateStore(PENDING_CALLS);
         this.earlyOutcomes = context.getStateStore(EARLY_OUTCOMES);
         this.deadlines = context.getStateStore(DEADLINES);
-        context.schedule(Duration.ofSeconds(1), PunctuationType.STREAM_TIME, this::closeDueWindows);
+        context.schedule(Duration.ofMinutes(1), PunctuationType.STREAM_TIME, this::closeDueWindows);
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, wallNow -> {
             if (observedStreamTime != Long.MIN_VALUE) {
                 closeDueWindows(observedStreamTime + Math.max(0, wallNow - wallClockAtObservation));
@@ -101,10 +108,10 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         }
         long ts = call.getTimestamp().toEpochMilli();
         long windowEnd = Math.floorDiv(ts, windowMs) * windowMs + windowMs;
-        if (windowEnd + windowGraceMs <= streamTime) {
+        if (windowEnd + windowGraceMs <= latestCallTime) {
             throw new RejectedRecordException("late", "Call " + call.getCallId() + " at " + call.getTimestamp()
-                    + " is later than its window's end plus grace (" + Duration.ofMillis(windowGraceMs) + "); stream time "
-                    + Instant.ofEpochMilli(streamTime));
+                    + " is later than its window's end plus grace (" + Duration.ofMillis(windowGraceMs) + "); latest call at "
+                    + Instant.ofEpochMilli(latestCallTime));
         }
         String callId = call.getCallId();
         byte[] known = pendingCalls.get(callId);
@@ -124,9 +131,10 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
             delta.sums().addAll(CallDelta.outcomeSums(state, CallDelta.costNanos(call)), 1);
             joined = joined(call, state, outcome.outcome, streamTime);
         }
+        latestCallTime = Math.max(latestCallTime, ts);
         long deadline = ts + outcomeWindowMs + outcomeGraceMs;
         pendingCalls.put(callId, new PendingCall(PendingCall.OPEN, state, deadline, call).encode());
-        deadlines.put(deadlineKey(deadline, KIND_CALL, callId), new byte[0]);
+        addDeadline(deadline, KIND_CALL, callId);
         context.forward(new Record<>(callId, new JoinOutput(joined, delta), ts));
     }
 
@@ -144,7 +152,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
             }
             long deadline = streamTime + outcomeWindowMs + outcomeGraceMs;
             earlyOutcomes.put(callId, new EarlyOutcome(deadline, outcome).encode());
-            deadlines.put(deadlineKey(deadline, KIND_OUTCOME, callId), new byte[0]);
+            addDeadline(deadline, KIND_OUTCOME, callId);
             return;
         }
         PendingCall pending = PendingCall.decode(known);
@@ -161,8 +169,11 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
 
     /** Emits NONE for calls whose outcome window closed, and forgets what is no longer needed. */
     private void closeDueWindows(long now) {
+        if (now < scannedUpTo) {
+            return;
+        }
         List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = deadlines.range(deadlineKey(Long.MIN_VALUE, (byte) 0, ""), deadlineKey(now, (byte) 0xFF, ""))) {
+        try (KeyValueIterator<Bytes, byte[]> it = deadlines.range(deadlineKey(scannedUpTo, (byte) 0, ""), deadlineKey(now, (byte) 0xFF, ""))) {
             while (it.hasNext()) {
                 due.add(it.next());
             }
@@ -180,6 +191,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
                 LOG.debug("Outcome for call {} never met its call within the outcome window: dropped", callId);
             }
         }
+        scannedUpTo = now;
     }
 
     private void closeCallWindow(String callId, long deadline) {
@@ -200,7 +212,12 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         // Keep the id a further outcome window, so a duplicate of the call is still recognised.
         long forgetAt = deadline + outcomeWindowMs;
         pendingCalls.put(callId, new PendingCall(PendingCall.CLOSED, pending.outcome, forgetAt, pending.call).encode());
-        deadlines.put(deadlineKey(forgetAt, KIND_CALL, callId), new byte[0]);
+        addDeadline(forgetAt, KIND_CALL, callId);
+    }
+
+    private void addDeadline(long deadline, byte kind, String callId) {
+        deadlines.put(deadlineKey(deadline, kind, callId), new byte[0]);
+        scannedUpTo = Math.min(scannedUpTo, deadline);
     }
 
     private static JoinedCall joined(LlmCall call, OutcomeState state, CallOutcome outcome, long now) {

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class AnomalyRuleTest {
-    private final AnomalyRule rule = new AnomalyRule(0.30, 20, 200, 48, 24, 3.0);
+    private final AnomalyRule rule = new AnomalyRule(0.30, 20, 200, 48, 24, 4.0);
 
     private static WindowSums calls(long calls, long tokensEach) {
         return new WindowSums().add(Field.CALLS, calls).add(Field.INPUT_TOKENS, calls * tokensEach);
@@ -45,6 +45,24 @@ class AnomalyRuleTest {
         // 3 of 21 retried is 1.43 x but well within binomial noise; 10 of 20 is not.
         assertThat(rule.judge(Metric.RETRY_RATE, new WindowSums().add(Field.CALLS, 21).add(Field.RETRIED_CALLS, 3), baseline, 168, 1).anomalous()).isFalse();
         assertThat(rule.judge(Metric.RETRY_RATE, new WindowSums().add(Field.CALLS, 20).add(Field.RETRIED_CALLS, 10), baseline, 168, 1).anomalous()).isTrue();
+    }
+
+    @Test
+    void latencyQuantileNeedsManyCallsAboveTheAlertLevelNotJustTwoSlowOnes() {
+        WindowSums baseline = new WindowSums().add(Field.CALLS, 5_000);
+        for (int i = 0; i < 5_000; i++) {
+            baseline.latency().record(i % 100 < 97 ? 1_000 : 2_500); // 3% retried calls, 2.5x slower
+        }
+        WindowSums twoSlow = new WindowSums().add(Field.CALLS, 40);
+        WindowSums allSlow = new WindowSums().add(Field.CALLS, 40);
+        for (int i = 0; i < 40; i++) {
+            twoSlow.latency().record(i < 3 ? 2_500 : 1_000);
+            allSlow.latency().record(2_000);
+        }
+        Judgement unlucky = rule.judge(Metric.LATENCY_P95, twoSlow, baseline, 168, 1);
+        assertThat(unlucky.ratio()).as("3 of 40 slow calls put the p95 on them").isGreaterThan(1.3);
+        assertThat(unlucky.anomalous()).isFalse();
+        assertThat(rule.judge(Metric.LATENCY_P95, allSlow, baseline, 168, 1).anomalous()).isTrue();
     }
 
     @Test

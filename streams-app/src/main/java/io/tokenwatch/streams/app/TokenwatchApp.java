@@ -1,0 +1,93 @@
+package io.tokenwatch.streams.app;
+
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.topology.EventSerdes;
+import io.tokenwatch.streams.topology.StreamsSettings;
+import io.tokenwatch.streams.topology.TokenwatchTopology;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** The running pipeline: creates missing topics, starts Kafka Streams, and closes it cleanly. */
+public final class TokenwatchApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenwatchApp.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final KafkaStreams streams;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private TokenwatchApp(KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    public static TokenwatchApp start(TokenwatchConfig config) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.kafkaProperties().get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)))) {
+            TopicSetup.ensureTopics(admin, config);
+        }
+        EventSerdes serdes = EventSerdes.of(config.valueSerdeClass, config.kafkaProperties());
+        KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(config, serdes), StreamsSettings.of(config));
+        TokenwatchApp app = new TokenwatchApp(streams);
+        streams.setStateListener((now, before) -> {
+            LOG.info("Kafka Streams {} -> {}", before, now);
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                app.stopped.countDown();
+            }
+        });
+        streams.setUncaughtExceptionHandler(e -> {
+            // Bad records never get here (they go to the dead-letter topic); this is a bug or a broken cluster.
+            LOG.error("Fatal error in a stream thread; shutting Tokenwatch down", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        LOG.info("Starting Tokenwatch: calls from {}, outcomes from {}, dimensions {}, threshold {}, guarantee {}",
+                config.callsTopic, config.outcomesTopic, config.dimensions, config.threshold,
+                config.kafkaProperties().get("processing.guarantee"));
+        streams.start();
+        return app;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public boolean isRunning() {
+        return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
+    /** Waits until the app is RUNNING (all tasks assigned and restored). */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!isRunning()) {
+            if (System.nanoTime() > deadline || stopped.getCount() == 0) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    /** Blocks until Kafka Streams stops (closed, or a fatal error). */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    public boolean failed() {
+        return streams.state() == KafkaStreams.State.ERROR;
+    }
+
+    @Override
+    public void close() {
+        LOG.info("Stopping Tokenwatch (up to {} s to commit and close)", CLOSE_TIMEOUT.toSeconds());
+        boolean clean = streams.close(CLOSE_TIMEOUT);
+        stopped.countDown();
+        LOG.info(clean ? "Tokenwatch stopped cleanly" : "Tokenwatch did not stop within {} s", CLOSE_TIMEOUT.toSeconds());
+    }
+
+}

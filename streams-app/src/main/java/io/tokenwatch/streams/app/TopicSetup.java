@@ -1,0 +1,51 @@
+package io.tokenwatch.streams.app;
+
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Creates the topics the pipeline needs when they are missing. Upsert topics (stats, sessions,
+ * alerts) are compacted so a warehouse or a restarted reader sees each key's latest value.
+ */
+public final class TopicSetup {
+    private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+
+    private TopicSetup() {
+    }
+
+    public static void ensureTopics(Admin admin, TokenwatchConfig config) {
+        Set<String> compacted = Set.of(config.statsTopic, config.sessionsTopic, config.alertsTopic);
+        List<String> names = new ArrayList<>(List.of(config.callsTopic, config.outcomesTopic));
+        names.addAll(config.outputTopics());
+        Optional<Short> replication = config.topicReplication > 0 ? Optional.of(config.topicReplication) : Optional.empty();
+        List<NewTopic> topics = names.stream().map(name -> {
+            NewTopic topic = new NewTopic(name, Optional.of(config.topicPartitions), replication);
+            return compacted.contains(name) ? topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)) : topic;
+        }).toList();
+        admin.createTopics(topics).values().forEach((name, future) -> {
+            try {
+                future.get();
+                LOG.info("Created topic {} ({} partitions{})", name, config.topicPartitions, compacted.contains(name) ? ", compacted" : "");
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("Cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+}

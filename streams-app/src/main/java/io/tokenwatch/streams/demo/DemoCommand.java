@@ -1,0 +1,337 @@
+package io.tokenwatch.streams.demo;
+
+import io.tokenwatch.kafka.EmbeddedKafkaBroker;
+import io.tokenwatch.producer.TokenwatchClient;
+import io.tokenwatch.streams.app.TokenwatchApp;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded default: a real Kafka broker in this JVM, the in-process schema registry, the
+ * topology, and a modelled workload through producer-lib — 7 days of history, then live traffic
+ * with injected incidents — ending with a scorecard of what was detected.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run Tokenwatch end to end on an embedded Kafka broker with a synthetic workload and injected incidents.")
+public final class DemoCommand implements Callable<Integer> {
+    private static final String APP_ID = "tokenwatch-demo";
+
+    @Option(names = "--duration", description = "Stop after this long, e.g. 120s or 5m (default: until Ctrl-C).")
+    String duration;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Workload seed; the same seed gives the same run (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--incidents", defaultValue = "all",
+            description = "Incidents to inject, comma-separated: context-growth, retry-storm, cache-break, spend-spike, rejection-surge; 'all' or 'none' (default: ${DEFAULT-VALUE}).")
+    String incidents;
+
+    @Option(names = "--first-incident-after", defaultValue = "5s", description = "Wall time from the start of live traffic to the first incident (default: ${DEFAULT-VALUE}).")
+    String firstIncidentAfter;
+
+    @Option(names = "--incident-spacing", defaultValue = "8s", description = "Wall time between incident starts (default: ${DEFAULT-VALUE}).")
+    String incidentSpacing;
+
+    @Option(names = "--speed", defaultValue = "60", description = "Event-time seconds per wall second during live traffic (default: ${DEFAULT-VALUE}).")
+    int speed;
+
+    @Option(names = "--data-dir", description = "Keep broker and state data here (default: a temporary directory removed on exit).")
+    Path dataDir;
+
+    @Option(names = "--no-color", description = "Plain output even on a terminal.")
+    boolean noColor;
+
+    private final PrintStream out = System.out;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        long began = System.currentTimeMillis();
+        // The console is for the demo's own output; the pipeline's INFO logs would drown it.
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.tokenwatch")).setLevel(ch.qos.logback.classic.Level.WARN);
+        Duration runFor = duration == null ? null : parseDuration("--duration", duration);
+        Set<Incident> chosen = parseIncidents(incidents);
+        Thread hook = new Thread(() -> {
+            stopRequested.countDown();
+            try {
+                finished.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "tokenwatch-demo-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (Stage stage = new Stage()) {
+            runDemo(stage, chosen, began, runFor);
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException alreadyStopping) {
+                // Ctrl-C: the hook is running and waits for us
+            }
+        }
+        return 0;
+    }
+
+    /** Everything the demo starts, closed in reverse order. */
+    private final class Stage implements AutoCloseable {
+        EmbeddedKafkaBroker broker;
+        TokenwatchApp app;
+        TokenwatchClient client;
+        AlertWatcher watcher;
+        Thread watcherThread;
+        Path stateDir;
+
+        @Override
+        public void close() throws Exception {
+            if (watcher != null) {
+                watcher.stop();
+                watcherThread.join(10_000);
+            }
+            if (client != null) {
+                client.close();
+            }
+            if (app != null) {
+                app.close();
+            }
+            if (broker != null) {
+                broker.close();
+            }
+            if (stateDir != null && dataDir == null) {
+                try (var paths = Files.walk(stateDir)) {
+                    paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    private void runDemo(Stage stage, Set<Incident> chosen, long began, Duration runFor) throws Exception {
+        out.println("Tokenwatch demo: starting an embedded Kafka broker (KRaft) ...");
+        stage.broker = EmbeddedKafkaBroker.create(dataDir == null ? null : dataDir.resolve("kafka"), 0, Map.of()).start();
+        stage.stateDir = dataDir == null ? Files.createTempDirectory("tokenwatch-demo-state") : Files.createDirectories(dataDir.resolve("state"));
+        Map<String, String> settings = new HashMap<>();
+        settings.put("bootstrap.servers", stage.broker.bootstrapServers());
+        settings.put("schema.registry.url", "mock://tokenwatch-demo");
+        settings.put("application.id", APP_ID);
+        settings.put("state.dir", stage.stateDir.toString());
+        // The demo's busy hours give 100+ calls a window: judge a window once it has 40 (default 20) for steadier ratios.
+        settings.put("tokenwatch.anomaly.min.window.calls", "40");
+        // One partition: the 7-day backfill then reaches each group in event-time order. With several
+        // partitions a backfill far faster than real time lets groups judge days whose other
+        // partitions have not arrived yet (see README, "Backfills").
+        settings.put("tokenwatch.topics.partitions", "1");
+        TokenwatchConfig config = TokenwatchConfig.load(null, Map.of(), settings);
+        stage.app = TokenwatchApp.start(config);
+        stage.client = TokenwatchClient.builder().bootstrapServers(stage.broker.bootstrapServers()).schemaRegistryUrl("mock://tokenwatch-demo")
+                .spillDirectory(stage.stateDir.resolve("spill")).queueCapacity(50_000).build();
+        if (!stage.app.awaitRunning(Duration.ofSeconds(60))) {
+            throw new IllegalStateException("Kafka Streams did not reach RUNNING within 60 s");
+        }
+        out.printf(Locale.ROOT, "Broker on %s, topology RUNNING (exactly-once, dimensions %s) after %.1f s%n",
+                stage.broker.bootstrapServers(), config.dimensions, (System.currentTimeMillis() - began) / 1000.0);
+
+        Scorecard scorecard = new Scorecard();
+        chosen.forEach(scorecard::planned);
+        stage.watcher = new AlertWatcher(config, scorecard, out, System.console() != null && !noColor);
+        stage.watcher.subscribe();
+        stage.watcherThread = new Thread(stage.watcher, "tokenwatch-demo-alerts");
+        stage.watcherThread.start();
+
+        Workload workload = new Workload(seed);
+        Instant liveStartEvent = eventEpoch();
+        PriorityQueue<Workload.PlannedCall> outcomes = new PriorityQueue<>(java.util.Comparator.comparing(Workload.PlannedCall::decidedAt));
+        writeHistory(stage.client, workload, liveStartEvent, outcomes);
+        awaitCaughtUp(stage);
+        out.printf(Locale.ROOT, "History processed after %.1f s; live traffic at %dx event time from %s%n",
+                (System.currentTimeMillis() - began) / 1000.0, speed, liveStartEvent);
+
+        runLive(stage, workload, chosen, scorecard, liveStartEvent, outcomes, began, runFor);
+
+        // Let the last alerts through before scoring.
+        Thread.sleep(1_000);
+        out.println();
+        for (Scorecard.Detection d : scorecard.detections()) {
+            out.printf(Locale.ROOT, "  %-16s %s%n", d.incident().id(), d.detectedAtMillis() == null
+                    ? (d.startedAtMillis() == Long.MAX_VALUE ? "not started (demo ended first)" : "NOT detected")
+                    : String.format(Locale.ROOT, "detected after %.1f s by %s (%s)", d.delaySeconds().orElseThrow(), d.metric(), d.alertId()));
+        }
+        scorecard.falseAlerts().forEach(a -> out.printf("  false alert: %s=%s %s (%s)%n", a.getDimension(), a.getGroup(), a.getMetric(), a.getAlertId()));
+        out.println(scorecard.summaryLine());
+    }
+
+    /** The last 10:00 UTC at least 3 hours ago: live traffic starts in busy hours and never runs ahead of the broker's clock. */
+    static Instant eventEpoch() {
+        ZonedDateTime candidate = ZonedDateTime.now(ZoneOffset.UTC).minusHours(3).truncatedTo(ChronoUnit.DAYS).withHour(10);
+        if (candidate.toInstant().isAfter(Instant.now().minus(Duration.ofHours(3)))) {
+            candidate = candidate.minusDays(1);
+        }
+        return candidate.toInstant();
+    }
+
+    private void writeHistory(TokenwatchClient client, Workload workload, Instant end, PriorityQueue<Workload.PlannedCall> outcomes)
+            throws InterruptedException {
+        Instant start = end.minus(Duration.ofDays(7));
+        long hours = Duration.between(start, end).toHours();
+        long calls = 0;
+        for (long h = 0; h < hours; h++) {
+            Instant from = start.plus(Duration.ofHours(h));
+            for (Workload.PlannedCall call : workload.between(from, from.plus(Duration.ofHours(1)), Set.of())) {
+                emitDueOutcomes(client, outcomes, call.at());
+                client.recordCall(call.report());
+                calls++;
+                if (call.outcome() != null) {
+                    outcomes.add(call);
+                }
+                while (client.queued() > 20_000) {
+                    Thread.sleep(5); // history is written as fast as Kafka takes it, never faster
+                }
+            }
+            progress("history", h + 1, hours, String.format(Locale.ROOT, "%,d calls, day %d/7", calls, h / 24 + 1));
+        }
+        out.println();
+    }
+
+    /** Waits until the app's consumer group has no lag on any partition it reads, repartition topics included. */
+    private void awaitCaughtUp(Stage stage) throws Exception {
+        try (Admin admin = stage.broker.admin()) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            int caughtUpChecks = 0;
+            while (System.nanoTime() < deadline) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(APP_ID).partitionsToOffsetAndMetadata().get();
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+                var ends = admin.listOffsets(latest).all().get();
+                long end = ends.values().stream().mapToLong(r -> r.offset()).sum();
+                long done = committed.entrySet().stream().mapToLong(e -> Math.min(e.getValue().offset(), ends.get(e.getKey()).offset())).sum();
+                progress("processing", done, end, String.format(Locale.ROOT, "%,d / %,d records (input and repartition)", done, end));
+                // Twice in a row: records may still be on their way from one sub-topology to the next.
+                caughtUpChecks = done >= end && stage.client.queued() == 0 ? caughtUpChecks + 1 : 0;
+                if (caughtUpChecks >= 2) {
+                    out.println();
+                    return;
+                }
+                Thread.sleep(250);
+            }
+            throw new IllegalStateException("The topology did not catch up with the history in 5 minutes");
+        }
+    }
+
+    private void runLive(Stage stage, Workload workload, Set<Incident> chosen, Scorecard scorecard, Instant liveStartEvent,
+                         PriorityQueue<Workload.PlannedCall> outcomes, long began, Duration runFor) throws InterruptedException {
+        long liveStartWall = System.currentTimeMillis();
+        List<Incident> schedule = new ArrayList<>(chosen);
+        long firstAfter = parseDuration("--first-incident-after", firstIncidentAfter).toMillis();
+        long spacing = parseDuration("--incident-spacing", incidentSpacing).toMillis();
+        EnumSet<Incident> active = EnumSet.noneOf(Incident.class);
+        Instant eventCursor = liveStartEvent;
+        long nextFootprint = liveStartWall + 20_000;
+        while (!stopRequested.await(100, TimeUnit.MILLISECONDS)) {
+            long now = System.currentTimeMillis();
+            if (runFor != null && now - began >= runFor.toMillis()) {
+                break;
+            }
+            for (int i = 0; i < schedule.size(); i++) {
+                Incident incident = schedule.get(i);
+                if (!active.contains(incident) && now - liveStartWall >= firstAfter + i * spacing) {
+                    active.add(incident);
+                    scorecard.started(incident, now, eventCursor);
+                    out.printf(Locale.ROOT, ">>> incident started: %s on task %s (event time %s)%n", incident.id(), incident.task,
+                            eventCursor.truncatedTo(ChronoUnit.SECONDS));
+                }
+            }
+            Instant eventNow = liveStartEvent.plusMillis((now - liveStartWall) * speed);
+            for (Workload.PlannedCall call : workload.between(eventCursor, eventNow, active)) {
+                emitDueOutcomes(stage.client, outcomes, call.at());
+                stage.client.recordCall(call.report());
+                if (call.outcome() != null) {
+                    outcomes.add(call);
+                }
+            }
+            emitDueOutcomes(stage.client, outcomes, eventNow);
+            eventCursor = eventNow;
+            if (now >= nextFootprint) {
+                stage.watcher.printFootprint();
+                nextFootprint = now + 20_000;
+            }
+        }
+    }
+
+    private static void emitDueOutcomes(TokenwatchClient client, PriorityQueue<Workload.PlannedCall> outcomes, Instant upTo) {
+        while (!outcomes.isEmpty() && !outcomes.peek().decidedAt().isAfter(upTo)) {
+            Workload.PlannedCall c = outcomes.poll();
+            client.recordOutcome(c.callId(), c.outcome(), c.outcome().name().startsWith("ESC") ? "ci" : "reviewer", null, c.decidedAt());
+        }
+    }
+
+    private void progress(String what, long done, long total, String detail) {
+        int width = 30;
+        int filled = total <= 0 ? width : (int) Math.min(width, width * done / total);
+        out.print("\r" + String.format(Locale.ROOT, "%-10s [%s%s] %3d%% %s   ", what, "#".repeat(filled), ".".repeat(width - filled),
+                total <= 0 ? 100 : Math.min(100, 100 * done / total), detail));
+        out.flush();
+    }
+
+    static Duration parseDuration(String option, String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            long n = Long.parseLong(t.substring(0, t.length() - 1));
+            return switch (t.charAt(t.length() - 1)) {
+                case 's' -> Duration.ofSeconds(n);
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                default -> throw new NumberFormatException();
+            };
+        } catch (RuntimeException e) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new DemoCommand()),
+                    option + ": expected a duration such as 120s, 5m or 1h, got '" + text + "'");
+        }
+    }
+
+    static Set<Incident> parseIncidents(String text) {
+        if (text.equalsIgnoreCase("all")) {
+            return EnumSet.allOf(Incident.class);
+        }
+        EnumSet<Incident> set = EnumSet.noneOf(Incident.class);
+        if (text.equalsIgnoreCase("none")) {
+            return set;
+        }
+        for (String id : text.split(",")) {
+            try {
+                set.add(Incident.fromId(id));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new DemoCommand()),
+                        "--incidents: unknown incident '" + id.trim() + "'");
+            }
+        }
+        return set;
+    }
+}

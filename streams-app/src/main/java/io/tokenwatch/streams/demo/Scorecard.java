@@ -1,0 +1,73 @@
+package io.tokenwatch.streams.demo;
+
+import io.tokenwatch.events.v1.AlertStatus;
+import io.tokenwatch.events.v1.AnomalyAlert;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Ground truth vs what Tokenwatch reported: an injected incident is detected by the first alert
+ * episode opened on its task by a call made after the incident began; every other episode is a
+ * false alert. Thread-safe.
+ */
+final class Scorecard {
+    record Detection(Incident incident, long startedAtMillis, java.time.Instant startedAtEventTime, Long detectedAtMillis, String alertId,
+                     String metric) {
+        Optional<Double> delaySeconds() {
+            return detectedAtMillis == null ? Optional.empty() : Optional.of((detectedAtMillis - startedAtMillis) / 1000.0);
+        }
+    }
+
+    private final Map<Incident, Detection> incidents = new LinkedHashMap<>();
+    private final List<AnomalyAlert> falseAlerts = new ArrayList<>();
+
+    synchronized void planned(Incident incident) {
+        incidents.put(incident, new Detection(incident, Long.MAX_VALUE, java.time.Instant.MAX, null, null, null));
+    }
+
+    synchronized void started(Incident incident, long wallMillis, java.time.Instant eventTime) {
+        incidents.put(incident, new Detection(incident, wallMillis, eventTime, null, null, null));
+    }
+
+    /** Records an alert update; returns the incident it is evidence of, if any. */
+    synchronized Optional<Incident> observe(AnomalyAlert alert, long wallMillis) {
+        if (alert.getStatus() != AlertStatus.OPEN) {
+            return incidents.values().stream().filter(d -> alert.getAlertId().equals(d.alertId())).map(Detection::incident).findFirst();
+        }
+        for (Detection d : incidents.values()) {
+            // Evidence only if the call that raised it came after the incident began, in event time.
+            if (!alert.getUpdatedAt().isBefore(d.startedAtEventTime()) && affects(d.incident(), alert)) {
+                if (d.detectedAtMillis() == null) {
+                    incidents.put(d.incident(), new Detection(d.incident(), d.startedAtMillis(), d.startedAtEventTime(), wallMillis,
+                            alert.getAlertId(), alert.getMetric()));
+                }
+                return Optional.of(d.incident());
+            }
+        }
+        falseAlerts.add(alert);
+        return Optional.empty();
+    }
+
+    private static boolean affects(Incident incident, AnomalyAlert alert) {
+        return alert.getDimension().equals("task") && alert.getGroup().equals(incident.task);
+    }
+
+    synchronized List<Detection> detections() {
+        return List.copyOf(incidents.values());
+    }
+
+    synchronized List<AnomalyAlert> falseAlerts() {
+        return List.copyOf(falseAlerts);
+    }
+
+    synchronized String summaryLine() {
+        long detected = incidents.values().stream().filter(d -> d.detectedAtMillis() != null).count();
+        double maxDelay = incidents.values().stream().flatMap(d -> d.delaySeconds().stream()).mapToDouble(Double::doubleValue).max().orElse(0);
+        return String.format(java.util.Locale.ROOT, "scorecard: incidents=%d detected=%d false_alerts=%d max_delay_s=%.1f",
+                incidents.size(), detected, falseAlerts.size(), maxDelay);
+    }
+}
