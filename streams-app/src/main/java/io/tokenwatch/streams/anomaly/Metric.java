@@ -15,7 +15,7 @@ public enum Metric {
     TOKENS_PER_CALL(Kind.RATIO, Field.CALLS, Field.COST_NANOS, s -> ratio(s.tokens(), s.get(Field.CALLS))),
     COST_PER_CALL(Kind.RATIO, Field.CALLS, Field.COST_NANOS, s -> ratio(s.get(Field.COST_NANOS) / 1e9, s.get(Field.CALLS))),
     /** Cost of the decided calls per accepted one: undecided calls do not inflate it before their outcome arrives. */
-    COST_PER_ACCEPTED(Kind.RATIO, Field.DECIDED, Field.DECIDED_COST_NANOS,
+    COST_PER_ACCEPTED(Kind.PER_ACCEPTED, Field.DECIDED, Field.DECIDED_COST_NANOS,
             s -> s.get(Field.DECIDED) == 0 ? Double.NaN : s.get(Field.DECIDED_COST_NANOS) / 1e9 / Math.max(1, s.get(Field.ACCEPTED))),
     REJECTION_RATE(Kind.PROPORTION, Field.DECIDED, Field.DECIDED_COST_NANOS, s -> ratio(s.get(Field.DECIDED) - s.get(Field.ACCEPTED), s.get(Field.DECIDED))),
     CACHE_MISS_RATIO(Kind.RATIO, Field.CALLS, Field.COST_NANOS,
@@ -36,10 +36,11 @@ public enum Metric {
      * RATIO: current window vs the week before it. PROPORTION: a RATIO that is a share of calls, so
      * its noise on small windows is known (binomial) and guarded. COUNT_PER_CALL: a RATIO that is a
      * small count per call (Poisson noise), guarded the same way. QUANTILE: a RATIO of latency
-     * quantiles, guarded by the share of calls above the alert level. VOLUME: rolling day vs the
-     * daily average of the week before.
+     * quantiles, guarded by the share of calls above the alert level. PER_ACCEPTED: cost per decided
+     * call divided by the acceptance share, guarded through its two parts. VOLUME: rolling day vs
+     * the daily average of the week before.
      */
-    public enum Kind { RATIO, PROPORTION, COUNT_PER_CALL, QUANTILE, VOLUME }
+    public enum Kind { RATIO, PROPORTION, COUNT_PER_CALL, QUANTILE, PER_ACCEPTED, VOLUME }
 
     private final Kind kind;
     private final Field sampleField;

@@ -48,6 +48,24 @@ class AnomalyRuleTest {
     }
 
     @Test
+    void likelihoodRatioScoreStaysHonestForSmallSkewedShares() {
+        assertThat(AnomalyRule.binomialZ(10.0 / 40, 0.0597, 40)).isBetween(3.8, 3.95);
+        assertThat(AnomalyRule.binomialZ(0.45, 0.03, 40)).isGreaterThan(8);
+        assertThat(AnomalyRule.poissonZ(1.0, 1.0, 40)).isZero();
+    }
+
+    @Test
+    void costPerAcceptedNeedsAClearAcceptanceDropOrACostJump() {
+        WindowSums baseline = new WindowSums().add(Field.DECIDED, 5_000).add(Field.ACCEPTED, 4_000).add(Field.DECIDED_COST_NANOS, 5_000_000_000L);
+        // 27 of 44 accepted against 80%: cost per accepted 1.31x, but the drop is about 3 sigma: noise.
+        WindowSums unlucky = new WindowSums().add(Field.DECIDED, 44).add(Field.ACCEPTED, 27).add(Field.DECIDED_COST_NANOS, 44_000_000L);
+        WindowSums collapse = new WindowSums().add(Field.DECIDED, 40).add(Field.ACCEPTED, 12).add(Field.DECIDED_COST_NANOS, 40_000_000L);
+        assertThat(rule.judge(Metric.COST_PER_ACCEPTED, unlucky, baseline, 168, 1).ratio()).isGreaterThan(1.3);
+        assertThat(rule.judge(Metric.COST_PER_ACCEPTED, unlucky, baseline, 168, 1).anomalous()).isFalse();
+        assertThat(rule.judge(Metric.COST_PER_ACCEPTED, collapse, baseline, 168, 1).anomalous()).isTrue();
+    }
+
+    @Test
     void latencyQuantileNeedsManyCallsAboveTheAlertLevelNotJustTwoSlowOnes() {
         WindowSums baseline = new WindowSums().add(Field.CALLS, 5_000);
         for (int i = 0; i < 5_000; i++) {

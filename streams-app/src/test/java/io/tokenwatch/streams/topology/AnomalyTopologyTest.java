@@ -135,7 +135,7 @@ class AnomalyTopologyTest {
             // History: 1 call in 10 retried, latency 1 s; then every other call retried, latency 3 s.
             int[] n = {0};
             h.history("code-review", START, WEEK_LATER, 30, b -> b.setRetryCount(n[0]++ % 10 == 0 ? 1 : 0), null);
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < 30; i++) {
                 h.send(h.call("code-review", WEEK_LATER.plusSeconds(60L * i)).setRetryCount(i % 2).setLatencyMs(3_000).build());
             }
             List<AnomalyAlert> alerts = h.alerts();
@@ -143,6 +143,8 @@ class AnomalyTopologyTest {
             AnomalyAlert retry = alerts.stream().filter(a -> a.getMetric().equals("retry_rate")).findFirst().orElseThrow();
             assertThat(retry.getObserved()).isEqualTo(0.5);
             assertThat(retry.getBaseline()).isEqualTo(0.1);
+            // 10 of 20 retried is already 5x, but only at 13 of 26 does the jump stand 5 standard errors clear of noise.
+            assertThat(retry.getWindowCalls()).isEqualTo(26);
             AnomalyAlert latency = alerts.stream().filter(a -> a.getMetric().equals("latency_p95")).findFirst().orElseThrow();
             // Sketch buckets are within ~9%: 1 s and 3 s land near 1,000 and 3,000 ms.
             assertThat(latency.getBaseline()).isBetween(920.0, 1_090.0);
@@ -162,7 +164,9 @@ class AnomalyTopologyTest {
             assertThat(alerts).isNotEmpty();
             assertThat(alerts.get(0).getMetric()).isEqualTo("cost_per_accepted");
             assertThat(alerts.get(0).getBaseline()).isCloseTo(0.0125, org.assertj.core.data.Offset.offset(1e-9));
-            assertThat(alerts.get(0).getWindowCalls()).as("decided calls in the window").isEqualTo(20);
+            // 6 of 20 accepted is already 2.7x the cost per accepted outcome, but the acceptance drop
+            // first stands 5 standard errors clear of noise at 9 of 26.
+            assertThat(alerts.get(0).getWindowCalls()).as("decided calls in the window").isEqualTo(26);
             assertThat(alerts.get(0).getRatio()).isGreaterThanOrEqualTo(1.3);
         }
     }
