@@ -6,6 +6,7 @@ import io.tokenwatch.streams.topology.StreamsSettings;
 import io.tokenwatch.streams.topology.TokenwatchTopology;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -21,10 +22,12 @@ public final class TokenwatchApp implements AutoCloseable {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final KafkaStreams streams;
+    private final boolean staticMember;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private TokenwatchApp(KafkaStreams streams) {
+    private TokenwatchApp(KafkaStreams streams, boolean staticMember) {
         this.streams = streams;
+        this.staticMember = staticMember;
     }
 
     public static TokenwatchApp start(TokenwatchConfig config) {
@@ -34,7 +37,7 @@ public final class TokenwatchApp implements AutoCloseable {
         }
         EventSerdes serdes = EventSerdes.of(config.valueSerdeClass, config.kafkaProperties());
         KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(config, serdes), StreamsSettings.of(config));
-        TokenwatchApp app = new TokenwatchApp(streams);
+        TokenwatchApp app = new TokenwatchApp(streams, config.kafkaProperties().containsKey("group.instance.id"));
         streams.setStateListener((now, before) -> {
             LOG.info("Kafka Streams {} -> {}", before, now);
             if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
@@ -85,7 +88,10 @@ public final class TokenwatchApp implements AutoCloseable {
     @Override
     public void close() {
         LOG.info("Stopping Tokenwatch (up to {} s to commit and close)", CLOSE_TIMEOUT.toSeconds());
-        boolean clean = streams.close(CLOSE_TIMEOUT);
+        // Leave the group so a restart or another instance takes the tasks over at once instead of after
+        // the session timeout; static members (group.instance.id, e.g. Kubernetes pods) keep their place.
+        boolean clean = streams.close(CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(staticMember
+                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         stopped.countDown();
         LOG.info(clean ? "Tokenwatch stopped cleanly" : "Tokenwatch did not stop within {} s", CLOSE_TIMEOUT.toSeconds());
     }

@@ -4,6 +4,9 @@ import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.producer.TokenwatchClient;
 import io.tokenwatch.streams.app.TokenwatchApp;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.report.FootprintReport;
+import io.tokenwatch.streams.report.ReportFormatter;
+import io.tokenwatch.streams.report.StatsTopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -69,6 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
     private final PrintStream out = System.out;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
+    private long liveStartWallMillis;
 
     @Override
     public Integer call() throws Exception {
@@ -171,10 +175,15 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "History processed after %.1f s; live traffic at %dx event time from %s%n",
                 (System.currentTimeMillis() - began) / 1000.0, speed, liveStartEvent);
 
+        liveStartWallMillis = System.currentTimeMillis();
         runLive(stage, workload, chosen, scorecard, liveStartEvent, outcomes, began, runFor);
 
         // Let the last alerts through before scoring.
         Thread.sleep(1_000);
+        out.println();
+        Instant eventEnd = liveStartEvent.plusMillis((System.currentTimeMillis() - liveStartWallMillis) * speed);
+        out.print(ReportFormatter.text(FootprintReport.build(StatsTopicReader.readAll(config), "task",
+                eventEnd.minus(Duration.ofDays(1)), eventEnd), 5));
         out.println();
         for (Scorecard.Detection d : scorecard.detections()) {
             out.printf(Locale.ROOT, "  %-16s %s%n", d.incident().id(), d.detectedAtMillis() == null
@@ -244,7 +253,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     private void runLive(Stage stage, Workload workload, Set<Incident> chosen, Scorecard scorecard, Instant liveStartEvent,
                          PriorityQueue<Workload.PlannedCall> outcomes, long began, Duration runFor) throws InterruptedException {
-        long liveStartWall = System.currentTimeMillis();
+        long liveStartWall = liveStartWallMillis;
         List<Incident> schedule = new ArrayList<>(chosen);
         long firstAfter = parseDuration("--first-incident-after", firstIncidentAfter).toMillis();
         long spacing = parseDuration("--incident-spacing", incidentSpacing).toMillis();

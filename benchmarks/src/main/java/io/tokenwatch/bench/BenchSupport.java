@@ -1,0 +1,70 @@
+package io.tokenwatch.bench;
+
+import io.tokenwatch.events.v1.CallOutcome;
+import io.tokenwatch.events.v1.LlmCall;
+import io.tokenwatch.events.v1.Outcome;
+import io.tokenwatch.kafka.EmbeddedKafkaBroker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Shared pieces of the end-to-end benchmarks: synthetic events and consumer-group lag. */
+final class BenchSupport {
+    static final Instant START = Instant.now().minus(Duration.ofDays(8)).truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+
+    private BenchSupport() {
+    }
+
+    /** Call {@code i} of a spread of {@code groups} tasks over 7 days of event time. */
+    static LlmCall call(long i, long total, int groups) {
+        long ts = START.toEpochMilli() + (i * Duration.ofDays(7).toMillis()) / total;
+        return LlmCall.newBuilder().setCallId("bench-" + i).setTimestamp(Instant.ofEpochMilli(ts)).setProvider("anthropic")
+                .setModel(i % 3 == 0 ? "claude-haiku-4-5" : "claude-sonnet-4-5").setTask("task-" + (i % groups))
+                .setTeam("team-" + (i % 20)).setFeature("feature-" + (i % 50)).setSessionId("session-" + (i / 8))
+                .setInputTokens(10_000 + i % 5_000).setOutputTokens(800).setCacheReadTokens(6_000).setCacheWriteTokens(500)
+                .setCostUsd(new BigDecimal("0.021450000")).setLatencyMs(2_000 + i % 500).setRetryCount(i % 25 == 0 ? 1 : 0)
+                .setToolCalls((int) (i % 3)).build();
+    }
+
+    static CallOutcome outcome(LlmCall call, long i) {
+        return CallOutcome.newBuilder().setCallId(call.getCallId()).setOutcome(i % 10 < 8 ? Outcome.ACCEPTED : Outcome.REJECTED)
+                .setDecidedAt(call.getTimestamp().plusSeconds(120)).setDecidedBy("ci").build();
+    }
+
+    /** Records the group still has to process on every partition it reads (repartition topics included). */
+    static long lag(Admin admin, String groupId) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
+        if (committed.isEmpty()) {
+            return Long.MAX_VALUE;
+        }
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        var ends = admin.listOffsets(latest).all().get();
+        return committed.entrySet().stream().mapToLong(e -> Math.max(0, ends.get(e.getKey()).offset() - e.getValue().offset())).sum();
+    }
+
+    /** Waits until {@code groupId} has consumed at least {@code inputRecords} and has no lag; returns the seconds it took from {@code startNanos}. */
+    static double awaitDrained(EmbeddedKafkaBroker broker, String groupId, long startNanos, String label) throws Exception {
+        try (Admin admin = broker.admin()) {
+            long lastPrint = 0;
+            while (true) {
+                long lag = lag(admin, groupId);
+                if (lag == 0) {
+                    return (System.nanoTime() - startNanos) / 1e9;
+                }
+                if (System.nanoTime() - lastPrint > 5e9) {
+                    System.out.printf("  %s: %s records to go%n", label, lag == Long.MAX_VALUE ? "(starting)" : String.format("%,d", lag));
+                    lastPrint = System.nanoTime();
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+}
