@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.cli;
 
+import io.tokenwatch.streams.app.HealthServer;
 import io.tokenwatch.streams.app.TokenwatchApp;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.common.config.ConfigException;
@@ -31,7 +32,11 @@ public final class RunCommand implements Callable<Integer> {
             return 2;
         }
         TokenwatchApp app = TokenwatchApp.start(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "tokenwatch-shutdown"));
+        HealthServer http = new HealthServer(app.streams(), config.httpPort);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            http.close();
+        }, "tokenwatch-shutdown"));
         app.awaitStopped();
         return app.failed() ? 1 : 0;
     }

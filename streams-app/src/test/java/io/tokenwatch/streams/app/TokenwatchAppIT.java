@@ -79,8 +79,12 @@ class TokenwatchAppIT {
         for (int h = 7 * 24; h >= 1; h--) {
             sendCalls(25, NOW_HOUR.minus(Duration.ofHours(h)), 10_000);
         }
-        try (TokenwatchApp app = TokenwatchApp.start(config(stateA))) {
+        try (TokenwatchApp app = TokenwatchApp.start(config(stateA)); HealthServer http = new HealthServer(app.streams(), 0)) {
             assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
+            assertThat(get(http, "/health/ready")).isEqualTo("200 RUNNING");
+            assertThat(get(http, "/health/live")).isEqualTo("200 RUNNING");
+            assertThat(get(http, "/metrics")).contains("tokenwatch_streams_running 1.0")
+                    .contains("tokenwatch_dlq_records_total{reason=\"late\"}").contains("kafka_stream_");
             sendCalls(12, NOW_HOUR, 20_000); // 21,000 tokens a call: 1.9x, but only 12 calls so far
             awaitRecord(r -> r.value() instanceof GroupWindowStats s && s.getWindowStart().equals(NOW_HOUR) && s.getCalls() == 12);
             assertThat(alertsSoFar()).isEmpty();
@@ -104,6 +108,13 @@ class TokenwatchAppIT {
             awaitRecord(r -> r.value() instanceof GroupWindowStats s && s.getWindowStart().equals(NOW_HOUR) && s.getCalls() == 35);
         }
         assertThat(alertsSoFar()).as("no second alert after the restarts").isEmpty();
+    }
+
+    private static String get(HealthServer http, String path) throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http.port() + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return path.equals("/metrics") ? response.body() : response.statusCode() + " " + response.body();
     }
 
     private static KafkaConsumer<String, Object> reader() {
