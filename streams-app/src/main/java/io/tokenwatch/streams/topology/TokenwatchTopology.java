@@ -45,13 +45,15 @@ public final class TokenwatchTopology {
 
     public static Topology build(TokenwatchConfig config, EventSerdes serdes) {
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CallOutcomeJoiner.PENDING_CALLS), Serdes.String(), Serdes.ByteArray()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CallOutcomeJoiner.EARLY_OUTCOMES), Serdes.String(), Serdes.ByteArray()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CallOutcomeJoiner.DEADLINES), Serdes.Bytes(), Serdes.ByteArray()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.WINDOW_SUMS), Serdes.Bytes(), Serdes.ByteArray()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.BASELINES), Serdes.String(), Serdes.ByteArray()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.CONTRIBUTORS), Serdes.String(), Serdes.ByteArray()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.EPISODES), Serdes.String(), Serdes.ByteArray()));
+        // Stores are cached: hot groups are updated many times per commit, and only the last value
+        // needs to reach the changelog (and, for sessions, the output topic).
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CallOutcomeJoiner.PENDING_CALLS), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CallOutcomeJoiner.EARLY_OUTCOMES), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CallOutcomeJoiner.DEADLINES), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.WINDOW_SUMS), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.BASELINES), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.CONTRIBUTORS), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.EPISODES), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
 
         // Values are decoded in the topology, not at the source, so a bad record reaches the
         // dead-letter topic through the same handler, with its original bytes, as every other rejection.
@@ -105,7 +107,7 @@ public final class TokenwatchTopology {
                 .aggregate(() -> null, (session, delta, totals) -> OutputRecords.addToSession(totals, delta),
                         (session, a, b) -> OutputRecords.mergeSessions(a, b), Named.as("session-totals"),
                         Materialized.<String, SessionSummary, org.apache.kafka.streams.state.SessionStore<Bytes, byte[]>>as("session-totals")
-                                .withKeySerde(Serdes.String()).withValueSerde(sessionCodec.serde()).withCachingDisabled())
+                                .withKeySerde(Serdes.String()).withValueSerde(sessionCodec.serde()))
                 .toStream(Named.as("session-updates"))
                 .map((window, totals) -> KeyValue.pair(window.key() + "|" + Instant.ofEpochMilli(window.window().start()),
                         totals == null ? null : SessionSummary.newBuilder(totals)
