@@ -5,25 +5,20 @@ import io.tokenwatch.streams.report.FootprintReport;
 import io.tokenwatch.streams.report.ReportFormatter;
 import io.tokenwatch.streams.report.StatsTopicReader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** The token footprint report for a period, read from the window-stats topic. */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Token footprint report (cost by group, efficiency vs targets, top opportunities) for a period.")
 public final class ReportCommand implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, description = "Properties file (bootstrap.servers, schema.registry.url, tokenwatch.topic.stats ...).")
-    Path configFile;
-
-    @Option(names = {"-s", "--set"}, description = "Override one setting (repeatable).")
-    Map<String, String> overrides = new LinkedHashMap<>();
+    @Mixin
+    ConfigOptions options;
 
     @Option(names = "--period", defaultValue = "P1D", description = "Length of the period, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration period;
@@ -42,7 +37,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        TokenwatchConfig config = TokenwatchConfig.load(configFile, System.getenv(), overrides);
+        TokenwatchConfig config = options.load();
         Instant to = until != null ? until : Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
         FootprintReport report = FootprintReport.build(StatsTopicReader.readAll(config), dimension, to.minus(period), to);
         System.out.print(switch (format) {

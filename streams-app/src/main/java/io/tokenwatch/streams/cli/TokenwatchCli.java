@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.cli;
 
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +11,18 @@ import picocli.CommandLine.Command;
 public final class TokenwatchCli implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new TokenwatchCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line, with invalid configuration reported as one line naming the key (exit code 2). */
+    public static CommandLine commandLine() {
+        return new CommandLine(new TokenwatchCli()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof ConfigException) {
+                cmd.getErr().println("Invalid configuration: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
     }
 
     @Override

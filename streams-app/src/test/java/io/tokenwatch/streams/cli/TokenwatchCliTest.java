@@ -1,0 +1,34 @@
+package io.tokenwatch.streams.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TokenwatchCliTest {
+
+    @Test
+    void invalidConfigurationStopsStartUpWithExitCode2NamingTheKey() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = TokenwatchCli.commandLine();
+        cli.setErr(new PrintWriter(err));
+        for (String command : new String[]{"run", "report"}) {
+            int exit = cli.execute(command, "--set", "bootstrap.servers=127.0.0.1:9", "--set", "schema.registry.url=mock://cli",
+                    "--set", "tokenwatch.window.size=PT7M");
+            assertThat(exit).isEqualTo(2);
+        }
+        assertThat(err.toString()).contains("Invalid configuration: Invalid value PT7M for configuration tokenwatch.window.size");
+    }
+
+    @Test
+    void listsItsCommands() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = TokenwatchCli.commandLine();
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute("--help")).isZero();
+        assertThat(out.toString()).contains("run").contains("demo").contains("report");
+    }
+}
