@@ -54,6 +54,8 @@ public class AnomalyLogicBenchmark {
             windows.put(slot, w);
             baseline.apply(slot, w);
         }
+        baseline.advanceTo(slot, windows::get);
+        windows.put(slot, new WindowSums());
         delta = sample(1);
     }
 
@@ -74,6 +76,7 @@ public class AnomalyLogicBenchmark {
             slot++;
             baseline.advanceTo(slot, windows::get);
             windows.put(slot, new WindowSums());
+            windows.remove(baseline.oldestRetainedSlot() - 1); // as the store forgets windows no range needs
         }
         baseline.apply(slot, delta);
         WindowSums current = windows.get(slot).addAll(delta, 1);
