@@ -10,9 +10,12 @@ import io.tokenwatch.streams.stats.RollingBaseline;
 import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.stats.WindowSums.Field;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +23,8 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -46,6 +51,8 @@ public final class GroupAnomalyDetector implements Processor<String, CallDelta, 
     private KeyValueStore<String, byte[]> baselines;
     private KeyValueStore<String, byte[]> contributors;
     private KeyValueStore<String, byte[]> openEpisodes;
+    /** Latest window seen by this task: groups far behind it have gone quiet. */
+    private long latestSlot = Long.MIN_VALUE;
 
     public GroupAnomalyDetector(Duration window, AnomalyRule rule, EpisodePolicy episodes, Set<Metric> metrics) {
         this.windowMs = window.toMillis();
@@ -63,6 +70,7 @@ public final class GroupAnomalyDetector implements Processor<String, CallDelta, 
         this.baselines = context.getStateStore(BASELINES);
         this.contributors = context.getStateStore(CONTRIBUTORS);
         this.openEpisodes = context.getStateStore(EPISODES);
+        context.schedule(Duration.ofMinutes(10), PunctuationType.WALL_CLOCK_TIME, now -> forgetQuietGroups());
     }
 
     @Override
@@ -70,6 +78,7 @@ public final class GroupAnomalyDetector implements Processor<String, CallDelta, 
         String groupKey = record.key();
         CallDelta delta = record.value();
         long slot = Math.floorDiv(delta.timestamp(), windowMs);
+        latestSlot = Math.max(latestSlot, slot);
 
         byte[] stored = baselines.get(groupKey);
         RollingBaseline baseline = stored == null ? RollingBaseline.startingAt(slot, week, day) : RollingBaseline.fromBytes(stored);
@@ -145,6 +154,42 @@ public final class GroupAnomalyDetector implements Processor<String, CallDelta, 
     private WindowSums sums(String groupKey, long slot) {
         byte[] bytes = windowSums.get(windowKey(groupKey, slot));
         return bytes == null ? null : WindowSums.fromBytes(bytes);
+    }
+
+    /**
+     * Forgets groups with no event for longer than every range spans (a retired prompt version, a
+     * finished feature): their baseline, windows, contributors and episodes. Keeps state bounded by
+     * the groups active in the last 8 days.
+     */
+    private void forgetQuietGroups() {
+        if (latestSlot == Long.MIN_VALUE) {
+            return;
+        }
+        List<String> quiet = new ArrayList<>();
+        List<RollingBaseline> quietBaselines = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> all = baselines.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, byte[]> entry = all.next();
+                RollingBaseline baseline = RollingBaseline.fromBytes(entry.value);
+                if (baseline.currentSlot() < latestSlot - week - day) {
+                    quiet.add(entry.key);
+                    quietBaselines.add(baseline);
+                }
+            }
+        }
+        for (int i = 0; i < quiet.size(); i++) {
+            String groupKey = quiet.get(i);
+            RollingBaseline baseline = quietBaselines.get(i);
+            forgetWindows(groupKey, Math.max(baseline.firstSlot(), baseline.oldestRetainedSlot()), baseline.currentSlot());
+            baselines.delete(groupKey);
+            contributors.delete(groupKey);
+            for (Metric metric : Metric.values()) {
+                openEpisodes.delete(groupKey + "|" + metric.id());
+            }
+        }
+        if (!quiet.isEmpty()) {
+            LOG.info("Forgot {} groups quiet for more than {} windows", quiet.size(), week + day);
+        }
     }
 
     /** Deletes the windows in [from, to]: no baseline range needs them any more (bounded retention). */

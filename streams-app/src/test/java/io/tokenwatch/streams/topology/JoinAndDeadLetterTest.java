@@ -185,6 +185,21 @@ class JoinAndDeadLetterTest {
     }
 
     @Test
+    void groupsQuietForLongerThanTheBaselineSpanAreForgotten() {
+        try (TopologyHarness h = new TopologyHarness()) {
+            h.send(h.call("retired-task", T).build());
+            h.send(h.call("code-review", T.plus(Duration.ofDays(8)).plus(Duration.ofHours(1))).build());
+            var baselines = h.driver.<String, byte[]>getKeyValueStore(GroupAnomalyDetector.BASELINES);
+            var windows = h.driver.<org.apache.kafka.common.utils.Bytes, byte[]>getKeyValueStore(GroupAnomalyDetector.WINDOW_SUMS);
+            assertThat(baselines.get("task|retired-task")).isNotNull();
+            h.driver.advanceWallClockTime(Duration.ofMinutes(10));
+            assertThat(baselines.get("task|retired-task")).isNull();
+            assertThat(windows.get(GroupAnomalyDetector.windowKey("task|retired-task", T.toEpochMilli() / 3_600_000))).isNull();
+            assertThat(baselines.get("task|code-review")).as("the active group stays").isNotNull();
+        }
+    }
+
+    @Test
     void wallClockClosesOutcomeWindowsOnAQuietPartition() {
         try (TopologyHarness h = new TopologyHarness(Map.of("tokenwatch.outcome.window", "PT1M", "tokenwatch.outcome.grace", "PT1S"))) {
             // The driver's wall clock starts at START; the call is "now".
