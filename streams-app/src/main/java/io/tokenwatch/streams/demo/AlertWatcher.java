@@ -2,13 +2,12 @@ package io.tokenwatch.streams.demo;
 
 import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.events.v1.GroupWindowStats;
-import io.tokenwatch.serde.KafkaAvroDeserializer;
+import io.tokenwatch.streams.app.OutputTopicConsumer;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -42,11 +41,7 @@ final class AlertWatcher implements Runnable {
         Map<String, Object> props = new HashMap<>(config.kafkaProperties());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "tokenwatch-demo-console");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put("specific.avro.reader", "true");
-        KafkaAvroDeserializer values = new KafkaAvroDeserializer();
-        values.configure(props, false);
-        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), values);
+        this.consumer = OutputTopicConsumer.create(props);
         this.config = config;
         this.scorecard = scorecard;
         this.out = out;

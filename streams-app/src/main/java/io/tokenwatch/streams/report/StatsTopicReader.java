@@ -1,13 +1,12 @@
 package io.tokenwatch.streams.report;
 
 import io.tokenwatch.events.v1.GroupWindowStats;
-import io.tokenwatch.serde.KafkaAvroDeserializer;
+import io.tokenwatch.streams.app.OutputTopicConsumer;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,14 +21,10 @@ public final class StatsTopicReader {
 
     public static List<GroupWindowStats> readAll(TokenwatchConfig config) {
         Map<String, Object> props = new HashMap<>(config.kafkaProperties());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put("specific.avro.reader", "true");
-        KafkaAvroDeserializer values = new KafkaAvroDeserializer();
-        values.configure(props, false);
         List<GroupWindowStats> stats = new ArrayList<>();
-        try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
+        try (KafkaConsumer<String, Object> consumer = OutputTopicConsumer.create(props)) {
             List<TopicPartition> partitions = consumer.partitionsFor(config.statsTopic).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(partitions);

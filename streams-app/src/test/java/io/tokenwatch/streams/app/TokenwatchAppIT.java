@@ -7,12 +7,10 @@ import io.tokenwatch.producer.CallReport;
 import io.tokenwatch.producer.TokenUsage;
 import io.tokenwatch.producer.TokenwatchClient;
 import io.tokenwatch.registry.MockSchemaRegistry;
-import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -118,12 +115,9 @@ class TokenwatchAppIT {
     }
 
     private static KafkaConsumer<String, Object> reader() {
-        Map<String, Object> props = new HashMap<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "it-reader", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", "schema.registry.url", "mock://app-it", "specific.avro.reader", "true"));
-        KafkaAvroDeserializer values = new KafkaAvroDeserializer();
-        values.configure(props, false);
-        KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values);
+        KafkaConsumer<String, Object> consumer = OutputTopicConsumer.create(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(), ConsumerConfig.GROUP_ID_CONFIG, "it-reader", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                "schema.registry.url", "mock://app-it"));
         broker.createTopics(2, List.of("llm.alerts.v1", "llm.task-stats.v1"));
         consumer.subscribe(List.of("llm.alerts.v1", "llm.task-stats.v1"));
         return consumer;
