@@ -60,10 +60,6 @@ public final class WindowSums {
         return this;
     }
 
-    public boolean isEmpty() {
-        return Arrays.stream(values).allMatch(v -> v == 0) && latency.total() == 0;
-    }
-
     public WindowSums copy() {
         return new WindowSums(values.clone(), latency.copy());
     }
