@@ -1,0 +1,98 @@
+package io.tokenwatch.streams.topology;
+
+import io.tokenwatch.events.v1.Outcome;
+import io.tokenwatch.serde.GenericAvroSerde;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static io.tokenwatch.streams.topology.TopologyHarness.START;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * docs/WAREHOUSE.md cannot drift from the data: records of every output topic, decoded with a
+ * generic Avro reader through the registry (as a sink's AvroConverter would), must have exactly the
+ * documented columns and types.
+ */
+class WarehouseColumnsTest {
+
+    @Test
+    void everyOutputTopicHasExactlyTheDocumentedColumns() throws Exception {
+        String doc = Files.readString(Path.of("../docs/WAREHOUSE.md"));
+        try (TopologyHarness h = new TopologyHarness()) {
+            var rawJoined = h.driver.createOutputTopic(h.config.joinedTopic, new StringDeserializer(), new ByteArrayDeserializer());
+            var rawStats = h.driver.createOutputTopic(h.config.statsTopic, new StringDeserializer(), new ByteArrayDeserializer());
+            var rawSessions = h.driver.createOutputTopic(h.config.sessionsTopic, new StringDeserializer(), new ByteArrayDeserializer());
+            var rawAlerts = h.driver.createOutputTopic(h.config.alertsTopic, new StringDeserializer(), new ByteArrayDeserializer());
+            h.history("code-review", START, START.plus(Duration.ofDays(7)), 30, b -> b.setSessionId("s-" + b.getTimestamp().getEpochSecond() / 3_600),
+                    i -> i % 2 == 0 ? Outcome.ACCEPTED : null);
+            for (int i = 0; i < 25; i++) {
+                h.send(h.call("code-review", START.plus(Duration.ofDays(7)).plusSeconds(60L * i)).setInputTokens(30_000).build());
+            }
+            GenericAvroSerde generic = new GenericAvroSerde();
+            generic.configure(h.config.kafkaProperties(), false);
+            Map<String, List<byte[]>> topics = Map.of(
+                    "JoinedCall", values(rawJoined.readValuesToList()), "GroupWindowStats", values(rawStats.readValuesToList()),
+                    "SessionSummary", values(rawSessions.readValuesToList()), "AnomalyAlert", values(rawAlerts.readValuesToList()));
+            topics.forEach((record, values) -> {
+                assertThat(values).as(record + " records produced").isNotEmpty();
+                GenericRecord sample = generic.deserializer().deserialize("any", values.get(values.size() - 1));
+                assertThat(sample.getSchema().getName()).isEqualTo(record);
+                Map<String, String> actual = sample.getSchema().getFields().stream()
+                        .collect(Collectors.toMap(Schema.Field::name, f -> render(f.schema()), (a, b) -> a, LinkedHashMap::new));
+                assertThat(documentedColumns(doc, record)).as("docs/WAREHOUSE.md, " + record).containsExactlyEntriesOf(actual);
+            });
+        }
+    }
+
+    private static List<byte[]> values(List<byte[]> values) {
+        return values.stream().filter(v -> v != null).toList();
+    }
+
+    /** The column table under "#### {record} columns": column name -> Avro type, in order. */
+    private static Map<String, String> documentedColumns(String doc, String record) {
+        Map<String, String> columns = new LinkedHashMap<>();
+        String section = doc.substring(doc.indexOf("#### " + record + " columns"));
+        for (String line : section.lines().skip(4).toList()) {
+            if (!line.startsWith("| `")) {
+                break;
+            }
+            String[] cells = line.split(" \\| ");
+            columns.put(cells[0].substring(3, cells[0].length() - 1), cells[1].trim());
+        }
+        return columns;
+    }
+
+    /** The same notation as the doc: logical types by name, nullable unions, nested records and enums by name. */
+    static String render(Schema schema) {
+        if (schema.getType() == Schema.Type.UNION) {
+            List<Schema> types = schema.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).toList();
+            boolean nullable = types.size() < schema.getTypes().size();
+            return types.stream().map(WarehouseColumnsTest::render).collect(Collectors.joining(" | ")) + (nullable ? ", nullable" : "");
+        }
+        if (schema.getLogicalType() instanceof LogicalTypes.Decimal d) {
+            return "decimal(" + d.getPrecision() + "," + d.getScale() + ")";
+        }
+        if (schema.getLogicalType() != null) {
+            return schema.getLogicalType().getName();
+        }
+        return switch (schema.getType()) {
+            case RECORD -> "record " + schema.getName();
+            case ENUM -> "enum " + schema.getName();
+            case ARRAY -> "array<" + render(schema.getElementType()) + ">";
+            case MAP -> "map<" + render(schema.getValueType()) + ">";
+            default -> schema.getType().getName();
+        };
+    }
+}
