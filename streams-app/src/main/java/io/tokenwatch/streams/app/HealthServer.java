@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
+import io.tokenwatch.streams.errors.DeadLetterReason;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +17,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.Executors;
 
 /**
@@ -26,8 +26,6 @@ import java.util.concurrent.Executors;
  */
 public final class HealthServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HealthServer.class);
-    private static final List<String> DLQ_REASONS = List.of("malformed", "unknown-schema-id", "registry-unavailable", "invalid", "late",
-            "duplicate", "processing-error");
 
     private final HttpServer server;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -39,9 +37,9 @@ public final class HealthServer implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(registry);
         Gauge.builder("tokenwatch.streams.running", streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
                 .description("1 when Kafka Streams is RUNNING").register(registry);
-        for (String reason : DLQ_REASONS) {
-            FunctionCounter.builder("tokenwatch.dlq.records", reason, r -> DeadLetterHandler.countsByReason().getOrDefault(r, 0L))
-                    .tag("reason", reason).description("Records sent to the dead-letter topic").register(registry);
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            FunctionCounter.builder("tokenwatch.dlq.records", reason.id(), r -> DeadLetterHandler.countsByReason().getOrDefault(r, 0L))
+                    .tag("reason", reason.id()).description("Records sent to the dead-letter topic").register(registry);
         }
         server = HttpServer.create(new InetSocketAddress(port), 0);
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {

@@ -67,7 +67,7 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
         return snapshot;
     }
 
-    static String reasonOf(Exception exception) {
+    static DeadLetterReason reasonOf(Exception exception) {
         if (exception instanceof RejectedRecordException rejected) {
             return rejected.reason();
         }
@@ -78,18 +78,18 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
         if (root instanceof SerializationException) {
             String message = String.valueOf(root.getMessage());
             if (message.contains("unknown schema id")) {
-                return "unknown-schema-id";
+                return DeadLetterReason.UNKNOWN_SCHEMA_ID;
             }
             if (message.contains("schema registry unavailable")) {
-                return "registry-unavailable";
+                return DeadLetterReason.REGISTRY_UNAVAILABLE;
             }
-            return "malformed";
+            return DeadLetterReason.MALFORMED;
         }
-        return "processing-error";
+        return DeadLetterReason.PROCESSING_ERROR;
     }
 
     private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, byte[] key, byte[] value, Exception exception) {
-        String reason = reasonOf(exception);
+        String reason = reasonOf(exception).id();
         long count = COUNTS.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
         // Every record is counted; the log line is limited (1, 2, 4, ... then every 1000th per reason) so a flood cannot drown the log.
         if (Long.bitCount(count) == 1 || count % 1000 == 0) {

@@ -6,15 +6,14 @@ package io.tokenwatch.streams.errors;
  * {@link #reason()} in a header, and processing continues. No stack trace: this is routine.
  */
 public final class RejectedRecordException extends RuntimeException {
-    private final String reason;
+    private final DeadLetterReason reason;
 
-    public RejectedRecordException(String reason, String message) {
+    public RejectedRecordException(DeadLetterReason reason, String message) {
         super(message, null, false, false);
         this.reason = reason;
     }
 
-    /** Short machine-readable reason: invalid, late, duplicate, ... */
-    public String reason() {
+    public DeadLetterReason reason() {
         return reason;
     }
 }

@@ -7,6 +7,7 @@ import io.tokenwatch.events.v1.JoinedCall;
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.OutcomeState;
 import io.tokenwatch.events.v1.SpendType;
+import io.tokenwatch.streams.errors.DeadLetterReason;
 import io.tokenwatch.streams.errors.RejectedRecordException;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -104,19 +105,19 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private void onCall(String key, LlmCall call, long streamTime) {
         List<String> problems = CallValidation.problems(key, call);
         if (!problems.isEmpty()) {
-            throw new RejectedRecordException("invalid", "Impossible values in call " + call.getCallId() + ": " + String.join("; ", problems));
+            throw new RejectedRecordException(DeadLetterReason.INVALID, "Impossible values in call " + call.getCallId() + ": " + String.join("; ", problems));
         }
         long ts = call.getTimestamp().toEpochMilli();
         long windowEnd = Math.floorDiv(ts, windowMs) * windowMs + windowMs;
         if (windowEnd + windowGraceMs <= latestCallTime) {
-            throw new RejectedRecordException("late", "Call " + call.getCallId() + " at " + call.getTimestamp()
+            throw new RejectedRecordException(DeadLetterReason.LATE, "Call " + call.getCallId() + " at " + call.getTimestamp()
                     + " is later than its window's end plus grace (" + Duration.ofMillis(windowGraceMs) + "); latest call at "
                     + Instant.ofEpochMilli(latestCallTime));
         }
         String callId = call.getCallId();
         byte[] known = pendingCalls.get(callId);
         if (known != null) {
-            throw new RejectedRecordException("duplicate", "Duplicate call_id " + callId + ": already counted (first at "
+            throw new RejectedRecordException(DeadLetterReason.DUPLICATE, "Duplicate call_id " + callId + ": already counted (first at "
                     + PendingCall.decode(known).call.getTimestamp() + ")");
         }
         CallDelta delta = CallDelta.newCall(call);
@@ -141,7 +142,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private void onOutcome(CallOutcome outcome, long streamTime) {
         List<String> problems = CallValidation.problems(outcome.getCallId(), outcome);
         if (!problems.isEmpty()) {
-            throw new RejectedRecordException("invalid", "Impossible values in outcome: " + String.join("; ", problems));
+            throw new RejectedRecordException(DeadLetterReason.INVALID, "Impossible values in outcome: " + String.join("; ", problems));
         }
         String callId = outcome.getCallId();
         byte[] known = pendingCalls.get(callId);
@@ -157,7 +158,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         }
         PendingCall pending = PendingCall.decode(known);
         if (pending.status == PendingCall.CLOSED) {
-            throw new RejectedRecordException("late", "Outcome for call " + callId + " arrived after the call's outcome window ("
+            throw new RejectedRecordException(DeadLetterReason.LATE, "Outcome for call " + callId + " arrived after the call's outcome window ("
                     + Duration.ofMillis(outcomeWindowMs) + ") closed");
         }
         OutcomeState after = stateOf(outcome);

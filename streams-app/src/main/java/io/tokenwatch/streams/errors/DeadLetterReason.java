@@ -1,0 +1,26 @@
+package io.tokenwatch.streams.errors;
+
+import java.util.Locale;
+
+/** Why a record went to the dead-letter topic: the value of the {@code tokenwatch.dlq.reason} header. */
+public enum DeadLetterReason {
+    /** Bytes that are not Confluent-format Avro (bad magic byte, truncated body). */
+    MALFORMED,
+    /** A schema id the registry does not know. */
+    UNKNOWN_SCHEMA_ID,
+    /** The registry could not be reached to resolve a schema id. */
+    REGISTRY_UNAVAILABLE,
+    /** Values no real call or outcome can have. */
+    INVALID,
+    /** Later than the window grace, or an outcome after its call's window closed. */
+    LATE,
+    /** A call id already counted. */
+    DUPLICATE,
+    /** Anything else thrown while processing (a bug): the stack trace is in the headers. */
+    PROCESSING_ERROR;
+
+    /** The header value: lower case with dashes, e.g. {@code unknown-schema-id}. */
+    public String id() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}
