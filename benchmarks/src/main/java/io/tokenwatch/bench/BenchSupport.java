@@ -4,16 +4,12 @@ import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
+import io.tokenwatch.streams.app.ConsumerGroupLag;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 
 /** Shared pieces of the end-to-end benchmarks: synthetic events and consumer-group lag. */
 final class BenchSupport {
@@ -38,29 +34,17 @@ final class BenchSupport {
                 .setDecidedAt(call.getTimestamp().plusSeconds(120)).setDecidedBy("ci").build();
     }
 
-    /** Records the group still has to process on every partition it reads (repartition topics included). */
-    static long lag(Admin admin, String groupId) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
-        if (committed.isEmpty()) {
-            return Long.MAX_VALUE;
-        }
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-        var ends = admin.listOffsets(latest).all().get();
-        return committed.entrySet().stream().mapToLong(e -> Math.max(0, ends.get(e.getKey()).offset() - e.getValue().offset())).sum();
-    }
-
     /** Waits until {@code groupId} has consumed at least {@code inputRecords} and has no lag; returns the seconds it took from {@code startNanos}. */
     static double awaitDrained(EmbeddedKafkaBroker broker, String groupId, long startNanos, String label) throws Exception {
         try (Admin admin = broker.admin()) {
             long lastPrint = 0;
             while (true) {
-                long lag = lag(admin, groupId);
-                if (lag == 0) {
+                ConsumerGroupLag lag = ConsumerGroupLag.of(admin, groupId);
+                if (lag.started() && lag.lag() == 0) {
                     return (System.nanoTime() - startNanos) / 1e9;
                 }
                 if (System.nanoTime() - lastPrint > 5e9) {
-                    System.out.printf("  %s: %s records to go%n", label, lag == Long.MAX_VALUE ? "(starting)" : String.format("%,d", lag));
+                    System.out.printf("  %s: %s records to go%n", label, lag.started() ? String.format("%,d", lag.lag()) : "(starting)");
                     lastPrint = System.nanoTime();
                 }
                 Thread.sleep(100);

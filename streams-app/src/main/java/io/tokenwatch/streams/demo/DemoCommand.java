@@ -2,15 +2,13 @@ package io.tokenwatch.streams.demo;
 
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.producer.TokenwatchClient;
+import io.tokenwatch.streams.app.ConsumerGroupLag;
 import io.tokenwatch.streams.app.TokenwatchApp;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.report.FootprintReport;
 import io.tokenwatch.streams.report.ReportFormatter;
 import io.tokenwatch.streams.report.StatsTopicReader;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -232,15 +230,11 @@ public final class DemoCommand implements Callable<Integer> {
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             int caughtUpChecks = 0;
             while (System.nanoTime() < deadline) {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(APP_ID).partitionsToOffsetAndMetadata().get();
-                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-                var ends = admin.listOffsets(latest).all().get();
-                long end = ends.values().stream().mapToLong(r -> r.offset()).sum();
-                long done = committed.entrySet().stream().mapToLong(e -> Math.min(e.getValue().offset(), ends.get(e.getKey()).offset())).sum();
-                progress("processing", done, end, String.format(Locale.ROOT, "%,d / %,d records (input and repartition)", done, end));
+                ConsumerGroupLag lag = ConsumerGroupLag.of(admin, APP_ID);
+                progress("processing", lag.consumed(), lag.end(),
+                        String.format(Locale.ROOT, "%,d / %,d records (input and repartition)", lag.consumed(), lag.end()));
                 // Twice in a row: records may still be on their way from one sub-topology to the next.
-                caughtUpChecks = done >= end && stage.client.queued() == 0 ? caughtUpChecks + 1 : 0;
+                caughtUpChecks = lag.lag() == 0 && stage.client.queued() == 0 ? caughtUpChecks + 1 : 0;
                 if (caughtUpChecks >= 2) {
                     out.println();
                     return;
