@@ -26,9 +26,13 @@ public final class TopicSetup {
     }
 
     public static void ensureTopics(Admin admin, TokenwatchConfig config) {
-        Set<String> compacted = Set.of(config.statsTopic, config.sessionsTopic, config.alertsTopic);
         List<String> names = new ArrayList<>(List.of(config.callsTopic, config.outcomesTopic));
         names.addAll(config.outputTopics());
+        ensure(admin, config, names, Set.of(config.statsTopic, config.sessionsTopic, config.alertsTopic));
+    }
+
+    /** Creates the missing ones of {@code names} with the configured partitions and replication. */
+    public static void ensure(Admin admin, TokenwatchConfig config, List<String> names, Set<String> compacted) {
         Optional<Short> replication = config.topicReplication > 0 ? Optional.of(config.topicReplication) : Optional.empty();
         List<NewTopic> topics = names.stream().map(name -> {
             NewTopic topic = new NewTopic(name, Optional.of(config.topicPartitions), replication);

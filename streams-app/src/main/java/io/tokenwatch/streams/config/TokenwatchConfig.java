@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -61,6 +62,7 @@ public final class TokenwatchConfig {
     public final Set<Metric> metrics;
     public final String valueSerdeClass;
     public final int httpPort;
+    public final SlackSettings slack;
     private final Map<String, String> kafka;
 
     public static final Set<String> KNOWN_DIMENSIONS = Set.of("task", "feature", "team", "model", "agent", "prompt_version", "environment");
@@ -128,6 +130,11 @@ public final class TokenwatchConfig {
         metrics = Set.copyOf(chosen);
         valueSerdeClass = v.get("tokenwatch.serde.value");
         httpPort = (int) number(v, "tokenwatch.http.port");
+        slack = new SlackSettings(topic(v, "tokenwatch.topic.notified"), v.get("tokenwatch.slack.group.id").trim(),
+                SlackSettings.parseRoutes(v.get("tokenwatch.slack.routes")), optionalPath(v.get("tokenwatch.slack.webhooks.file")),
+                v.get("tokenwatch.slack.dashboard.url").trim(), duration(v, "tokenwatch.slack.min.interval"),
+                (int) positive(v, "tokenwatch.slack.storm.per.minute"), duration(v, "tokenwatch.slack.timeout"),
+                duration(v, "tokenwatch.slack.max.backoff"), Boolean.parseBoolean(v.get("tokenwatch.slack.post.resolved").trim()));
         kafka = Map.copyOf(kafkaProps);
         if (!kafka.containsKey("schema.registry.url")) {
             throw new ConfigException("schema.registry.url", null, "required (http(s)://host:port, or mock://scope for an in-process registry)");
@@ -163,6 +170,16 @@ public final class TokenwatchConfig {
         d.put("tokenwatch.anomaly.metrics", "all");
         d.put("tokenwatch.serde.value", "io.tokenwatch.serde.SpecificAvroSerde");
         d.put("tokenwatch.http.port", "8080");
+        d.put("tokenwatch.topic.notified", "llm.alerts.notified.v1");
+        d.put("tokenwatch.slack.group.id", "tokenwatch-slack-notifier");
+        d.put("tokenwatch.slack.routes", "");
+        d.put("tokenwatch.slack.webhooks.file", "");
+        d.put("tokenwatch.slack.dashboard.url", "");
+        d.put("tokenwatch.slack.min.interval", "PT1S");
+        d.put("tokenwatch.slack.storm.per.minute", "10");
+        d.put("tokenwatch.slack.timeout", "PT10S");
+        d.put("tokenwatch.slack.max.backoff", "PT5M");
+        d.put("tokenwatch.slack.post.resolved", "true");
         return java.util.Collections.unmodifiableMap(d);
     }
 
@@ -181,6 +198,9 @@ public final class TokenwatchConfig {
             props.stringPropertyNames().forEach(k -> all.put(k, props.getProperty(k).trim()));
         }
         env.forEach((k, val) -> {
+            if (k.startsWith(SlackSettings.WEBHOOK_ENV_PREFIX)) {
+                return; // webhook URLs are secrets, read only by the notifier and never part of the logged configuration
+            }
             if (k.startsWith(ENV_KAFKA_PREFIX)) {
                 all.put(k.substring(ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), val);
             } else if (k.startsWith(ENV_PREFIX)) {
@@ -233,6 +253,10 @@ public final class TokenwatchConfig {
         } catch (DateTimeParseException e) {
             throw new ConfigException(key, raw, "expected an ISO-8601 duration such as PT1H, PT30M, P7D");
         }
+    }
+
+    private static Optional<Path> optionalPath(String raw) {
+        return raw.isBlank() ? Optional.empty() : Optional.of(Path.of(raw.trim()));
     }
 
     private static long number(Map<String, String> v, String key) {

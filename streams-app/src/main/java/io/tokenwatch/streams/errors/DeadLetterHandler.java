@@ -89,16 +89,26 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
     }
 
     private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, byte[] key, byte[] value, Exception exception) {
+        return record(dlqTopic, context.topic(), context.partition(), context.offset(), context.headers(), key, value, exception);
+    }
+
+    /**
+     * The dead-letter record for one source record: original key, value and headers, plus the
+     * {@code __streams.errors.*} headers and the reason. Counted and logged (rate-limited) here, so
+     * every component that dead-letters (the topology, the Slack notifier) reports the same way.
+     */
+    public static ProducerRecord<byte[], byte[]> record(String dlqTopic, String topic, int partition, long offset, Headers original,
+                                                        byte[] key, byte[] value, Exception exception) {
         String reason = reasonOf(exception).id();
         long count = COUNTS.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
         // Every record is counted; the log line is limited (1, 2, 4, ... then every 1000th per reason) so a flood cannot drown the log.
         if (Long.bitCount(count) == 1 || count % 1000 == 0) {
-            LOG.warn("Dead-lettering record {}-{}@{} to {} ({} so far for '{}'): {}", context.topic(), context.partition(), context.offset(),
+            LOG.warn("Dead-lettering record {}-{}@{} to {} ({} so far for '{}'): {}", topic, partition, offset,
                     dlqTopic, count, reason, exception.getMessage());
         }
         Headers headers = new RecordHeaders();
-        if (context.headers() != null) {
-            context.headers().forEach(headers::add);
+        if (original != null) {
+            original.forEach(headers::add);
         }
         headers.add(HEADER_EXCEPTION, utf8(exception.getClass().getName()));
         headers.add(HEADER_MESSAGE, utf8(String.valueOf(exception.getMessage())));
@@ -107,9 +117,9 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
             exception.printStackTrace(new PrintWriter(trace));
             headers.add(HEADER_STACKTRACE, utf8(trace.toString()));
         }
-        headers.add(HEADER_TOPIC, utf8(context.topic()));
-        headers.add(HEADER_PARTITION, utf8(Integer.toString(context.partition())));
-        headers.add(HEADER_OFFSET, utf8(Long.toString(context.offset())));
+        headers.add(HEADER_TOPIC, utf8(topic));
+        headers.add(HEADER_PARTITION, utf8(Integer.toString(partition)));
+        headers.add(HEADER_OFFSET, utf8(Long.toString(offset)));
         headers.add(REASON_HEADER, utf8(reason));
         return new ProducerRecord<>(dlqTopic, null, key, value, headers);
     }

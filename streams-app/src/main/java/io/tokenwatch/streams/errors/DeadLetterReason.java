@@ -16,6 +16,8 @@ public enum DeadLetterReason {
     LATE,
     /** A call id already counted. */
     DUPLICATE,
+    /** Slack refused the message for good (4xx other than 429, e.g. an archived channel or a revoked webhook). */
+    SLACK_REJECTED,
     /** Anything else thrown while processing (a bug): the stack trace is in the headers. */
     PROCESSING_ERROR;
 

@@ -1,0 +1,68 @@
+package io.tokenwatch.streams.cli;
+
+import io.tokenwatch.streams.app.TopicSetup;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.notify.SlackNotifier;
+import io.tokenwatch.streams.notify.SlackPoster;
+import io.tokenwatch.streams.notify.SlackWebhookClient;
+import io.tokenwatch.streams.notify.Webhooks;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** Posts alerts to Slack until SIGTERM / Ctrl-C; with {@code --dry-run}, prints them and exits. */
+@Command(name = "notify-slack", mixinStandardHelpOptions = true,
+        description = {"Post alerts from the alerts topic to Slack incoming webhooks (own consumer group).",
+                "Webhooks: TOKENWATCH_SLACK_WEBHOOK_DEFAULT, TOKENWATCH_SLACK_WEBHOOK_<NAME>, or tokenwatch.slack.webhooks.file.",
+                "Routes: tokenwatch.slack.routes=team=platform:platform,task=*:tasks"})
+public final class NotifySlackCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Option(names = "--dry-run", description = "Print the Slack messages the alerts would produce (from the beginning of the topic, skipping already posted ones) and exit; posts and commits nothing.")
+    boolean dryRun;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        TokenwatchConfig config = options.load();
+        SlackPoster poster;
+        if (dryRun) {
+            PrintWriter out = spec.commandLine().getOut();
+            poster = (webhook, message) -> {
+                out.println("--- to webhook '" + webhook + "' ---");
+                out.println(message.toPrettyString());
+                out.flush();
+                return SlackPoster.Result.delivered();
+            };
+        } else {
+            poster = new SlackWebhookClient(Webhooks.load(config.slack, System.getenv()), config.slack.timeout());
+            Map<String, Object> adminProps = new HashMap<>(config.kafkaProperties());
+            adminProps.keySet().retainAll(AdminClientConfig.configNames());
+            try (Admin admin = Admin.create(adminProps)) {
+                TopicSetup.ensure(admin, config, List.of(config.slack.notifiedTopic()), Set.of(config.slack.notifiedTopic()));
+            }
+        }
+        SlackNotifier notifier = new SlackNotifier(config, poster, dryRun);
+        Thread shutdown = new Thread(notifier::close, "tokenwatch-notifier-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdown);
+        notifier.run();
+        if (dryRun) {
+            Runtime.getRuntime().removeShutdownHook(shutdown);
+        }
+        return 0;
+    }
+}

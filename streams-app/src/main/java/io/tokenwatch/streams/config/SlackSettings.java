@@ -1,0 +1,64 @@
+package io.tokenwatch.streams.config;
+
+import org.apache.kafka.common.config.ConfigException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Settings of the {@code notify-slack} command. Webhook URLs are not settings: they are secrets,
+ * read from {@code TOKENWATCH_SLACK_WEBHOOK_<NAME>} environment variables or the mounted
+ * {@code webhooksFile} (lines {@code name=url}), and referred to here only by name.
+ *
+ * @param notifiedTopic   compacted topic remembering which alert updates were posted (survives restarts)
+ * @param groupId         the notifier's consumer group
+ * @param routes          first matching rule picks the webhook; unmatched alerts go to {@code default}
+ * @param webhooksFile    optional secret file with {@code name=url} lines
+ * @param dashboardUrl    base URL of the dashboard for links in messages; empty for none
+ * @param minInterval     least time between two posts to one webhook (Slack allows about one a second)
+ * @param stormPerMinute  more alerts than this in a minute to one webhook are sent as one digest
+ * @param timeout         HTTP request timeout; a timed-out post is retried
+ * @param maxBackoff      cap of the exponential backoff between retries of a failing webhook
+ * @param postResolved    also post when an episode resolves
+ */
+public record SlackSettings(String notifiedTopic, String groupId, List<Route> routes, Optional<Path> webhooksFile, String dashboardUrl,
+                            Duration minInterval, int stormPerMinute, Duration timeout, Duration maxBackoff, boolean postResolved) {
+    public static final String WEBHOOK_ENV_PREFIX = "TOKENWATCH_SLACK_WEBHOOK_";
+    public static final String DEFAULT_WEBHOOK = "default";
+
+    /** Alerts whose {@code dimension} is {@code dimension} and group is {@code group} ({@code *} for any) go to {@code webhook}. */
+    public record Route(String dimension, String group, String webhook) {
+        public boolean matches(String alertDimension, String alertGroup) {
+            return dimension.equals(alertDimension) && (group.equals("*") || group.equals(alertGroup));
+        }
+    }
+
+    /** The webhook name for an alert of this dimension and group. */
+    public String webhookFor(String dimension, String group) {
+        return routes.stream().filter(r -> r.matches(dimension, group)).map(Route::webhook).findFirst().orElse(DEFAULT_WEBHOOK);
+    }
+
+    /** {@code team=platform:platform-alerts, task=*:tasks} — comma-separated {@code dimension=group:webhook}. */
+    static List<Route> parseRoutes(String raw) {
+        List<Route> routes = new ArrayList<>();
+        for (String rule : raw.split(",")) {
+            if (rule.isBlank()) {
+                continue;
+            }
+            String[] target = rule.trim().split(":", 2);
+            String[] match = target[0].split("=", 2);
+            if (target.length != 2 || match.length != 2 || match[0].isBlank() || match[1].isBlank() || !target[1].matches("[a-z0-9_-]+")) {
+                throw new ConfigException("tokenwatch.slack.routes", rule.trim(),
+                        "expected dimension=group:webhook (group may be *, webhook name lower case), e.g. team=platform:platform");
+            }
+            if (!TokenwatchConfig.KNOWN_DIMENSIONS.contains(match[0].trim())) {
+                throw new ConfigException("tokenwatch.slack.routes", rule.trim(), "unknown dimension '" + match[0].trim() + "'");
+            }
+            routes.add(new Route(match[0].trim(), match[1].trim(), target[1].trim()));
+        }
+        return List.copyOf(routes);
+    }
+}

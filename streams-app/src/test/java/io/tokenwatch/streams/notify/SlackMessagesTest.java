@@ -1,0 +1,62 @@
+package io.tokenwatch.streams.notify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tokenwatch.events.v1.AlertStatus;
+import io.tokenwatch.events.v1.AnomalyAlert;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SlackMessagesTest {
+
+    @Test
+    void newAlertSaysWhatJumpedByHowMuchAndWhatItCosts() {
+        JsonNode message = new SlackMessages("https://tokenwatch.example.com/").forAlert(
+                Alerts.alert("task", "code-review", "tokens_per_call", AlertStatus.OPEN, 1.625));
+        assertThat(message.get("text").asText()).isEqualTo(":rotating_light: New alert: tokens_per_call up 63% for task=code-review");
+        String all = message.toString();
+        assertThat(all).contains("1,950 vs 1,200 (1.63x)")
+                .contains("2026-11-24 10:00 UTC – 11:00")
+                .contains("42 calls in window, 16,800 in baseline (168 h)")
+                .contains("$12.40 above baseline")
+                .contains("model `claude-opus-4-1` $8.20 (66%)")
+                .contains("threshold +30%");
+        JsonNode button = message.get("blocks").findValue("url");
+        assertThat(button.asText()).isEqualTo("https://tokenwatch.example.com/#group=task/code-review");
+    }
+
+    @Test
+    void escalationSaysItWasAlreadyPostedAndIsNotANewAlert() {
+        String text = new SlackMessages("").forAlert(Alerts.alert("task", "code-review", "tokens_per_call", AlertStatus.ESCALATED, 2.1))
+                .get("text").asText();
+        assertThat(text).startsWith(":arrow_double_up: Escalated (now ≥ 2.0x, already posted 2026-11-24 10:20 UTC)").doesNotContain("New alert");
+    }
+
+    @Test
+    void unitsFollowTheMetric() {
+        assertThat(SlackMessages.format("cache_miss_ratio", 0.4)).isEqualTo("40.0%");
+        assertThat(SlackMessages.format("cost_per_accepted", 0.0731)).isEqualTo("$0.07");
+        assertThat(SlackMessages.format("latency_p95", 12_345)).isEqualTo("12,345 ms");
+        assertThat(SlackMessages.format("tool_calls_per_call", 3.456)).isEqualTo("3.46");
+    }
+
+    @Test
+    void withoutDashboardUrlThereIsNoLinkButton() {
+        JsonNode message = new SlackMessages("").forAlert(Alerts.alert("task", "a", "retry_rate", AlertStatus.OPEN, 1.5));
+        assertThat(message.get("blocks").findValues("type").stream().map(JsonNode::asText)).doesNotContain("actions", "button");
+    }
+
+    @Test
+    void digestCountsEveryAlertAndListsTheFirstTwenty() {
+        List<AnomalyAlert> storm = IntStream.range(0, 27)
+                .mapToObj(i -> Alerts.alert("task", "t" + i, "cost_per_call", AlertStatus.OPEN, 1.5)).toList();
+        JsonNode digest = new SlackMessages("").digest(storm);
+        assertThat(digest.get("text").asText()).contains("27 alert updates in the last minute").contains("$335 cost impact");
+        String list = digest.get("blocks").get(1).get("text").get("text").asText();
+        assertThat(list.lines().filter(l -> l.startsWith("• new task=t"))).hasSize(20);
+        assertThat(list).endsWith("… and 7 more");
+    }
+}
