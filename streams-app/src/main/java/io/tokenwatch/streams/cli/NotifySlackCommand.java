@@ -1,13 +1,10 @@
 package io.tokenwatch.streams.cli;
 
-import io.tokenwatch.streams.app.TopicSetup;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.notify.SlackNotifier;
 import io.tokenwatch.streams.notify.SlackPoster;
 import io.tokenwatch.streams.notify.SlackWebhookClient;
 import io.tokenwatch.streams.notify.Webhooks;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,10 +12,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** Posts alerts to Slack until SIGTERM / Ctrl-C; with {@code --dry-run}, prints them and exits. */
@@ -50,11 +43,6 @@ public final class NotifySlackCommand implements Callable<Integer> {
             };
         } else {
             poster = new SlackWebhookClient(Webhooks.load(config.slack, System.getenv()), config.slack.timeout());
-            Map<String, Object> adminProps = new HashMap<>(config.kafkaProperties());
-            adminProps.keySet().retainAll(AdminClientConfig.configNames());
-            try (Admin admin = Admin.create(adminProps)) {
-                TopicSetup.ensure(admin, config, List.of(config.slack.notifiedTopic()), Set.of(config.slack.notifiedTopic()));
-            }
         }
         SlackNotifier notifier = new SlackNotifier(config, poster, dryRun);
         Thread shutdown = new Thread(notifier::close, "tokenwatch-notifier-shutdown");

@@ -3,11 +3,14 @@ package io.tokenwatch.streams.notify;
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
+import io.tokenwatch.streams.app.TopicSetup;
 import io.tokenwatch.streams.config.SlackSettings;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.errors.DeadLetterReason;
 import io.tokenwatch.streams.errors.RejectedRecordException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,6 +34,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -96,6 +100,13 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
         Map<String, Object> serdeProps = new HashMap<>(common);
         serdeProps.put("specific.avro.reader", "true");
         alerts.configure(serdeProps, false);
+        if (!dryRun) {
+            Map<String, Object> adminProps = new HashMap<>(common);
+            adminProps.keySet().retainAll(AdminClientConfig.configNames());
+            try (Admin admin = Admin.create(adminProps)) {
+                TopicSetup.ensure(admin, config, List.of(settings.notifiedTopic()), Set.of(settings.notifiedTopic()));
+            }
+        }
         this.producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
         this.ledger = NotifiedLedger.load(settings.notifiedTopic(), consumerProps, producer, Duration.ofMinutes(2));
         this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -160,7 +171,8 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
             return;
         }
         PendingAlert pending = new PendingAlert(alert, partition, record.offset(), record.key(), record.value());
-        if (ledger.contains(pending.notificationId()) || (alert.getStatus() == AlertStatus.RESOLVED && !settings.postResolved())) {
+        String id = pending.notificationId();
+        if (ledger.contains(id) || queues.values().stream().anyMatch(q -> q.contains(id)) || (alert.getStatus() == AlertStatus.RESOLVED && !settings.postResolved())) {
             alreadyPosted.incrementAndGet();
             offsets.read(partition, record.offset());
             return;

@@ -62,6 +62,11 @@ public final class WebhookQueue {
         pending.addLast(alert);
     }
 
+    /** Whether this update is already waiting here (the topic may hold it twice, e.g. after a producer retry). */
+    public boolean contains(String notificationId) {
+        return pending.stream().anyMatch(p -> p.notificationId().equals(notificationId));
+    }
+
     public int size() {
         return pending.size();
     }
