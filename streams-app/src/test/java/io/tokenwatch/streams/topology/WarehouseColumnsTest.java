@@ -1,7 +1,10 @@
 package io.tokenwatch.streams.topology;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.serde.GenericAvroSerde;
+import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
@@ -53,6 +56,33 @@ class WarehouseColumnsTest {
                         .collect(Collectors.toMap(Schema.Field::name, f -> render(f.schema()), (a, b) -> a, LinkedHashMap::new));
                 assertThat(documentedColumns(doc, record)).as("docs/WAREHOUSE.md, " + record).containsExactlyEntriesOf(actual);
             });
+        }
+    }
+
+    /** The Kafka Connect sink configs in docker/connect read real output topics the documented way. */
+    @Test
+    void sinkConnectorConfigsMatchTheTopicsAndTheDocumentedColumns() throws Exception {
+        String doc = Files.readString(Path.of("../docs/WAREHOUSE.md"));
+        TokenwatchConfig defaults = TokenwatchConfig.of(Map.of("bootstrap.servers", "kafka:9092", "schema.registry.url", "mock://docs"));
+        Map<String, String> recordOfTopic = Map.of(defaults.joinedTopic, "JoinedCall", defaults.statsTopic, "GroupWindowStats",
+                defaults.sessionsTopic, "SessionSummary", defaults.alertsTopic, "AnomalyAlert");
+        List<Path> configs;
+        try (var files = Files.list(Path.of("../docker/connect"))) {
+            configs = files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
+        }
+        assertThat(configs).extracting(f -> f.getFileName().toString()).contains("jdbc-task-stats-sink.json", "s3-joined-calls-sink.json");
+        for (Path file : configs) {
+            JsonNode config = new ObjectMapper().readTree(file.toFile()).get("config");
+            assertThat(config.get("value.converter").asText()).as(file + " value converter").isEqualTo("io.confluent.connect.avro.AvroConverter");
+            assertThat(config.get("value.converter.schema.registry.url").asText()).as(file + " registry").startsWith("http");
+            assertThat(config.get("key.converter").asText()).as(file + " keys are strings").isEqualTo("org.apache.kafka.connect.storage.StringConverter");
+            for (String topic : config.get("topics").asText().split(",")) {
+                assertThat(recordOfTopic).as(file + " reads an output topic").containsKey(topic);
+                if ("upsert".equals(config.path("insert.mode").asText())) {
+                    assertThat(documentedColumns(doc, recordOfTopic.get(topic)).keySet()).as(file + " primary key columns")
+                            .contains(config.get("pk.fields").asText().split(","));
+                }
+            }
         }
     }
 
