@@ -1,7 +1,10 @@
 package io.tokenwatch.streams.app;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.topology.EventSerdes;
+import io.tokenwatch.streams.topology.PipelineMetrics;
 import io.tokenwatch.streams.topology.StreamsSettings;
 import io.tokenwatch.streams.topology.TokenwatchTopology;
 import org.apache.kafka.clients.admin.Admin;
@@ -22,11 +25,13 @@ public final class TokenwatchApp implements AutoCloseable {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final KafkaStreams streams;
+    private final PrometheusMeterRegistry meterRegistry;
     private final boolean staticMember;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private TokenwatchApp(KafkaStreams streams, boolean staticMember) {
+    private TokenwatchApp(KafkaStreams streams, PrometheusMeterRegistry meterRegistry, boolean staticMember) {
         this.streams = streams;
+        this.meterRegistry = meterRegistry;
         this.staticMember = staticMember;
     }
 
@@ -36,8 +41,9 @@ public final class TokenwatchApp implements AutoCloseable {
             TopicSetup.ensureTopics(admin, config);
         }
         EventSerdes serdes = EventSerdes.of(config.valueSerdeClass, config.kafkaProperties());
-        KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(config, serdes), StreamsSettings.of(config));
-        TokenwatchApp app = new TokenwatchApp(streams, config.kafkaProperties().containsKey("group.instance.id"));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(config, serdes, new PipelineMetrics(registry)), StreamsSettings.of(config));
+        TokenwatchApp app = new TokenwatchApp(streams, registry, config.kafkaProperties().containsKey("group.instance.id"));
         streams.setStateListener((now, before) -> {
             LOG.info("Kafka Streams {} -> {}", before, now);
             if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
@@ -58,6 +64,11 @@ public final class TokenwatchApp implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /** Where the pipeline's and Kafka Streams' metrics are registered; scraped on {@code /metrics}. */
+    public PrometheusMeterRegistry meterRegistry() {
+        return meterRegistry;
     }
 
     public boolean isRunning() {
@@ -93,6 +104,7 @@ public final class TokenwatchApp implements AutoCloseable {
         boolean clean = streams.close(CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(staticMember
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         stopped.countDown();
+        meterRegistry.close();
         LOG.info(clean ? "Tokenwatch stopped cleanly" : "Tokenwatch did not stop within {} s", CLOSE_TIMEOUT.toSeconds());
     }
 

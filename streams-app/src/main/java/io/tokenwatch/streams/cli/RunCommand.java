@@ -1,6 +1,6 @@
 package io.tokenwatch.streams.cli;
 
-import io.tokenwatch.streams.app.HealthServer;
+import io.tokenwatch.streams.app.TokenwatchHttpServer;
 import io.tokenwatch.streams.app.TokenwatchApp;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import picocli.CommandLine.Command;
@@ -19,7 +19,7 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TokenwatchConfig config = options.load();
         TokenwatchApp app = TokenwatchApp.start(config);
-        HealthServer http = new HealthServer(app.streams(), config.httpPort);
+        TokenwatchHttpServer http = new TokenwatchHttpServer(app, config, config.httpPort);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
             http.close();

@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.config;
 
+import io.tokenwatch.streams.anomaly.AnomalyRule;
 import io.tokenwatch.streams.anomaly.Metric;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
@@ -62,6 +63,8 @@ public final class TokenwatchConfig {
     public final Set<Metric> metrics;
     public final String valueSerdeClass;
     public final int httpPort;
+    /** Bearer token protecting {@code /api/*}; empty for none. */
+    public final Optional<String> httpToken;
     public final SlackSettings slack;
     private final Map<String, String> kafka;
 
@@ -130,6 +133,7 @@ public final class TokenwatchConfig {
         metrics = Set.copyOf(chosen);
         valueSerdeClass = v.get("tokenwatch.serde.value");
         httpPort = (int) number(v, "tokenwatch.http.port");
+        httpToken = Optional.of(v.get("tokenwatch.http.token").trim()).filter(t -> !t.isEmpty());
         slack = new SlackSettings(topic(v, "tokenwatch.topic.notified"), v.get("tokenwatch.slack.group.id").trim(),
                 SlackSettings.parseRoutes(v.get("tokenwatch.slack.routes")), optionalPath(v.get("tokenwatch.slack.webhooks.file")),
                 v.get("tokenwatch.slack.dashboard.url").trim(), duration(v, "tokenwatch.slack.min.interval"),
@@ -170,6 +174,7 @@ public final class TokenwatchConfig {
         d.put("tokenwatch.anomaly.metrics", "all");
         d.put("tokenwatch.serde.value", "io.tokenwatch.serde.SpecificAvroSerde");
         d.put("tokenwatch.http.port", "8080");
+        d.put("tokenwatch.http.token", "");
         d.put("tokenwatch.topic.notified", "llm.alerts.notified.v1");
         d.put("tokenwatch.slack.group.id", "tokenwatch-slack-notifier");
         d.put("tokenwatch.slack.routes", "");
@@ -224,6 +229,12 @@ public final class TokenwatchConfig {
         Properties props = new Properties();
         props.putAll(kafka);
         return props;
+    }
+
+    /** The anomaly rule these settings define; the detector and the query API judge with the same one. */
+    public AnomalyRule anomalyRule() {
+        return new AnomalyRule(threshold, minWindowCalls, minBaselineCalls, (int) (minBaselineAge.toMillis() / windowSize.toMillis()),
+                slotsPerDay(), minZScore);
     }
 
     public int slotsPerDay() {

@@ -199,7 +199,8 @@ public final class GroupAnomalyDetector implements Processor<String, CallDelta, 
         }
     }
 
-    static Bytes windowKey(String groupKey, long slot) {
+    /** Key of a group's window in {@link #WINDOW_SUMS}: the group key, a 0 byte, the slot. */
+    public static Bytes windowKey(String groupKey, long slot) {
         byte[] group = groupKey.getBytes(StandardCharsets.UTF_8);
         return Bytes.wrap(ByteBuffer.allocate(group.length + 9).put(group).put((byte) 0).putLong(slot).array());
     }

@@ -1,9 +1,8 @@
 package io.tokenwatch.streams.topology;
 
-import io.tokenwatch.serde.AvroBinary;
-
+import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.SessionSummary;
-import io.tokenwatch.streams.anomaly.AnomalyRule;
+import io.tokenwatch.serde.AvroBinary;
 import io.tokenwatch.streams.anomaly.EpisodePolicy;
 import io.tokenwatch.streams.anomaly.Metric;
 import io.tokenwatch.streams.config.TokenwatchConfig;
@@ -43,7 +42,7 @@ public final class TokenwatchTopology {
     private TokenwatchTopology() {
     }
 
-    public static Topology build(TokenwatchConfig config, EventSerdes serdes) {
+    public static Topology build(TokenwatchConfig config, EventSerdes serdes, PipelineMetrics metrics) {
         StreamsBuilder builder = new StreamsBuilder();
         // Stores are cached: hot groups are updated many times per commit, and only the last value
         // needs to reach the changelog (and, for sessions, the output topic).
@@ -60,9 +59,16 @@ public final class TokenwatchTopology {
         var callReader = serdes.calls().deserializer();
         var outcomeReader = serdes.outcomes().deserializer();
         KStream<String, JoinInput> calls = builder.stream(config.callsTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("calls"))
-                .mapValues(bytes -> JoinInput.of(callReader.deserialize(config.callsTopic, bytes)), Named.as("decode-call"));
+                .mapValues(bytes -> {
+                    LlmCall call = callReader.deserialize(config.callsTopic, bytes);
+                    metrics.callIn(call == null || call.getPriced());
+                    return JoinInput.of(call);
+                }, Named.as("decode-call"));
         KStream<String, JoinInput> outcomes = builder.stream(config.outcomesTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("outcomes"))
-                .mapValues(bytes -> JoinInput.of(outcomeReader.deserialize(config.outcomesTopic, bytes)), Named.as("decode-outcome"));
+                .mapValues(bytes -> {
+                    metrics.outcomeIn();
+                    return JoinInput.of(outcomeReader.deserialize(config.outcomesTopic, bytes));
+                }, Named.as("decode-outcome"));
 
         KStream<String, JoinOutput> joins = calls.merge(outcomes, Named.as("calls-and-outcomes"))
                 .process(() -> new CallOutcomeJoiner(config.windowSize, config.windowGrace, config.outcomeWindow, config.outcomeGrace),
@@ -71,6 +77,7 @@ public final class TokenwatchTopology {
 
         joins.filter((id, out) -> out.joined() != null, Named.as("has-joined-call"))
                 .mapValues(JoinOutput::joined, Named.as("joined-call"))
+                .peek((id, joined) -> metrics.joined(), Named.as("count-joined"))
                 .to(config.joinedTopic, Produced.with(Serdes.String(), serdes.joined()).withName("joined-calls"));
 
         KStream<String, CallDelta> deltas = joins.filter((id, out) -> out.delta() != null, Named.as("has-delta"))
@@ -82,9 +89,7 @@ public final class TokenwatchTopology {
                         .map(d -> KeyValue.pair(d.dimension() + "|" + delta.attribute(d), delta))
                         .collect(Collectors.toCollection(ArrayList::new)), Named.as("by-dimension-group"))
                 .repartition(Repartitioned.with(Serdes.String(), CallDelta.serde()).withName("group-deltas"))
-                .process(() -> new GroupAnomalyDetector(config.windowSize,
-                                new AnomalyRule(config.threshold, config.minWindowCalls, config.minBaselineCalls,
-                                        (int) (config.minBaselineAge.toMillis() / config.windowSize.toMillis()), config.slotsPerDay(), config.minZScore),
+                .process(() -> new GroupAnomalyDetector(config.windowSize, config.anomalyRule(),
                                 new EpisodePolicy(config.threshold, config.severitySteps, config.windowSize.toMillis()),
                                 config.metrics.isEmpty() ? java.util.EnumSet.allOf(Metric.class) : config.metrics),
                         Named.as("group-anomaly-detector"),
@@ -94,6 +99,7 @@ public final class TokenwatchTopology {
                 .to(config.statsTopic, Produced.with(Serdes.String(), serdes.stats()).withName("window-stats-out"));
         groupOutputs.filter((k, out) -> out.alert() != null, Named.as("is-alert"))
                 .mapValues(GroupOutput::alert, Named.as("alert"))
+                .peek((id, alert) -> metrics.alert(alert), Named.as("count-alert"))
                 .to(config.alertsTopic, Produced.with(Serdes.String(), serdes.alerts()).withName("alerts-out"));
 
         // Outcome deltas carry their call's time and may come a whole outcome window later.

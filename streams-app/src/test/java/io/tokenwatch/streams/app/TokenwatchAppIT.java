@@ -76,7 +76,7 @@ class TokenwatchAppIT {
         for (int h = 7 * 24; h >= 1; h--) {
             sendCalls(25, NOW_HOUR.minus(Duration.ofHours(h)), 10_000);
         }
-        try (TokenwatchApp app = TokenwatchApp.start(config(stateA)); HealthServer http = new HealthServer(app.streams(), 0)) {
+        try (TokenwatchApp app = TokenwatchApp.start(config(stateA)); TokenwatchHttpServer http = new TokenwatchHttpServer(app, config(stateA), 0)) {
             assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
             assertThat(get(http, "/health/ready")).isEqualTo("200 RUNNING");
             assertThat(get(http, "/health/live")).isEqualTo("200 RUNNING");
@@ -107,7 +107,7 @@ class TokenwatchAppIT {
         assertThat(alertsSoFar()).as("no second alert after the restarts").isEmpty();
     }
 
-    private static String get(HealthServer http, String path) throws Exception {
+    private static String get(TokenwatchHttpServer http, String path) throws Exception {
         var response = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http.port() + path)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());

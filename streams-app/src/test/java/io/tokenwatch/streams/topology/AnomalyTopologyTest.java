@@ -54,6 +54,10 @@ class AnomalyTopologyTest {
                 assertThat(c.getValue()).isEqualTo("claude-sonnet-4-5");
                 assertThat(c.getShare()).isEqualTo(1.0);
             });
+            // The same run as /metrics counts it: every call in, one tokens_per_call alert opened.
+            assertThat(h.meters.get("tokenwatch.events.in").tag("type", "call").counter().count()).isEqualTo(168 * 30 + 25);
+            assertThat(h.meters.get("tokenwatch.alerts").tag("metric", "tokens_per_call").tag("status", "OPEN").counter().count()).isEqualTo(1);
+            assertThat(h.meters.get("tokenwatch.calls.unpriced").counter().count()).isZero();
         }
     }
 

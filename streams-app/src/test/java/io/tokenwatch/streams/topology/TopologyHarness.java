@@ -13,6 +13,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -45,6 +46,8 @@ final class TopologyHarness implements AutoCloseable {
     final TestOutputTopic<String, AnomalyAlert> alerts;
     final TestOutputTopic<String, SessionSummary> sessions;
     final TestOutputTopic<byte[], byte[]> dlq;
+    /** The pipeline's counters, as /metrics would show them. */
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final String scope = "ttd-" + UUID.randomUUID();
     private int seq;
 
@@ -61,7 +64,7 @@ final class TopologyHarness implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        driver = new TopologyTestDriver(TokenwatchTopology.build(config, serdes), props, START);
+        driver = new TopologyTestDriver(TokenwatchTopology.build(config, serdes, new PipelineMetrics(meters)), props, START);
         calls = driver.createInputTopic(config.callsTopic, new StringSerializer(), serdes.calls().serializer());
         outcomes = driver.createInputTopic(config.outcomesTopic, new StringSerializer(), serdes.outcomes().serializer());
         rawCalls = driver.createInputTopic(config.callsTopic, new StringSerializer(), new ByteArraySerializer());

@@ -1,0 +1,58 @@
+package io.tokenwatch.streams.topology;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.tokenwatch.events.v1.AnomalyAlert;
+
+import java.time.Duration;
+
+/**
+ * The pipeline's own counters, next to Kafka Streams' client metrics on {@code /metrics}: events in
+ * by type, joined calls, unpriced calls, alert updates by metric and status, and the end-to-end delay
+ * from the event that triggered an alert update to the update being produced.
+ */
+public final class PipelineMetrics {
+    private final MeterRegistry registry;
+    private final Counter callsIn;
+    private final Counter outcomesIn;
+    private final Counter joined;
+    private final Counter unpriced;
+    private final Timer alertDelay;
+
+    public PipelineMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        callsIn = Counter.builder("tokenwatch.events.in").tag("type", "call").description("Events read (before validation)").register(registry);
+        outcomesIn = Counter.builder("tokenwatch.events.in").tag("type", "outcome").description("Events read (before validation)").register(registry);
+        joined = Counter.builder("tokenwatch.calls.joined").description("Joined calls written (with an outcome, or NONE at window close)").register(registry);
+        unpriced = Counter.builder("tokenwatch.calls.unpriced").description("Calls of models without a known price (no cost counted)").register(registry);
+        alertDelay = Timer.builder("tokenwatch.alert.delay").description("Wall-clock time from the triggering event's timestamp to the alert update")
+                .publishPercentiles(0.5, 0.99).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10))
+                .maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public void callIn(boolean priced) {
+        callsIn.increment();
+        if (!priced) {
+            unpriced.increment();
+        }
+    }
+
+    public void outcomeIn() {
+        outcomesIn.increment();
+    }
+
+    public void joined() {
+        joined.increment();
+    }
+
+    public void alert(AnomalyAlert alert) {
+        Counter.builder("tokenwatch.alerts").tag("metric", alert.getMetric()).tag("status", alert.getStatus().name())
+                .description("Alert updates produced").register(registry).increment();
+        alertDelay.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - alert.getUpdatedAt().toEpochMilli())));
+    }
+}
