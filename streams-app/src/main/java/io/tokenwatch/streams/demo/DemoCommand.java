@@ -4,6 +4,7 @@ import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.producer.TokenwatchClient;
 import io.tokenwatch.streams.app.ConsumerGroupLag;
 import io.tokenwatch.streams.app.TokenwatchApp;
+import io.tokenwatch.streams.app.TokenwatchHttpServer;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.report.FootprintReport;
 import io.tokenwatch.streams.report.ReportFormatter;
@@ -64,6 +65,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Keep broker and state data here (default: a temporary directory removed on exit).")
     Path dataDir;
 
+    @Option(names = "--http-port", defaultValue = "8080", description = "Port of the dashboard, API, health and metrics; 0 for any free port (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
     @Option(names = "--no-color", description = "Plain output even on a terminal.")
     boolean noColor;
 
@@ -105,6 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
     private final class Stage implements AutoCloseable {
         EmbeddedKafkaBroker broker;
         TokenwatchApp app;
+        TokenwatchHttpServer http;
         TokenwatchClient client;
         AlertWatcher watcher;
         Thread watcherThread;
@@ -118,6 +123,9 @@ public final class DemoCommand implements Callable<Integer> {
             }
             if (client != null) {
                 client.close();
+            }
+            if (http != null) {
+                http.close();
             }
             if (app != null) {
                 app.close();
@@ -150,6 +158,7 @@ public final class DemoCommand implements Callable<Integer> {
         settings.put("tokenwatch.topics.partitions", "1");
         TokenwatchConfig config = TokenwatchConfig.load(null, Map.of(), settings);
         stage.app = TokenwatchApp.start(config);
+        stage.http = new TokenwatchHttpServer(stage.app, config, httpPort);
         stage.client = TokenwatchClient.builder().bootstrapServers(stage.broker.bootstrapServers()).schemaRegistryUrl("mock://tokenwatch-demo")
                 .spillDirectory(stage.stateDir.resolve("spill")).queueCapacity(50_000).build();
         if (!stage.app.awaitRunning(Duration.ofSeconds(60))) {
@@ -157,6 +166,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "Broker on %s, topology RUNNING (exactly-once, dimensions %s) after %.1f s%n",
                 stage.broker.bootstrapServers(), config.dimensions, (System.currentTimeMillis() - began) / 1000.0);
+        out.printf(Locale.ROOT, "Dashboard: http://localhost:%d/  (API /api/groups, /api/outliers, /api/alerts; /metrics)%n", stage.http.port());
 
         Scorecard scorecard = new Scorecard();
         chosen.forEach(scorecard::planned);

@@ -23,7 +23,7 @@ class DemoIT {
         System.setOut(new PrintStream(new TeeOutputStream(captured, original), true, StandardCharsets.UTF_8));
         try {
             exit = new CommandLine(new DemoCommand()).execute("--seed", "42", "--duration", "85s",
-                    "--first-incident-after", "2s", "--incident-spacing", "3s", "--no-color");
+                    "--first-incident-after", "2s", "--incident-spacing", "3s", "--http-port", "0", "--no-color");
         } finally {
             System.setOut(original);
         }

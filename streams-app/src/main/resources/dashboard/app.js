@@ -1,0 +1,176 @@
+// Tokenwatch dashboard: plain JavaScript and SVG, bundled in the jar (no build step, no CDN).
+'use strict';
+
+const REFRESH_MS = 5000;
+const METRICS = ['tokens_per_call', 'cost_per_call', 'cost_usd', 'calls', 'cache_miss_ratio', 'retry_rate', 'rejection_rate',
+  'tool_calls_per_call', 'latency_p95', 'cost_per_accepted'];
+const state = { groups: [], alerts: [], token: sessionStorage.getItem('tokenwatch.token') || '' };
+const $ = (id) => document.getElementById(id);
+
+async function api(path) {
+  const headers = state.token ? { Authorization: 'Bearer ' + state.token } : {};
+  const response = await fetch(path, { headers });
+  if (response.status === 401) {
+    $('token-form').hidden = false;
+    throw new Error('the API needs a token');
+  }
+  if (!response.ok) {
+    throw new Error(path + ' answered ' + response.status);
+  }
+  return response.json();
+}
+
+function format(metric, value) {
+  if (value === null || value === undefined) return '–';
+  if (metric.endsWith('_rate') || metric.endsWith('_ratio') || metric === 'acceptance') return (value * 100).toFixed(1) + '%';
+  if (metric.startsWith('cost')) return '$' + (Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(value < 1 ? 4 : 2));
+  if (metric.startsWith('latency')) return Math.round(value).toLocaleString('en-US') + ' ms';
+  return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
+}
+
+function cell(text, className) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+function fillTable(id, rows, columns, rowClass) {
+  const body = $(id).querySelector('tbody');
+  body.replaceChildren(...rows.map((row) => {
+    const tr = document.createElement('tr');
+    tr.dataset.group = row.dimension + '=' + row.group;
+    if (rowClass) tr.className = rowClass(row);
+    columns.forEach(([value, className]) => tr.appendChild(cell(value(row), className)));
+    return tr;
+  }));
+}
+
+function selectedGroup() {
+  const value = $('group').value;
+  return value ? state.groups.find((g) => g.dimension + '|' + g.group === value) : undefined;
+}
+
+function refreshGroupSelect() {
+  const select = $('group');
+  const current = select.value || (location.hash.startsWith('#group=') ? decodeURIComponent(location.hash.slice(7)).replace('/', '|') : '');
+  const options = state.groups.map((g) => {
+    const option = document.createElement('option');
+    option.value = g.dimension + '|' + g.group;
+    option.textContent = g.dimension + '=' + g.group;
+    return option;
+  });
+  select.replaceChildren(...options);
+  const busiest = [...state.groups].sort((a, b) => b.cost24hUsd - a.cost24hUsd)[0];
+  select.value = state.groups.some((g) => g.dimension + '|' + g.group === current) ? current : (busiest ? busiest.dimension + '|' + busiest.group : '');
+}
+
+function svg(name, attributes, text) {
+  const node = document.createElementNS('http://www.w3.org/2000/svg', name);
+  Object.entries(attributes).forEach(([k, v]) => node.setAttribute(k, v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function drawTrend(series, metric) {
+  const chart = $('trend');
+  const width = 960, height = 300, left = 70, right = 16, top = 14, bottom = 34;
+  const points = series.points.filter((p) => p.values[metric] !== null && p.values[metric] !== undefined);
+  const baseline = series.baseline[metric];
+  const alerts = state.alerts.filter((a) => a.dimension === series.dimension && a.group === series.group && a.metric === metric);
+  chart.replaceChildren();
+  chart.dataset.group = series.dimension + '|' + series.group;
+  chart.dataset.metric = metric;
+  chart.dataset.points = String(points.length);
+  if (points.length === 0) {
+    chart.appendChild(svg('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'tick' }, 'no data for this metric yet'));
+    return;
+  }
+  const times = points.map((p) => Date.parse(p.windowStart));
+  const t0 = Math.min(...times), t1 = Math.max(...times, t0 + 3600000);
+  const values = points.map((p) => p.values[metric]).concat(baseline ?? [], alerts.map((a) => a.observed));
+  const vMax = Math.max(...values) * 1.1 || 1;
+  const x = (t) => left + (t - t0) / (t1 - t0) * (width - left - right);
+  const y = (v) => top + (1 - v / vMax) * (height - top - bottom);
+  chart.appendChild(svg('line', { x1: left, y1: y(0), x2: width - right, y2: y(0), class: 'axis' }));
+  chart.appendChild(svg('line', { x1: left, y1: top, x2: left, y2: y(0), class: 'axis' }));
+  [0, 0.5, 1].forEach((f) => chart.appendChild(svg('text', { x: left - 6, y: y(vMax * f) + 4, 'text-anchor': 'end', class: 'tick' }, format(metric, vMax * f))));
+  [t0, (t0 + t1) / 2, t1].forEach((t) => chart.appendChild(svg('text', { x: x(t), y: height - 10, 'text-anchor': 'middle', class: 'tick' },
+    new Date(t).toISOString().slice(5, 16).replace('T', ' '))));
+  if (baseline !== null && baseline !== undefined) {
+    chart.appendChild(svg('line', { x1: left, y1: y(baseline), x2: width - right, y2: y(baseline), class: 'baseline', 'data-value': baseline }));
+  }
+  chart.appendChild(svg('polyline', { class: 'series', points: points.map((p, i) => x(times[i]) + ',' + y(p.values[metric])).join(' ') }));
+  points.forEach((p, i) => {
+    const dot = svg('circle', { cx: x(times[i]), cy: y(p.values[metric]), r: 2.5, class: 'point', 'data-start': p.windowStart, 'data-value': p.values[metric] });
+    dot.appendChild(svg('title', {}, p.windowStart + ': ' + format(metric, p.values[metric])));
+    chart.appendChild(dot);
+  });
+  alerts.forEach((a) => {
+    const t = Math.min(Math.max(Date.parse(a.windowStart), t0), t1);
+    const marker = svg('circle', { cx: x(t), cy: y(a.observed), r: 6, class: 'alert-marker', 'data-alert-id': a.alertId });
+    marker.appendChild(svg('title', {}, a.status + ' ' + a.metric + ' ' + a.ratio.toFixed(2) + 'x'));
+    chart.appendChild(marker);
+  });
+  $('trend-summary').textContent = points.length + ' hourly windows · baseline ' + format(metric, baseline) + ' · ' + alerts.length + ' alert(s)';
+}
+
+async function refreshTrend() {
+  const group = selectedGroup();
+  if (!group) return;
+  const series = await api('/api/groups/' + encodeURIComponent(group.dimension) + '/' + encodeURIComponent(group.group) + '/series');
+  drawTrend(series, $('metric').value);
+}
+
+async function refresh() {
+  try {
+    const [groups, outliers, alerts] = await Promise.all([
+      api('/api/groups'), api('/api/outliers?sort=' + $('sort').value), api('/api/alerts?limit=50')]);
+    state.groups = groups;
+    state.alerts = alerts;
+    refreshGroupSelect();
+    fillTable('highest-cost', outliers.highestCost, [
+      [(g) => g.dimension + '=' + g.group], [(g) => format('cost', g.cost24hUsd), 'num'],
+      [(g) => format('cost', g.costPerAccepted24hUsd), 'num'], [(g) => g.calls24h.toLocaleString('en-US'), 'num']]);
+    fillTable('sudden-jumps', outliers.suddenJumps, [
+      [(j) => j.dimension + '=' + j.group], [(j) => j.metric], [(j) => format(j.metric, j.observed), 'num'],
+      [(j) => format(j.metric, j.baseline), 'num'], [(j) => j.ratio.toFixed(2) + 'x', 'num']], (j) => (j.anomalous ? 'anomalous' : ''));
+    const retry = (g) => g.metrics.find((m) => m.metric === 'retry_rate') || {};
+    fillTable('high-retry', outliers.highRetryRate, [
+      [(g) => g.dimension + '=' + g.group], [(g) => format('retry_rate', retry(g).observed), 'num'], [(g) => format('retry_rate', retry(g).baseline), 'num']]);
+    fillTable('low-acceptance', outliers.lowAcceptance, [
+      [(g) => g.dimension + '=' + g.group], [(g) => format('acceptance', g.acceptance24h), 'num'], [(g) => g.decided24h.toLocaleString('en-US'), 'num']]);
+    fillTable('alerts', alerts, [
+      [(a) => a.updatedAt.slice(0, 16).replace('T', ' ')], [(a) => a.status, ''], [(a) => a.dimension + '=' + a.group], [(a) => a.metric],
+      [(a) => format(a.metric, a.observed), 'num'], [(a) => format(a.metric, a.baseline), 'num'], [(a) => a.ratio.toFixed(2) + 'x', 'num'],
+      [(a) => format('cost', a.costImpactUsd), 'num']]);
+    $('alerts').querySelectorAll('tbody tr').forEach((tr, i) => {
+      tr.dataset.alertId = alerts[i].alertId;
+      tr.children[1].className = 'status-' + alerts[i].status;
+    });
+    await refreshTrend();
+    $('status').textContent = groups.length + ' groups · updated ' + new Date().toLocaleTimeString();
+    document.body.dataset.loaded = 'true';
+  } catch (e) {
+    $('status').textContent = 'error: ' + e.message;
+  }
+}
+
+METRICS.forEach((m) => {
+  const option = document.createElement('option');
+  option.value = m;
+  option.textContent = m;
+  $('metric').appendChild(option);
+});
+$('group').addEventListener('change', refreshTrend);
+$('metric').addEventListener('change', refreshTrend);
+$('sort').addEventListener('change', refresh);
+$('token-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  state.token = $('token').value;
+  sessionStorage.setItem('tokenwatch.token', state.token);
+  $('token-form').hidden = true;
+  refresh();
+});
+refresh();
+setInterval(refresh, REFRESH_MS);

@@ -1,0 +1,238 @@
+package io.tokenwatch.streams.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tokenwatch.events.v1.Outcome;
+import io.tokenwatch.kafka.EmbeddedKafkaBroker;
+import io.tokenwatch.producer.CallReport;
+import io.tokenwatch.producer.TokenUsage;
+import io.tokenwatch.producer.TokenwatchClient;
+import io.tokenwatch.registry.MockSchemaRegistry;
+import io.tokenwatch.streams.app.TokenwatchApp;
+import io.tokenwatch.streams.app.TokenwatchHttpServer;
+import io.tokenwatch.streams.app.TopicSetup;
+import org.apache.kafka.clients.admin.Admin;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.support.SystemTools;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The query API and the dashboard on two topology instances sharing a real in-process broker: each
+ * instance hosts part of the groups, and either one answers for all (Kafka Streams metadata). The
+ * page is loaded in headless Chromium (Debian's package, driven by Selenium) and must show what the
+ * API returns: the trend against its baseline with the alert marker, the outlier tables, the alerts.
+ */
+class DashboardIT {
+    private static final Duration PATIENCE = Duration.ofSeconds(120);
+    private static final String TOKEN = "dashboard-it-token";
+    private static final Instant NOW_HOUR = Instant.now().minus(Duration.ofHours(3)).truncatedTo(ChronoUnit.HOURS);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static EmbeddedKafkaBroker broker;
+    private static final List<TokenwatchApp> apps = new ArrayList<>();
+    private static final List<TokenwatchHttpServer> servers = new ArrayList<>();
+    private static final List<String> tasks = new ArrayList<>();
+    private static String incidentTask;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = EmbeddedKafkaBroker.onFreePorts().start();
+        // Three tasks, at least one in each of the two partitions, so both instances host groups.
+        for (int i = 0; tasks.size() < 3; i++) {
+            String task = "task-" + i;
+            int partition = Utils.toPositive(Utils.murmur2(("task|" + task).getBytes(StandardCharsets.UTF_8))) % 2;
+            long inPartition = tasks.stream().filter(t -> Utils.toPositive(Utils.murmur2(("task|" + t).getBytes(StandardCharsets.UTF_8))) % 2 == partition).count();
+            if (inPartition < 2) {
+                tasks.add(task);
+            }
+        }
+        incidentTask = tasks.get(0);
+        int[] ports = {freePort(), freePort()};
+        List<TokenwatchConfig> configs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            configs.add(TokenwatchConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(), "schema.registry.url", "mock://dashboard-it",
+                    "application.id", "tokenwatch-dashboard-it", "state.dir", Files.createTempDirectory("tw-dash-state").toString(),
+                    "tokenwatch.topics.partitions", "2", "application.server", "127.0.0.1:" + ports[i], "tokenwatch.http.token", TOKEN,
+                    "tokenwatch.anomaly.metrics", "tokens_per_call,retry_rate")));
+        }
+        try (Admin admin = broker.admin()) {
+            TopicSetup.ensureTopics(admin, configs.get(0));
+        }
+        try (TokenwatchClient client = TokenwatchClient.builder().bootstrapServers(broker.bootstrapServers()).schemaRegistryUrl("mock://dashboard-it")
+                .spillDirectory(Files.createTempDirectory("tw-spill")).queueCapacity(100_000).build()) {
+            int seq = 0;
+            for (int h = 7 * 24; h >= 0; h--) {
+                for (int t = 0; t < tasks.size(); t++) {
+                    String task = tasks.get(t);
+                    boolean incident = h == 0 && task.equals(incidentTask);
+                    for (int i = 0; i < 25; i++) {
+                        String id = "dash-" + (++seq);
+                        Instant at = NOW_HOUR.minus(Duration.ofHours(h)).plusSeconds(120L * i);
+                        client.recordCall(CallReport.of(task, "claude-sonnet-4-5", TokenUsage.of(incident ? 20_000 : 4_000 * (t + 1), 800))
+                                .callId(id).timestamp(at).latencyMs(700).retryCount(i % (5 + t) == 0 ? 1 : 0));
+                        client.recordOutcome(id, i % (2 + t) == 0 ? Outcome.REJECTED : Outcome.ACCEPTED, "ci", null, at.plusSeconds(30));
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            TokenwatchApp app = TokenwatchApp.start(configs.get(i));
+            apps.add(app);
+            servers.add(new TokenwatchHttpServer(app, configs.get(i), ports[i]));
+        }
+        await().atMost(PATIENCE).until(() -> apps.stream().allMatch(TokenwatchApp::isRunning));
+        // Everything processed: every task's latest window is the current hour, and the alert is readable.
+        await().atMost(PATIENCE).ignoreExceptions().until(() -> {
+            JsonNode groups = getJson(0, "/api/groups");
+            return groups.size() == 3 && stream(groups).allMatch(g -> Instant.parse(g.get("windowStart").asText()).equals(NOW_HOUR))
+                    && getJson(0, "/api/alerts").size() > 0;
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        servers.forEach(TokenwatchHttpServer::close);
+        apps.forEach(TokenwatchApp::close);
+        broker.close();
+        MockSchemaRegistry.dropScope("dashboard-it");
+    }
+
+    @Test
+    void anyInstanceAnswersForEveryGroupAndTheApiNeedsTheToken() throws Exception {
+        Set<String> onA = names(getJson(0, "/api/local/groups"));
+        Set<String> onB = names(getJson(1, "/api/local/groups"));
+        assertThat(onA).as("each instance hosts part of the groups").isNotEmpty().doesNotContainAnyElementsOf(onB);
+        assertThat(onB).isNotEmpty();
+        Set<String> all = new HashSet<>(tasks.stream().map(t -> "task|" + t).toList());
+        assertThat(names(getJson(0, "/api/groups"))).isEqualTo(all);
+        assertThat(names(getJson(1, "/api/groups"))).isEqualTo(all);
+
+        JsonNode incident = stream(getJson(1, "/api/groups")).filter(g -> g.get("group").asText().equals(incidentTask)).findFirst().orElseThrow();
+        assertThat(incident.get("windowCalls").asLong()).isEqualTo(25);
+        JsonNode tokens = stream(incident.get("metrics")).filter(m -> m.get("metric").asText().equals("tokens_per_call")).findFirst().orElseThrow();
+        assertThat(tokens.get("observed").asDouble()).isEqualTo(20_800.0);
+        assertThat(tokens.get("baseline").asDouble()).isEqualTo(4_800.0);
+        assertThat(tokens.get("anomalous").asBoolean()).isTrue();
+
+        // The series of a group on the other instance comes through the instance asked.
+        String other = onA.contains("task|" + incidentTask) ? "1" : "0";
+        JsonNode series = getJson(Integer.parseInt(other), "/api/groups/task/" + incidentTask + "/series");
+        assertThat(series.get("points").size()).isEqualTo(7 * 24);
+        assertThat(series.get("baseline").get("tokens_per_call").asDouble()).isEqualTo(4_800.0);
+
+        JsonNode alert = getJson(0, "/api/alerts").get(0);
+        assertThat(alert.get("alertId").asText()).isEqualTo("task|" + incidentTask + "|tokens_per_call|" + NOW_HOUR);
+        JsonNode jumps = getJson(1, "/api/outliers").get("suddenJumps");
+        assertThat(jumps.get(0).get("group").asText()).isEqualTo(incidentTask);
+        assertThat(jumps.get(0).get("ratio").asDouble()).isCloseTo(20_800.0 / 4_800, within(1e-9));
+
+        HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(uri(0, "/api/groups")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(uri(0, "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).as("probes need no token").isEqualTo(200);
+        String metrics = HTTP.send(HttpRequest.newBuilder(uri(0, "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("tokenwatch_events_in_total{type=\"call\"}").contains("tokenwatch_calls_joined_total")
+                .contains("tokenwatch_alert_delay_seconds");
+    }
+
+    @Test
+    void dashboardInHeadlessChromiumShowsWhatTheApiReturns() throws Exception {
+        Path chromium = SystemTools.require("/usr/bin/chromium", "chromium");
+        Path chromedriver = SystemTools.require("/usr/bin/chromedriver", "chromium-driver");
+        ChromeOptions options = new ChromeOptions().setBinary(chromium.toFile()).addArguments("--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1400,1500", "--user-data-dir=" + Files.createTempDirectory("tw-chromium"));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile()).build();
+        ChromeDriver browser = new ChromeDriver(service, options);
+        try {
+            browser.get("http://127.0.0.1:" + servers.get(0).port() + "/#group=task/" + incidentTask);
+            WebDriverWait wait = new WebDriverWait(browser, PATIENCE);
+            // The API is protected: the page asks for the token.
+            WebElement tokenField = wait.until(b -> b.findElement(By.id("token")).isDisplayed() ? b.findElement(By.id("token")) : null);
+            tokenField.sendKeys(TOKEN);
+            browser.findElement(By.cssSelector("#token-form button")).click();
+            wait.until(b -> "true".equals(b.findElement(By.tagName("body")).getDomAttribute("data-loaded"))
+                    && !b.findElements(By.cssSelector("#trend .point")).isEmpty());
+
+            JsonNode series = getJson(0, "/api/groups/task/" + incidentTask + "/series");
+            WebElement chart = browser.findElement(By.id("trend"));
+            assertThat(chart.getDomAttribute("data-group")).isEqualTo("task|" + incidentTask);
+            assertThat(chart.getDomAttribute("data-metric")).isEqualTo("tokens_per_call");
+            List<WebElement> points = chart.findElements(By.cssSelector(".point"));
+            assertThat(points).hasSize(series.get("points").size());
+            assertThat(Double.parseDouble(points.get(points.size() - 1).getDomAttribute("data-value"))).isEqualTo(20_800.0);
+            assertThat(Double.parseDouble(chart.findElement(By.cssSelector(".baseline")).getDomAttribute("data-value")))
+                    .isEqualTo(series.get("baseline").get("tokens_per_call").asDouble());
+            String alertId = "task|" + incidentTask + "|tokens_per_call|" + NOW_HOUR;
+            assertThat(chart.findElements(By.cssSelector(".alert-marker"))).extracting(e -> e.getDomAttribute("data-alert-id")).containsExactly(alertId);
+
+            assertThat(browser.findElements(By.cssSelector("#alerts tbody tr"))).extracting(e -> e.getDomAttribute("data-alert-id")).contains(alertId);
+            List<String> spendOrder = stream(getJson(0, "/api/outliers").get("highestCost")).map(g -> "task=" + g.get("group").asText()).toList();
+            assertThat(browser.findElements(By.cssSelector("#highest-cost tbody tr"))).extracting(e -> e.getDomAttribute("data-group"))
+                    .containsExactlyElementsOf(spendOrder);
+            assertThat(browser.findElement(By.cssSelector("#sudden-jumps tbody tr")).getText()).contains("task=" + incidentTask, "tokens_per_call", "4.33x");
+
+            Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
+            Files.copy(shot, Path.of("target/dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            browser.quit();
+        }
+    }
+
+    private static JsonNode getJson(int instance, String path) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri(instance, path)).header("Authorization", "Bearer " + TOKEN).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
+        return QueryApi.JSON.readTree(response.body());
+    }
+
+    private static URI uri(int instance, String path) {
+        return URI.create("http://127.0.0.1:" + servers.get(instance).port() + path);
+    }
+
+    private static java.util.stream.Stream<JsonNode> stream(JsonNode array) {
+        return java.util.stream.StreamSupport.stream(array.spliterator(), false);
+    }
+
+    private static Set<String> names(JsonNode groups) {
+        Set<String> names = new HashSet<>();
+        groups.forEach(g -> names.add(g.get("dimension").asText() + "|" + g.get("group").asText()));
+        return names;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
