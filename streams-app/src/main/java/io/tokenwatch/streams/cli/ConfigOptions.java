@@ -16,7 +16,7 @@ public final class ConfigOptions {
     Map<String, String> overrides = new LinkedHashMap<>();
 
     /** Defaults, then the file, then TOKENWATCH_* environment variables, then --set. */
-    TokenwatchConfig load() {
+    public TokenwatchConfig load() {
         return TokenwatchConfig.load(configFile, System.getenv(), overrides);
     }
 }

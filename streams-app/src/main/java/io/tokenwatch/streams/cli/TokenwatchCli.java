@@ -4,10 +4,11 @@ import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar tokenwatch.jar <command>}: run, demo, report, notify-slack. */
+/** {@code java -jar tokenwatch.jar <command>}: run, demo, generate, report, notify-slack. */
 @Command(name = "tokenwatch", mixinStandardHelpOptions = true, version = "tokenwatch 0.1.0",
         description = "Real-time LLM token spend attribution and anomaly detection on Kafka.",
-        subcommands = {RunCommand.class, io.tokenwatch.streams.demo.DemoCommand.class, ReportCommand.class, NotifySlackCommand.class})
+        subcommands = {RunCommand.class, io.tokenwatch.streams.demo.DemoCommand.class, io.tokenwatch.streams.demo.GenerateCommand.class,
+                ReportCommand.class, NotifySlackCommand.class})
 public final class TokenwatchCli implements Runnable {
 
     public static void main(String[] args) {

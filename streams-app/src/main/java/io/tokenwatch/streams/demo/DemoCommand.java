@@ -27,7 +27,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -175,16 +174,17 @@ public final class DemoCommand implements Callable<Integer> {
         stage.watcherThread = new Thread(stage.watcher, "tokenwatch-demo-alerts");
         stage.watcherThread.start();
 
-        Workload workload = new Workload(seed);
         Instant liveStartEvent = eventEpoch();
-        PriorityQueue<Workload.PlannedCall> outcomes = new PriorityQueue<>(java.util.Comparator.comparing(Workload.PlannedCall::decidedAt));
-        writeHistory(stage.client, workload, liveStartEvent, outcomes);
+        TrafficWriter traffic = new TrafficWriter(stage.client, seed, liveStartEvent.minus(Duration.ofDays(7)));
+        traffic.history(Duration.ofDays(7), (done, hours, calls) -> progress("history", done, hours,
+                String.format(Locale.ROOT, "%,d calls, day %d/7", calls, (done - 1) / 24 + 1)));
+        out.println();
         awaitCaughtUp(stage);
         out.printf(Locale.ROOT, "History processed after %.1f s; live traffic at %dx event time from %s%n",
                 (System.currentTimeMillis() - began) / 1000.0, speed, liveStartEvent);
 
         liveStartWallMillis = System.currentTimeMillis();
-        runLive(stage, workload, chosen, scorecard, liveStartEvent, outcomes, began, runFor);
+        runLive(stage, traffic, chosen, scorecard, liveStartEvent, began, runFor);
 
         // Let the last alerts through before scoring.
         Thread.sleep(1_000);
@@ -211,29 +211,6 @@ public final class DemoCommand implements Callable<Integer> {
         return candidate.toInstant();
     }
 
-    private void writeHistory(TokenwatchClient client, Workload workload, Instant end, PriorityQueue<Workload.PlannedCall> outcomes)
-            throws InterruptedException {
-        Instant start = end.minus(Duration.ofDays(7));
-        long hours = Duration.between(start, end).toHours();
-        long calls = 0;
-        for (long h = 0; h < hours; h++) {
-            Instant from = start.plus(Duration.ofHours(h));
-            for (Workload.PlannedCall call : workload.between(from, from.plus(Duration.ofHours(1)), Set.of())) {
-                emitDueOutcomes(client, outcomes, call.at());
-                client.recordCall(call.report());
-                calls++;
-                if (call.outcome() != null) {
-                    outcomes.add(call);
-                }
-                while (client.queued() > 20_000) {
-                    Thread.sleep(5); // history is written as fast as Kafka takes it, never faster
-                }
-            }
-            progress("history", h + 1, hours, String.format(Locale.ROOT, "%,d calls, day %d/7", calls, h / 24 + 1));
-        }
-        out.println();
-    }
-
     /** Waits until the app's consumer group has no lag on any partition it reads, repartition topics included. */
     private void awaitCaughtUp(Stage stage) throws Exception {
         try (Admin admin = stage.broker.admin()) {
@@ -255,14 +232,13 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void runLive(Stage stage, Workload workload, Set<Incident> chosen, Scorecard scorecard, Instant liveStartEvent,
-                         PriorityQueue<Workload.PlannedCall> outcomes, long began, Duration runFor) throws InterruptedException {
+    private void runLive(Stage stage, TrafficWriter traffic, Set<Incident> chosen, Scorecard scorecard, Instant liveStartEvent,
+                         long began, Duration runFor) throws InterruptedException {
         long liveStartWall = liveStartWallMillis;
         List<Incident> schedule = new ArrayList<>(chosen);
         long firstAfter = parseDuration("--first-incident-after", firstIncidentAfter).toMillis();
         long spacing = parseDuration("--incident-spacing", incidentSpacing).toMillis();
         EnumSet<Incident> active = EnumSet.noneOf(Incident.class);
-        Instant eventCursor = liveStartEvent;
         long nextFootprint = liveStartWall + 20_000;
         while (!stopRequested.await(100, TimeUnit.MILLISECONDS)) {
             long now = System.currentTimeMillis();
@@ -273,32 +249,16 @@ public final class DemoCommand implements Callable<Integer> {
                 Incident incident = schedule.get(i);
                 if (!active.contains(incident) && now - liveStartWall >= firstAfter + i * spacing) {
                     active.add(incident);
-                    scorecard.started(incident, now, eventCursor);
+                    scorecard.started(incident, now, traffic.cursor());
                     out.printf(Locale.ROOT, ">>> incident started: %s on task %s (event time %s)%n", incident.id(), incident.task,
-                            eventCursor.truncatedTo(ChronoUnit.SECONDS));
+                            traffic.cursor().truncatedTo(ChronoUnit.SECONDS));
                 }
             }
-            Instant eventNow = liveStartEvent.plusMillis((now - liveStartWall) * speed);
-            for (Workload.PlannedCall call : workload.between(eventCursor, eventNow, active)) {
-                emitDueOutcomes(stage.client, outcomes, call.at());
-                stage.client.recordCall(call.report());
-                if (call.outcome() != null) {
-                    outcomes.add(call);
-                }
-            }
-            emitDueOutcomes(stage.client, outcomes, eventNow);
-            eventCursor = eventNow;
+            traffic.advanceTo(liveStartEvent.plusMillis((now - liveStartWall) * speed), active);
             if (now >= nextFootprint) {
                 stage.watcher.printFootprint();
                 nextFootprint = now + 20_000;
             }
-        }
-    }
-
-    private static void emitDueOutcomes(TokenwatchClient client, PriorityQueue<Workload.PlannedCall> outcomes, Instant upTo) {
-        while (!outcomes.isEmpty() && !outcomes.peek().decidedAt().isAfter(upTo)) {
-            Workload.PlannedCall c = outcomes.poll();
-            client.recordOutcome(c.callId(), c.outcome(), c.outcome().name().startsWith("ESC") ? "ci" : "reviewer", null, c.decidedAt());
         }
     }
 

@@ -1,0 +1,74 @@
+package io.tokenwatch.streams.demo;
+
+import io.tokenwatch.producer.TokenwatchClient;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.PriorityQueue;
+import java.util.Set;
+
+/**
+ * Writes the modelled workload through producer-lib in event-time order: calls as they happen and
+ * each outcome once its decision time has come. Used by {@code demo} (embedded broker) and
+ * {@code generate} (an existing cluster).
+ */
+final class TrafficWriter {
+    /** Called after each hour of history with the hours done, the hours in all and the calls written. */
+    interface HistoryProgress {
+        void hourDone(long done, long hours, long calls);
+    }
+
+    private final TokenwatchClient client;
+    private final Workload workload;
+    private final PriorityQueue<Workload.PlannedCall> pendingOutcomes = new PriorityQueue<>(Comparator.comparing(Workload.PlannedCall::decidedAt));
+    private Instant cursor;
+    private long calls;
+
+    TrafficWriter(TokenwatchClient client, long seed, Instant start) {
+        this.client = client;
+        this.workload = new Workload(seed);
+        this.cursor = start;
+    }
+
+    /** Writes {@code length} of ordinary traffic (no incidents) from the cursor, as fast as Kafka takes it. */
+    void history(Duration length, HistoryProgress progress) throws InterruptedException {
+        long hours = length.toHours();
+        for (long h = 0; h < hours; h++) {
+            advanceTo(cursor.plus(Duration.ofHours(1)), Set.of());
+            while (client.queued() > 20_000) {
+                Thread.sleep(5); // never faster than Kafka takes it: the client's queue is bounded
+            }
+            progress.hourDone(h + 1, hours, calls);
+        }
+    }
+
+    /** Writes the calls planned between the cursor and {@code eventNow}, with the incidents in {@code active}. */
+    void advanceTo(Instant eventNow, Set<Incident> active) {
+        for (Workload.PlannedCall call : workload.between(cursor, eventNow, active)) {
+            emitOutcomesUpTo(call.at());
+            client.recordCall(call.report());
+            calls++;
+            if (call.outcome() != null) {
+                pendingOutcomes.add(call);
+            }
+        }
+        emitOutcomesUpTo(eventNow);
+        cursor = eventNow;
+    }
+
+    Instant cursor() {
+        return cursor;
+    }
+
+    long calls() {
+        return calls;
+    }
+
+    private void emitOutcomesUpTo(Instant upTo) {
+        while (!pendingOutcomes.isEmpty() && !pendingOutcomes.peek().decidedAt().isAfter(upTo)) {
+            Workload.PlannedCall c = pendingOutcomes.poll();
+            client.recordOutcome(c.callId(), c.outcome(), c.outcome().name().startsWith("ESC") ? "ci" : "reviewer", null, c.decidedAt());
+        }
+    }
+}
