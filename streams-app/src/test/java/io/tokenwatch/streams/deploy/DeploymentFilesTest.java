@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.support.SystemTools;
 import org.junit.jupiter.api.Test;
 
 import java.io.StringReader;
@@ -25,9 +26,13 @@ class DeploymentFilesTest {
     private static final Path CHART = Path.of("../helm/tokenwatch");
     private static final Path PRODUCTION = Path.of("../helm/production-values.yaml");
 
-    private static List<JsonNode> render(Path valuesFile) throws Exception {
+    private static String renderYaml(Path valuesFile) {
         var template = new Helm(CHART).template().withName("tw");
-        String yaml = (valuesFile == null ? template : template.withValuesFile(valuesFile)).call();
+        return (valuesFile == null ? template : template.withValuesFile(valuesFile)).call();
+    }
+
+    private static List<JsonNode> render(Path valuesFile) throws Exception {
+        String yaml = renderYaml(valuesFile);
         List<JsonNode> docs = new ArrayList<>();
         try (var parser = new YAMLFactory().createParser(yaml)) {
             new YAMLMapper().readValues(parser, JsonNode.class).forEachRemaining(d -> {
@@ -100,6 +105,10 @@ class DeploymentFilesTest {
                 .hasMessageContaining("dimensions");
         assertThatThrownBy(() -> new Helm(CHART).template().withName("tw").set("schemaRegistry.url", "registry:8081").call())
                 .hasMessageContaining("url");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("tw").set("notifier.enabled", true).call())
+                .as("the notifier needs its webhooks secret").hasMessageContaining("webhooksSecret");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("tw").set("notifier.routes", "team=platform").call())
+                .hasMessageContaining("routes");
     }
 
     @Test
@@ -116,7 +125,106 @@ class DeploymentFilesTest {
             assertThat(env).as(".env.example lists " + vars.group(1)).contains(vars.group(1) + "=");
         }
         new ObjectMapper(new YAMLFactory()).readTree(compose).path("services").fieldNames()
-                .forEachRemaining(service -> assertThat(List.of("kafka", "schema-registry", "tokenwatch", "connect", "postgres")).contains(service));
+                .forEachRemaining(service -> assertThat(List.of("kafka", "schema-registry", "tokenwatch", "notifier", "generator", "connect", "postgres"))
+                        .contains(service));
+        JsonNode services = new ObjectMapper(new YAMLFactory()).readTree(compose).path("services");
+        assertThat(services.at("/notifier/command/0").asText()).isEqualTo("notify-slack");
+        assertThat(services.at("/generator/command/0").asText()).isEqualTo("generate");
+        assertThat(services.at("/notifier/environment/TOKENWATCH_SLACK_WEBHOOK_DEFAULT").asText()).as("webhook from .env, not inlined")
+                .startsWith("${SLACK_WEBHOOK_URL");
+    }
+
+    @Test
+    void notifierDeploymentMountsItsWebhooksFileAndSharesTheValidatedConfig() throws Exception {
+        assertThat(render(null)).as("off by default").noneMatch(d -> d.path("kind").asText().equals("Deployment"));
+        List<JsonNode> docs = render(PRODUCTION);
+        JsonNode deployment = kind(docs, "Deployment");
+        assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(1);
+        JsonNode container = deployment.at("/spec/template/spec/containers/0");
+        assertThat(container.at("/args/0").asText()).isEqualTo("notify-slack");
+        Properties props = properties(docs);
+        TokenwatchConfig config = TokenwatchConfig.of(toMap(props));
+        assertThat(config.slack.routes()).hasSize(2);
+        assertThat(config.slack.webhookFor("team", "platform")).isEqualTo("platform");
+        Path webhooksFile = config.slack.webhooksFile().orElseThrow();
+        assertThat(mountPaths(container)).contains(webhooksFile.getParent().toString());
+        JsonNode webhooks = volume(deployment, "webhooks");
+        assertThat(webhooks.at("/secret/secretName").asText()).isEqualTo("tokenwatch-slack");
+        assertThat(webhooks.at("/secret/items/0/path").asText()).isEqualTo(webhooksFile.getFileName().toString());
+        assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(findEnv(container, "TOKENWATCH_KAFKA_SASL_JAAS_CONFIG").at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("tokenwatch-kafka");
+    }
+
+    @Test
+    void trustStoreApiTokenAndInstanceAddressComeFromSecretsAndPodFields() throws Exception {
+        List<JsonNode> docs = render(PRODUCTION);
+        Properties props = properties(docs);
+        JsonNode sts = kind(docs, "StatefulSet");
+        JsonNode container = sts.at("/spec/template/spec/containers/0");
+        Path truststore = Path.of(props.getProperty("ssl.truststore.location"));
+        assertThat(props.getProperty("schema.registry.ssl.truststore.location")).isEqualTo(truststore.toString());
+        assertThat(mountPaths(container)).contains(truststore.getParent().toString());
+        assertThat(volume(sts, "truststore").at("/secret/items/0/path").asText()).isEqualTo(truststore.getFileName().toString());
+        assertThat(findEnv(container, "TOKENWATCH_KAFKA_SSL_TRUSTSTORE_PASSWORD").at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("tokenwatch-tls");
+        assertThat(findEnv(container, "TOKENWATCH_HTTP_TOKEN").at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("tokenwatch-api");
+        // Each pod advertises its own address on the headless service, at the HTTP port, for the query API.
+        String server = findEnv(container, "TOKENWATCH_KAFKA_APPLICATION_SERVER").path("value").asText();
+        JsonNode headless = docs.stream().filter(d -> d.path("kind").asText().equals("Service") && d.at("/spec/clusterIP").asText().equals("None"))
+                .findFirst().orElseThrow();
+        assertThat(server).isEqualTo("$(POD_NAME)." + headless.at("/metadata/name").asText() + ".$(POD_NAMESPACE).svc:"
+                + container.at("/ports/0/containerPort").asInt());
+        assertThat(sts.at("/spec/serviceName").asText()).isEqualTo(headless.at("/metadata/name").asText());
+    }
+
+    @Test
+    void yamllintAndShellcheckPass() throws Exception {
+        Path yamllint = SystemTools.require("/usr/bin/yamllint", "yamllint");
+        Path shellcheck = SystemTools.require("/usr/bin/shellcheck", "shellcheck");
+        Path rendered = Path.of("target/helm-production-rendered.yaml");
+        Files.writeString(rendered, renderYaml(PRODUCTION));
+        assertThat(run(yamllint.toString(), "-c", "../.yamllint.yaml", "../docker/docker-compose.yml", "../helm/production-values.yaml",
+                "../helm/tokenwatch/values.yaml", "../helm/tokenwatch/Chart.yaml", rendered.toString())).isEmpty();
+        List<String> scripts = new ArrayList<>(List.of("../.ci/run"));
+        try (var files = Files.walk(Path.of(".."), 4)) {
+            files.filter(f -> f.toString().endsWith(".sh") && !f.toString().contains("/target/")).forEach(f -> scripts.add(f.toString()));
+        }
+        List<String> command = new ArrayList<>(List.of(shellcheck.toString()));
+        command.addAll(scripts);
+        assertThat(run(command.toArray(String[]::new))).isEmpty();
+    }
+
+    /** Runs a linter; returns its output when it fails, empty when it passes. */
+    private static String run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return process.waitFor() == 0 ? "" : output;
+    }
+
+    private static Properties properties(List<JsonNode> docs) throws Exception {
+        Properties props = new Properties();
+        props.load(new StringReader(kind(docs, "ConfigMap").at("/data/tokenwatch.properties").asText()));
+        return props;
+    }
+
+    private static Map<String, String> toMap(Properties props) {
+        Map<String, String> settings = new java.util.HashMap<>();
+        props.stringPropertyNames().forEach(k -> settings.put(k, props.getProperty(k)));
+        return settings;
+    }
+
+    private static List<String> mountPaths(JsonNode container) {
+        List<String> mounts = new ArrayList<>();
+        container.path("volumeMounts").forEach(m -> mounts.add(m.path("mountPath").asText()));
+        return mounts;
+    }
+
+    private static JsonNode volume(JsonNode workload, String name) {
+        for (JsonNode v : workload.at("/spec/template/spec/volumes")) {
+            if (v.path("name").asText().equals(name)) {
+                return v;
+            }
+        }
+        throw new AssertionError("no volume " + name);
     }
 
     /** A copy of the chart whose values.yaml is {@code values}: helm-java's lint takes no values file. */
