@@ -6,6 +6,7 @@ import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.streams.app.ConsumerGroupLag;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -32,6 +33,28 @@ final class BenchSupport {
     static CallOutcome outcome(LlmCall call, long i) {
         return CallOutcome.newBuilder().setCallId(call.getCallId()).setOutcome(i % 10 < 8 ? Outcome.ACCEPTED : Outcome.REJECTED)
                 .setDecidedAt(call.getTimestamp().plusSeconds(120)).setDecidedBy("ci").build();
+    }
+
+    /** Memory the app holds once drained: RocksDB memtables, block cache and table readers (off heap), and live heap after a GC. */
+    record Memory(long rocksDbBytes, long heapBytes) {
+        static Memory of(KafkaStreams streams) {
+            long rocks = 0;
+            for (var entry : streams.metrics().entrySet()) {
+                String name = entry.getKey().name();
+                if (name.equals("size-all-mem-tables") || name.equals("block-cache-usage") || name.equals("estimate-table-readers-mem")) {
+                    Object value = entry.getValue().metricValue();
+                    rocks += value instanceof Number n ? n.longValue() : 0;
+                }
+            }
+            System.gc();
+            Runtime rt = Runtime.getRuntime();
+            return new Memory(rocks, rt.totalMemory() - rt.freeMemory());
+        }
+
+        String perGroup(int groups) {
+            return String.format("RocksDB memory %,d bytes = %,d per group (block cache shared), heap after GC %,d bytes = %,d per group",
+                    rocksDbBytes, rocksDbBytes / groups, heapBytes, heapBytes / groups);
+        }
     }
 
     /** Waits until {@code groupId} has consumed at least {@code inputRecords} and has no lag; returns the seconds it took from {@code startNanos}. */

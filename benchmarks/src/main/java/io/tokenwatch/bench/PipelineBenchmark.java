@@ -26,12 +26,19 @@ import java.util.stream.Stream;
 
 /**
  * The full anomaly topology vs a plain consume-produce passthrough, on the same pre-loaded events,
- * broker and run. Usage: {@code java -Xmx2g -cp benchmarks.jar io.tokenwatch.bench.PipelineBenchmark [calls] [groups]}.
+ * broker and run, with the state it ends with (on disk, RocksDB memory, heap) per task group. Usage:
+ * {@code java -Xmx2g -cp benchmarks.jar io.tokenwatch.bench.PipelineBenchmark [calls] [groups] [eos|alos|both]}.
  */
 public final class PipelineBenchmark {
     public static void main(String[] args) throws Exception {
         long calls = args.length > 0 ? Long.parseLong(args[0]) : 500_000;
         int groups = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
+        String which = args.length > 2 ? args[2] : "both";
+        List<String> guarantees = switch (which) {
+            case "eos" -> List.of(StreamsConfig.EXACTLY_ONCE_V2);
+            case "alos" -> List.of(StreamsConfig.AT_LEAST_ONCE);
+            default -> List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
+        };
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.onFreePorts().start()) {
             broker.createTopics(4, List.of("llm.calls.v1", "llm.outcomes.v1", "passthrough.out"));
             long events = preload(broker, calls, groups);
@@ -39,7 +46,7 @@ public final class PipelineBenchmark {
 
             double passthrough = events / passthrough(broker, "passthrough-eos", StreamsConfig.EXACTLY_ONCE_V2);
             System.out.printf("passthrough  exactly_once_v2: %,10.0f events/s%n", passthrough);
-            for (String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
+            for (String guarantee : guarantees) {
                 Path state = Files.createTempDirectory("bench-state");
                 String appId = "tokenwatch-bench-" + guarantee;
                 TokenwatchConfig config = TokenwatchConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(),
@@ -47,13 +54,15 @@ public final class PipelineBenchmark {
                         "processing.guarantee", guarantee, "tokenwatch.dimensions", "task,team,model"));
                 long start = System.nanoTime();
                 double seconds;
+                BenchSupport.Memory memory;
                 try (TokenwatchApp app = TokenwatchApp.start(config)) {
                     seconds = BenchSupport.awaitDrained(broker, appId, start, "topology " + guarantee);
+                    memory = BenchSupport.Memory.of(app.streams());
                 }
                 double rate = events / seconds;
                 long stateBytes = directorySize(state);
-                System.out.printf("topology     %-15s: %,10.0f events/s  = %.2f x passthrough(eos); state on disk %,d bytes = %,d bytes per task group%n",
-                        guarantee, rate, rate / passthrough, stateBytes, stateBytes / groups);
+                System.out.printf("topology     %-15s: %,10.0f events/s  = %.2f x passthrough(eos); state on disk %,d bytes = %,d bytes per task group; %s%n",
+                        guarantee, rate, rate / passthrough, stateBytes, stateBytes / groups, memory.perGroup(groups));
             }
         }
     }
