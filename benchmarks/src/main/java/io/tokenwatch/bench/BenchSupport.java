@@ -5,12 +5,18 @@ import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.streams.app.ConsumerGroupLag;
+import io.tokenwatch.serde.KafkaAvroSerializer;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 
 /** Shared pieces of the end-to-end benchmarks: synthetic events and consumer-group lag. */
 final class BenchSupport {
@@ -33,6 +39,16 @@ final class BenchSupport {
     static CallOutcome outcome(LlmCall call, long i) {
         return CallOutcome.newBuilder().setCallId(call.getCallId()).setOutcome(i % 10 < 8 ? Outcome.ACCEPTED : Outcome.REJECTED)
                 .setDecidedAt(call.getTimestamp().plusSeconds(120)).setDecidedBy("ci").build();
+    }
+
+    /** A producer of Avro values for pre-loading input topics fast (batched, compressed). */
+    static KafkaProducer<String, Object> preloadProducer(EmbeddedKafkaBroker broker, String registryUrl) {
+        Map<String, Object> props = new HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                "schema.registry.url", registryUrl));
+        KafkaAvroSerializer values = new KafkaAvroSerializer();
+        values.configure(props, false);
+        return new KafkaProducer<>(props, new StringSerializer(), values);
     }
 
     /** Memory the app holds once drained: RocksDB memtables, block cache and table readers (off heap), and live heap after a GC. */

@@ -2,14 +2,11 @@ package io.tokenwatch.bench;
 
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
-import io.tokenwatch.serde.KafkaAvroSerializer;
 import io.tokenwatch.streams.app.TokenwatchApp;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -18,7 +15,6 @@ import org.apache.kafka.streams.kstream.Produced;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -68,13 +64,8 @@ public final class PipelineBenchmark {
     }
 
     private static long preload(EmbeddedKafkaBroker broker, long calls, int groups) {
-        Map<String, Object> props = new HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-                "schema.registry.url", "mock://bench"));
-        KafkaAvroSerializer values = new KafkaAvroSerializer();
-        values.configure(props, false);
         long events = 0;
-        try (KafkaProducer<String, Object> producer = new KafkaProducer<>(props, new StringSerializer(), values)) {
+        try (KafkaProducer<String, Object> producer = BenchSupport.preloadProducer(broker, "mock://bench")) {
             for (long i = 0; i < calls; i++) {
                 LlmCall call = BenchSupport.call(i, calls, groups);
                 producer.send(new ProducerRecord<>("llm.calls.v1", null, call.getTimestamp().toEpochMilli(), call.getCallId(), call));

@@ -2,7 +2,6 @@ package io.tokenwatch.bench;
 
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
-import io.tokenwatch.serde.KafkaAvroSerializer;
 import io.tokenwatch.streams.app.TokenwatchApp;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.admin.Admin;
@@ -10,11 +9,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 
 import java.math.BigDecimal;
@@ -76,13 +73,8 @@ public final class RecoveryBenchmark {
     }
 
     private static long preload(EmbeddedKafkaBroker broker, int groups, int hours) {
-        Map<String, Object> props = new HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-                "schema.registry.url", "mock://recovery"));
-        KafkaAvroSerializer values = new KafkaAvroSerializer();
-        values.configure(props, false);
         long calls = 0;
-        try (KafkaProducer<String, Object> producer = new KafkaProducer<>(props, new StringSerializer(), values)) {
+        try (KafkaProducer<String, Object> producer = BenchSupport.preloadProducer(broker, "mock://recovery")) {
             for (int h = 0; h < hours; h++) {
                 for (int g = 0; g < groups; g++) {
                     Instant at = BenchSupport.START.plus(Duration.ofHours(h)).plusMillis(g * (3_600_000L / groups));

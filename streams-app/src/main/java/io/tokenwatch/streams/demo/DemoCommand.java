@@ -11,6 +11,7 @@ import io.tokenwatch.streams.report.ReportFormatter;
 import io.tokenwatch.streams.report.StatsTopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -42,15 +43,8 @@ import java.util.concurrent.TimeUnit;
 public final class DemoCommand implements Callable<Integer> {
     private static final String APP_ID = "tokenwatch-demo";
 
-    @Option(names = "--duration", description = "Stop after this long, e.g. 120s or 5m (default: until Ctrl-C).")
-    String duration;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Workload seed; the same seed gives the same run (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--incidents", defaultValue = "all",
-            description = "Incidents to inject, comma-separated: context-growth, retry-storm, cache-break, spend-spike, rejection-surge; 'all' or 'none' (default: ${DEFAULT-VALUE}).")
-    String incidents;
+    @Mixin
+    WorkloadOptions workload;
 
     @Option(names = "--first-incident-after", defaultValue = "5s", description = "Wall time from the start of live traffic to the first incident (default: ${DEFAULT-VALUE}).")
     String firstIncidentAfter;
@@ -80,8 +74,8 @@ public final class DemoCommand implements Callable<Integer> {
         long began = System.currentTimeMillis();
         // The console is for the demo's own output; the pipeline's INFO logs would drown it.
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.tokenwatch")).setLevel(ch.qos.logback.classic.Level.WARN);
-        Duration runFor = duration == null ? null : parseDuration("--duration", duration);
-        Set<Incident> chosen = parseIncidents(incidents);
+        Duration runFor = workload.runFor().orElse(null);
+        Set<Incident> chosen = workload.chosenIncidents();
         Thread hook = new Thread(() -> {
             stopRequested.countDown();
             try {
@@ -175,7 +169,7 @@ public final class DemoCommand implements Callable<Integer> {
         stage.watcherThread.start();
 
         Instant liveStartEvent = eventEpoch();
-        TrafficWriter traffic = new TrafficWriter(stage.client, seed, liveStartEvent.minus(Duration.ofDays(7)));
+        TrafficWriter traffic = new TrafficWriter(stage.client, workload.seed, liveStartEvent.minus(Duration.ofDays(7)));
         traffic.history(Duration.ofDays(7), (done, hours, calls) -> progress("history", done, hours,
                 String.format(Locale.ROOT, "%,d calls, day %d/7", calls, (done - 1) / 24 + 1)));
         out.println();

@@ -41,14 +41,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Workload seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    WorkloadOptions workload;
 
     @Option(names = "--history", defaultValue = "168h", description = "History to backfill before live traffic when the calls topic is empty; 0s for none (default: ${DEFAULT-VALUE}).")
     String history;
-
-    @Option(names = "--incidents", defaultValue = "all", description = "Incidents to inject: all, none, or a list (default: ${DEFAULT-VALUE}).")
-    String incidents;
 
     @Option(names = "--first-incident-after", defaultValue = "15m", description = "Time from the start of live traffic to the first incident (default: ${DEFAULT-VALUE}).")
     String firstIncidentAfter;
@@ -59,20 +56,17 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--incident-length", defaultValue = "15m", description = "How long each incident lasts (default: ${DEFAULT-VALUE}).")
     String incidentLength;
 
-    @Option(names = "--duration", description = "Stop after this long (default: until SIGTERM).")
-    String duration;
-
     private final CountDownLatch stop = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
         TokenwatchConfig config = options.load();
         Duration backfill = DemoCommand.parseDuration("--history", history);
-        Set<Incident> chosen = DemoCommand.parseIncidents(incidents);
+        Set<Incident> chosen = workload.chosenIncidents();
         long firstAfter = DemoCommand.parseDuration("--first-incident-after", firstIncidentAfter).toMillis();
         long spacing = DemoCommand.parseDuration("--incident-spacing", incidentSpacing).toMillis();
         long length = DemoCommand.parseDuration("--incident-length", incidentLength).toMillis();
-        Long runFor = duration == null ? null : DemoCommand.parseDuration("--duration", duration).toMillis();
+        Long runFor = workload.runFor().map(Duration::toMillis).orElse(null);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tokenwatch-generate-stop"));
 
         boolean emptyCallsTopic;
@@ -93,7 +87,7 @@ public final class GenerateCommand implements Callable<Integer> {
         Instant now = Instant.now();
         try (TokenwatchClient client = builder.build()) {
             boolean backfilling = emptyCallsTopic && !backfill.isZero();
-            TrafficWriter traffic = new TrafficWriter(client, seed, backfilling ? now.minus(backfill) : now);
+            TrafficWriter traffic = new TrafficWriter(client, workload.seed, backfilling ? now.minus(backfill) : now);
             if (backfilling) {
                 LOG.info("Backfilling {} of history into {}", backfill, config.callsTopic);
                 traffic.history(backfill, (done, hours, calls) -> {
