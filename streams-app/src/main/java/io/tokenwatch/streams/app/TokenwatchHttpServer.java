@@ -1,10 +1,8 @@
 package io.tokenwatch.streams.app;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenwatch.streams.api.QueryApi;
@@ -18,14 +16,12 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 
 /**
  * The HTTP side of streams-app, read-only: {@code /health/live} and {@code /health/ready} (RUNNING:
@@ -38,7 +34,7 @@ public final class TokenwatchHttpServer implements AutoCloseable {
     private static final Map<String, String> CONTENT_TYPES = Map.of("html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8",
             "css", "text/css; charset=utf-8", "svg", "image/svg+xml");
 
-    private final HttpServer server;
+    private final OperatorHttpServer server;
     private final KafkaStreamsMetrics streamsMetrics;
     private final RecentAlerts recentAlerts;
     private final QueryApi api;
@@ -49,7 +45,6 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         PrometheusMeterRegistry registry = app.meterRegistry();
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
-        new JvmMemoryMetrics().bindTo(registry);
         Gauge.builder("tokenwatch.streams.running", streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
                 .description("1 when Kafka Streams is RUNNING").register(registry);
         for (DeadLetterReason reason : DeadLetterReason.values()) {
@@ -60,27 +55,18 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         api = new QueryApi(streams, config, recentAlerts);
         token = config.httpToken;
 
-        server = HttpServer.create(new InetSocketAddress(port), 0);
-        server.setExecutor(Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "tokenwatch-http");
-            t.setDaemon(true);
-            return t;
-        }));
-        server.createContext("/health/live", exchange -> respond(exchange,
-                streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING ? 503 : 200,
-                "text/plain", streams.state().name()));
-        server.createContext("/health/ready", exchange -> respond(exchange, streams.state() == KafkaStreams.State.RUNNING ? 200 : 503,
-                "text/plain", streams.state().name()));
-        server.createContext("/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-        server.createContext("/api/", this::serveApi);
-        server.createContext("/", this::serveDashboard);
-        server.start();
+        server = new OperatorHttpServer(port, () -> streams.state().name(),
+                () -> streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.NOT_RUNNING,
+                () -> streams.state() == KafkaStreams.State.RUNNING, registry)
+                .context("/api/", this::serveApi)
+                .context("/", this::serveDashboard)
+                .start();
         LOG.info("HTTP on port {}: dashboard /, API /api/ ({}), /health/live, /health/ready, /metrics", port(),
                 token.isPresent() ? "bearer token required" : "open");
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
     private void serveApi(HttpExchange exchange) throws IOException {
@@ -88,16 +74,16 @@ public final class TokenwatchHttpServer implements AutoCloseable {
             String presented = Optional.ofNullable(exchange.getRequestHeaders().getFirst("Authorization")).orElse("");
             if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), ("Bearer " + token.get()).getBytes(StandardCharsets.UTF_8))) {
                 exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"tokenwatch\"");
-                respond(exchange, 401, "application/json", "{\"error\":\"missing or wrong bearer token\"}");
+                OperatorHttpServer.respond(exchange, 401, "application/json", "{\"error\":\"missing or wrong bearer token\"}");
                 return;
             }
         }
         try {
             QueryApi.Response response = api.handle(exchange.getRequestURI().getRawPath(), query(exchange.getRequestURI().getRawQuery()));
-            respond(exchange, response.status(), "application/json", response.json());
+            OperatorHttpServer.respond(exchange, response.status(), "application/json", response.json());
         } catch (IOException | RuntimeException e) {
             LOG.warn("API request {} failed: {}", exchange.getRequestURI(), e.toString());
-            respond(exchange, 502, "application/json", QueryApi.JSON.writeValueAsString(Map.of("error", String.valueOf(e.getMessage()))));
+            OperatorHttpServer.respond(exchange, 502, "application/json", QueryApi.JSON.writeValueAsString(Map.of("error", String.valueOf(e.getMessage()))));
         }
     }
 
@@ -109,7 +95,7 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         InputStream in = file.contains("..") || !CONTENT_TYPES.containsKey(extension) ? null
                 : TokenwatchHttpServer.class.getResourceAsStream("/dashboard/" + file);
         if (in == null) {
-            respond(exchange, 404, "text/plain", "not found");
+            OperatorHttpServer.respond(exchange, 404, "text/plain", "not found");
             return;
         }
         try (in) {
@@ -133,17 +119,9 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         return query;
     }
 
-    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-        exchange.close();
-    }
-
     @Override
     public void close() {
-        server.stop(0);
+        server.close();
         recentAlerts.close();
         streamsMetrics.close();
     }

@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.cli;
 
+import io.tokenwatch.streams.app.OperatorHttpServer;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.notify.SlackNotifier;
 import io.tokenwatch.streams.notify.SlackPoster;
@@ -17,6 +18,7 @@ import java.util.concurrent.Callable;
 /** Posts alerts to Slack until SIGTERM / Ctrl-C; with {@code --dry-run}, prints them and exits. */
 @Command(name = "notify-slack", mixinStandardHelpOptions = true,
         description = {"Post alerts from the alerts topic to Slack incoming webhooks (own consumer group).",
+                "Serves /health/live, /health/ready and /metrics on tokenwatch.http.port.",
                 "Webhooks: TOKENWATCH_SLACK_WEBHOOK_DEFAULT, TOKENWATCH_SLACK_WEBHOOK_<NAME>, or tokenwatch.slack.webhooks.file.",
                 "Routes: tokenwatch.slack.routes=team=platform:platform,task=*:tasks"})
 public final class NotifySlackCommand implements Callable<Integer> {
@@ -30,7 +32,7 @@ public final class NotifySlackCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         TokenwatchConfig config = options.load();
         SlackPoster poster;
         if (dryRun) {
@@ -45,12 +47,14 @@ public final class NotifySlackCommand implements Callable<Integer> {
             poster = new SlackWebhookClient(Webhooks.load(config.slack, System.getenv()), config.slack.timeout());
         }
         SlackNotifier notifier = new SlackNotifier(config, poster, dryRun);
-        Thread shutdown = new Thread(notifier::close, "tokenwatch-notifier-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdown);
-        notifier.run();
         if (dryRun) {
-            Runtime.getRuntime().removeShutdownHook(shutdown);
+            notifier.run();
+            return 0;
         }
-        return 0;
+        try (OperatorHttpServer http = notifier.serveHealthAndMetrics(config.httpPort)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(notifier::close, "tokenwatch-notifier-shutdown"));
+            notifier.run();
+        }
+        return notifier.state() == SlackNotifier.State.FAILED ? 1 : 0;
     }
 }

@@ -1,8 +1,14 @@
 package io.tokenwatch.streams.notify;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tokenwatch.streams.app.OperatorHttpServer;
 import io.tokenwatch.streams.app.TopicSetup;
 import io.tokenwatch.streams.config.SlackSettings;
 import io.tokenwatch.streams.config.TokenwatchConfig;
@@ -26,6 +32,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,6 +73,8 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     private final OffsetTracker offsets = new OffsetTracker();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
+    private volatile State state = State.STARTING;
+    private final AtomicLong waiting = new AtomicLong();
     private Map<TopicPartition, Long> dryRunEnd = Map.of();
 
     private final AtomicLong messagesPosted = new AtomicLong();
@@ -74,6 +83,9 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong alreadyPosted = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+
+    /** For the health endpoints: ready when RUNNING, alive unless FAILED. */
+    public enum State { STARTING, RUNNING, STOPPED, FAILED }
 
     /**
      * @param dryRun read every alert from the beginning without a consumer group, hand messages to
@@ -124,6 +136,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
             } else {
                 consumer.subscribe(List.of(config.alertsTopic), new Rebalance());
             }
+            state = State.RUNNING;
             LOG.info("Notifier {}: alerts from {} to Slack (routes {}, else webhook '{}'; one post per webhook every {} ms at most; digest above {}/min)",
                     dryRun ? "dry run" : "started", config.alertsTopic, settings.routes(), SlackSettings.DEFAULT_WEBHOOK,
                     settings.minInterval().toMillis(), settings.stormPerMinute());
@@ -140,9 +153,17 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
             }
         } catch (WakeupException e) {
             if (running) {
+                state = State.FAILED;
                 throw e;
             }
+        } catch (RuntimeException e) {
+            state = State.FAILED;
+            LOG.error("Notifier failed; alerts stay unposted and uncommitted until it runs again", e);
+            throw e;
         } finally {
+            if (state != State.FAILED) {
+                state = State.STOPPED;
+            }
             try {
                 commit();
             } catch (RuntimeException e) {
@@ -251,6 +272,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
 
     private void applyBackpressure() {
         int waiting = queues.values().stream().mapToInt(WebhookQueue::size).sum();
+        this.waiting.set(waiting);
         if (waiting > MAX_PENDING && consumer.paused().isEmpty()) {
             LOG.warn("{} alerts waiting for Slack; pausing reads until they drain", waiting);
             consumer.pause(consumer.assignment());
@@ -282,6 +304,26 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     private static String describe(WebhookQueue.Post post) {
         return post.digest() ? "a digest of " + post.alerts().size() + " alerts"
                 : "alert " + post.alerts().get(0).alert().getAlertId() + " (" + post.alerts().get(0).alert().getStatus() + ")";
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Starts {@code /health/live} (alive unless FAILED), {@code /health/ready} (RUNNING) and {@code /metrics} for this notifier. */
+    public OperatorHttpServer serveHealthAndMetrics(int port) throws IOException {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        bindTo(registry);
+        return new OperatorHttpServer(port, () -> state.name(), () -> state != State.FAILED, () -> state == State.RUNNING, registry).start();
+    }
+
+    /** Registers the counters of {@link #counts()} and the alerts waiting, as {@code tokenwatch_slack_*}. */
+    private void bindTo(MeterRegistry registry) {
+        Map<String, AtomicLong> counters = Map.of("messages", messagesPosted, "alerts", alertsPosted, "digests", digestsPosted,
+                "retries", retries, "already_posted", alreadyPosted, "dead_lettered", deadLettered);
+        counters.forEach((name, value) -> FunctionCounter.builder("tokenwatch.slack." + name, value, AtomicLong::get)
+                .description("Slack notifier: " + name.replace('_', ' ')).register(registry));
+        Gauge.builder("tokenwatch.slack.waiting", waiting, AtomicLong::get).description("Alert updates waiting to be posted").register(registry);
     }
 
     /** Messages and alerts posted, digests, retries, skipped as already posted, dead-lettered. */

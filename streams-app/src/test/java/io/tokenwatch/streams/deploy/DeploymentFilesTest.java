@@ -142,8 +142,11 @@ class DeploymentFilesTest {
         assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(1);
         JsonNode container = deployment.at("/spec/template/spec/containers/0");
         assertThat(container.at("/args/0").asText()).isEqualTo("notify-slack");
+        assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/health/ready");
+        assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health/live");
         Properties props = properties(docs);
         TokenwatchConfig config = TokenwatchConfig.of(toMap(props));
+        assertThat(container.at("/ports/0/containerPort").asInt()).isEqualTo(config.httpPort);
         assertThat(config.slack.routes()).hasSize(2);
         assertThat(config.slack.webhookFor("team", "platform")).isEqualTo("platform");
         Path webhooksFile = config.slack.webhooksFile().orElseThrow();

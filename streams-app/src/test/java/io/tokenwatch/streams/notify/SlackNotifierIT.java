@@ -8,6 +8,7 @@ import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.registry.MockSchemaRegistry;
 import io.tokenwatch.serde.KafkaAvroSerializer;
+import io.tokenwatch.streams.app.OperatorHttpServer;
 import io.tokenwatch.streams.cli.TokenwatchCli;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
@@ -31,6 +32,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -208,13 +212,21 @@ class SlackNotifierIT {
         // Even a consumer group that re-reads the topic from the start posts only what is new: the ledger remembers.
         settings.put("tokenwatch.slack.group.id", "notifier-restart-reread");
         SlackNotifier third = new SlackNotifier(TokenwatchConfig.of(settings), client(webhooks), false);
+        OperatorHttpServer http = third.serveHealthAndMetrics(0);
+        assertThat(status(http, "/health/ready")).as("not ready before it runs").isEqualTo(503);
         Thread thirdThread = startNotifier(third);
         await().atMost(PATIENCE).until(() -> third.counts().get("already_posted") == 2);
+        assertThat(status(http, "/health/ready")).isEqualTo(200);
         send("alerts-restart", Alerts.alert("task", "c", "retry_rate", AlertStatus.OPEN, 1.7));
         await().atMost(PATIENCE).until(() -> slack.delivered(path).size() == 3);
         await().atMost(PATIENCE).until(() -> committed("notifier-restart-reread", "alerts-restart") == 3);
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("tokenwatch_slack_messages_total 1.0").contains("tokenwatch_slack_already_posted_total 2.0");
         third.close();
         thirdThread.join(PATIENCE.toMillis());
+        assertThat(status(http, "/health/live")).as("stopped cleanly is not a failure").isEqualTo(200);
+        http.close();
 
         assertThat(texts(slack.delivered(path))).containsExactly(":rotating_light: New alert: retry_rate up 50% for task=a",
                 ":rotating_light: New alert: retry_rate up 60% for task=b", ":rotating_light: New alert: retry_rate up 70% for task=c");
@@ -263,6 +275,11 @@ class SlackNotifierIT {
                 .contains("\"text\" : \":white_check_mark: Resolved: latency_p95 back to normal for feature=autocomplete\"")
                 .contains("\"type\" : \"header\"");
         assertThat(committed("notifier-dry", "alerts-dry")).isEqualTo(-1);
+    }
+
+    private static int status(OperatorHttpServer http, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + path)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private static List<String> deadLetterReasons(String topic, int expected) {

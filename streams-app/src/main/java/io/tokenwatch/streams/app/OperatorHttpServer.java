@@ -1,0 +1,64 @@
+package io.tokenwatch.streams.app;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The HTTP every Tokenwatch process serves for operators and Kubernetes: {@code /health/live},
+ * {@code /health/ready} (200 or 503, the state as the body) and {@code /metrics} in Prometheus
+ * format (with JVM memory). Components add their own paths before {@link #start()}.
+ */
+public final class OperatorHttpServer implements AutoCloseable {
+    private final HttpServer server;
+
+    public OperatorHttpServer(int port, Supplier<String> state, BooleanSupplier live, BooleanSupplier ready, PrometheusMeterRegistry registry)
+            throws IOException {
+        new JvmMemoryMetrics().bindTo(registry);
+        server = HttpServer.create(new InetSocketAddress(port), 0);
+        server.setExecutor(Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "tokenwatch-http");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/health/live", exchange -> respond(exchange, live.getAsBoolean() ? 200 : 503, "text/plain", state.get()));
+        server.createContext("/health/ready", exchange -> respond(exchange, ready.getAsBoolean() ? 200 : 503, "text/plain", state.get()));
+        server.createContext("/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+    }
+
+    public OperatorHttpServer context(String path, HttpHandler handler) {
+        server.createContext(path, handler);
+        return this;
+    }
+
+    public OperatorHttpServer start() {
+        server.start();
+        return this;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
