@@ -1,9 +1,8 @@
 package io.tokenwatch.streams.stats;
 
+import org.apache.kafka.common.utils.ByteBufferOutputStream;
 import org.apache.kafka.common.utils.ByteUtils;
 
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -89,18 +88,20 @@ public final class LatencyHistogram {
         return new LatencyHistogram(counts.clone());
     }
 
-    void writeTo(DataOutputStream out) throws IOException {
+    void writeTo(ByteBufferOutputStream out) {
         int nonZero = 0;
         for (long c : counts) {
             if (c != 0) {
                 nonZero++;
             }
         }
-        ByteUtils.writeVarint(nonZero, out);
+        out.ensureRemaining(5 + nonZero * 15);
+        ByteBuffer buffer = out.buffer();
+        ByteUtils.writeVarint(nonZero, buffer);
         for (int i = 0; i < BUCKETS; i++) {
             if (counts[i] != 0) {
-                ByteUtils.writeVarint(i, out);
-                ByteUtils.writeVarlong(counts[i], out);
+                ByteUtils.writeVarint(i, buffer);
+                ByteUtils.writeVarlong(counts[i], buffer);
             }
         }
     }

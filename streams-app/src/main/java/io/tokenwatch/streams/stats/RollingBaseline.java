@@ -1,11 +1,8 @@
 package io.tokenwatch.streams.stats;
 
+import org.apache.kafka.common.utils.ByteBufferOutputStream;
 import org.apache.kafka.common.utils.ByteUtils;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.function.LongFunction;
 
@@ -148,20 +145,18 @@ public final class RollingBaseline {
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(FORMAT_VERSION);
-            ByteUtils.writeVarint(week, out);
-            ByteUtils.writeVarint(day, out);
-            ByteUtils.writeVarlong(firstSlot, out);
-            ByteUtils.writeVarlong(currentSlot, out);
-            previousWeek.writeTo(out);
-            lastDay.writeTo(out);
-            weekBeforeLastDay.writeTo(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        ByteBufferOutputStream out = Encoding.buffer(512);
+        out.ensureRemaining(1 + 5 + 5 + 10 + 10);
+        ByteBuffer buffer = out.buffer();
+        buffer.put(FORMAT_VERSION);
+        ByteUtils.writeVarint(week, buffer);
+        ByteUtils.writeVarint(day, buffer);
+        ByteUtils.writeVarlong(firstSlot, buffer);
+        ByteUtils.writeVarlong(currentSlot, buffer);
+        previousWeek.writeTo(out);
+        lastDay.writeTo(out);
+        weekBeforeLastDay.writeTo(out);
+        return Encoding.toArray(out);
     }
 
     public static RollingBaseline fromBytes(byte[] bytes) {

@@ -1,11 +1,8 @@
 package io.tokenwatch.streams.stats;
 
+import org.apache.kafka.common.utils.ByteBufferOutputStream;
 import org.apache.kafka.common.utils.ByteUtils;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -73,20 +70,18 @@ public final class WindowSums {
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeTo(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        ByteBufferOutputStream out = Encoding.buffer(128);
+        writeTo(out);
+        return Encoding.toArray(out);
     }
 
-    public void writeTo(DataOutputStream out) throws IOException {
-        out.writeByte(FORMAT_VERSION);
-        ByteUtils.writeVarint(values.length, out);
+    public void writeTo(ByteBufferOutputStream out) {
+        out.ensureRemaining(1 + 5 + 10 * values.length);
+        ByteBuffer buffer = out.buffer();
+        buffer.put(FORMAT_VERSION);
+        ByteUtils.writeVarint(values.length, buffer);
         for (long value : values) {
-            ByteUtils.writeVarlong(value, out);
+            ByteUtils.writeVarlong(value, buffer);
         }
         latency.writeTo(out);
     }

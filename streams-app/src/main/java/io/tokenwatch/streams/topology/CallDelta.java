@@ -2,17 +2,15 @@ package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.OutcomeState;
+import io.tokenwatch.streams.stats.Encoding;
 import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.stats.WindowSums.Field;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.ByteBufferOutputStream;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
@@ -118,23 +116,29 @@ public record CallDelta(long timestamp, String callId, boolean newCall, Map<Attr
     }
 
     private static byte[] encode(CallDelta delta) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeLong(delta.timestamp);
-            out.writeUTF(delta.callId);
-            out.writeBoolean(delta.newCall);
-            out.writeByte(delta.attribution.size());
-            for (Map.Entry<Attribute, String> e : delta.attribution.entrySet()) {
-                out.writeByte(e.getKey().ordinal());
-                byte[] value = e.getValue().getBytes(StandardCharsets.UTF_8);
-                out.writeShort(value.length);
-                out.write(value);
-            }
-            delta.sums.writeTo(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        byte[] callId = delta.callId.getBytes(StandardCharsets.UTF_8);
+        ByteBufferOutputStream out = Encoding.buffer(96 + callId.length + 32 * delta.attribution.size());
+        out.ensureRemaining(8 + 2 + callId.length + 2);
+        ByteBuffer head = out.buffer();
+        head.putLong(delta.timestamp);
+        putString(head, callId);
+        head.put((byte) (delta.newCall ? 1 : 0));
+        head.put((byte) delta.attribution.size());
+        for (Map.Entry<Attribute, String> e : delta.attribution.entrySet()) {
+            byte[] value = e.getValue().getBytes(StandardCharsets.UTF_8);
+            out.ensureRemaining(1 + 2 + value.length);
+            ByteBuffer buffer = out.buffer();
+            buffer.put((byte) e.getKey().ordinal());
+            putString(buffer, value);
         }
-        return bytes.toByteArray();
+        delta.sums.writeTo(out);
+        return Encoding.toArray(out);
+    }
+
+    /** Unsigned 16-bit length, then the UTF-8 bytes (what {@link #readString} reads). */
+    private static void putString(ByteBuffer buffer, byte[] utf8) {
+        buffer.putShort((short) utf8.length);
+        buffer.put(utf8);
     }
 
     private static CallDelta decode(byte[] bytes) {
