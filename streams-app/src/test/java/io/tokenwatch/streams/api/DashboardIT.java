@@ -12,7 +12,14 @@ import io.tokenwatch.streams.app.TokenwatchHttpServer;
 import io.tokenwatch.streams.app.TopicSetup;
 import org.apache.kafka.clients.admin.Admin;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.serde.GenericAvroSerde;
 import io.tokenwatch.streams.support.SystemTools;
+import io.tokenwatch.streams.topology.WarehouseDoc;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -206,6 +213,35 @@ class DashboardIT {
             Files.copy(shot, Path.of("target/dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
         } finally {
             browser.quit();
+        }
+    }
+
+    /** The warehouse view: output topics read by a plain consumer with a generic Avro reader through the registry, as a sink would. */
+    @Test
+    void outputTopicsReadByAGenericConsumerHaveTheDocumentedColumns() throws Exception {
+        String doc = Files.readString(Path.of("../docs/WAREHOUSE.md"));
+        Map<String, String> recordOfTopic = Map.of("llm.calls.joined.v1", "JoinedCall", "llm.task-stats.v1", "GroupWindowStats",
+                "llm.alerts.v1", "AnomalyAlert");
+        GenericAvroSerde generic = new GenericAvroSerde();
+        generic.configure(Map.of("schema.registry.url", "mock://dashboard-it"), false);
+        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, GenericRecord> consumer = new KafkaConsumer<>(props, new StringDeserializer(), generic.deserializer())) {
+            for (var topic : recordOfTopic.entrySet()) {
+                List<TopicPartition> partitions = consumer.partitionsFor(topic.getKey()).stream().map(p -> new TopicPartition(topic.getKey(), p.partition())).toList();
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                List<GenericRecord> values = new ArrayList<>();
+                await().atMost(PATIENCE).until(() -> {
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                    return !values.isEmpty();
+                });
+                for (GenericRecord value : values) {
+                    assertThat(value.getSchema().getName()).isEqualTo(topic.getValue());
+                    assertThat(WarehouseDoc.columns(doc, topic.getValue())).as(topic.getKey() + " vs docs/WAREHOUSE.md")
+                            .containsExactlyEntriesOf(WarehouseDoc.columnsOf(value.getSchema()));
+                }
+            }
         }
     }
 

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.serde.GenericAvroSerde;
 import io.tokenwatch.streams.config.TokenwatchConfig;
-import org.apache.avro.LogicalTypes;
-import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -15,10 +13,8 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 import static io.tokenwatch.streams.topology.TopologyHarness.START;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,9 +48,8 @@ class WarehouseColumnsTest {
                 assertThat(values).as(record + " records produced").isNotEmpty();
                 GenericRecord sample = generic.deserializer().deserialize("any", values.get(values.size() - 1));
                 assertThat(sample.getSchema().getName()).isEqualTo(record);
-                Map<String, String> actual = sample.getSchema().getFields().stream()
-                        .collect(Collectors.toMap(Schema.Field::name, f -> render(f.schema()), (a, b) -> a, LinkedHashMap::new));
-                assertThat(documentedColumns(doc, record)).as("docs/WAREHOUSE.md, " + record).containsExactlyEntriesOf(actual);
+                assertThat(WarehouseDoc.columns(doc, record)).as("docs/WAREHOUSE.md, " + record)
+                        .containsExactlyEntriesOf(WarehouseDoc.columnsOf(sample.getSchema()));
             });
         }
     }
@@ -79,7 +74,7 @@ class WarehouseColumnsTest {
             for (String topic : config.get("topics").asText().split(",")) {
                 assertThat(recordOfTopic).as(file + " reads an output topic").containsKey(topic);
                 if ("upsert".equals(config.path("insert.mode").asText())) {
-                    assertThat(documentedColumns(doc, recordOfTopic.get(topic)).keySet()).as(file + " primary key columns")
+                    assertThat(WarehouseDoc.columns(doc, recordOfTopic.get(topic)).keySet()).as(file + " primary key columns")
                             .contains(config.get("pk.fields").asText().split(","));
                 }
             }
@@ -88,41 +83,5 @@ class WarehouseColumnsTest {
 
     private static List<byte[]> values(List<byte[]> values) {
         return values.stream().filter(v -> v != null).toList();
-    }
-
-    /** The column table under "#### {record} columns": column name -> Avro type, in order. */
-    private static Map<String, String> documentedColumns(String doc, String record) {
-        Map<String, String> columns = new LinkedHashMap<>();
-        String section = doc.substring(doc.indexOf("#### " + record + " columns"));
-        for (String line : section.lines().skip(4).toList()) {
-            if (!line.startsWith("| `")) {
-                break;
-            }
-            String[] cells = line.split(" \\| ");
-            columns.put(cells[0].substring(3, cells[0].length() - 1), cells[1].trim());
-        }
-        return columns;
-    }
-
-    /** The same notation as the doc: logical types by name, nullable unions, nested records and enums by name. */
-    static String render(Schema schema) {
-        if (schema.getType() == Schema.Type.UNION) {
-            List<Schema> types = schema.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).toList();
-            boolean nullable = types.size() < schema.getTypes().size();
-            return types.stream().map(WarehouseColumnsTest::render).collect(Collectors.joining(" | ")) + (nullable ? ", nullable" : "");
-        }
-        if (schema.getLogicalType() instanceof LogicalTypes.Decimal d) {
-            return "decimal(" + d.getPrecision() + "," + d.getScale() + ")";
-        }
-        if (schema.getLogicalType() != null) {
-            return schema.getLogicalType().getName();
-        }
-        return switch (schema.getType()) {
-            case RECORD -> "record " + schema.getName();
-            case ENUM -> "enum " + schema.getName();
-            case ARRAY -> "array<" + render(schema.getElementType()) + ">";
-            case MAP -> "map<" + render(schema.getValueType()) + ">";
-            default -> schema.getType().getName();
-        };
     }
 }
