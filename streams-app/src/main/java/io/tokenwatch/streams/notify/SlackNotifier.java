@@ -213,17 +213,19 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
                 }
                 List<AnomalyAlert> batch = post.alerts().stream().map(PendingAlert::alert).toList();
                 SlackPoster.Result result = poster.post(queue.webhook(), post.digest() ? messages.digest(batch) : messages.forAlert(batch.get(0)));
+                // Intervals and Retry-After count from Slack's answer, so a slow request never shortens the next wait.
+                Instant answered = clock.instant();
                 switch (result.outcome()) {
-                    case DELIVERED -> delivered(queue, post, now);
+                    case DELIVERED -> delivered(queue, post, answered);
                     case REJECTED -> {
                         LOG.error("Webhook '{}' refused {} for good ({}); sending to {}", queue.webhook(), describe(post), result.detail(), config.dlqTopic);
-                        queue.rejected(post, now);
+                        queue.rejected(post, answered);
                         post.alerts().forEach(a -> deadLetter(a, new RejectedRecordException(DeadLetterReason.SLACK_REJECTED,
                                 "Slack webhook '" + queue.webhook() + "' refused the message: " + result.detail())));
                     }
                     case RETRY -> {
                         retries.incrementAndGet();
-                        Duration wait = queue.failed(now, result.retryAfter());
+                        Duration wait = queue.failed(answered, result.retryAfter());
                         LOG.warn("Webhook '{}': {} for {}; retrying in {} ms", queue.webhook(), result.detail(), describe(post), wait.toMillis());
                     }
                 }

@@ -10,8 +10,8 @@ import java.util.function.Predicate;
 
 /**
  * The alerts waiting for one webhook and when the next post may go: at most one post per
- * {@code minInterval} (Slack's rate limit), none before a {@code Retry-After} or a backoff after a
- * failure, and a digest instead of single messages once more than {@code stormPerMinute} alerts would
+ * {@code minInterval} after the previous answer (Slack's rate limit), none before a
+ * {@code Retry-After} or a backoff after a failure, and a digest instead of single messages once more than {@code stormPerMinute} alerts would
  * go out within a minute (then at most one digest a minute). First in, first out, so each group's
  * alerts keep their order. Pure: time is passed in.
  */

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -23,7 +24,7 @@ public final class Webhooks {
     private final Map<String, URI> urls;
 
     private Webhooks(Map<String, URI> urls) {
-        this.urls = Map.copyOf(urls);
+        this.urls = Collections.unmodifiableMap(new TreeMap<>(urls));
     }
 
     public static Webhooks load(SlackSettings settings, Map<String, String> env) {
@@ -85,6 +86,7 @@ public final class Webhooks {
         return url;
     }
 
+    /** The webhook names, sorted. */
     public Set<String> names() {
         return urls.keySet();
     }
