@@ -25,7 +25,6 @@ import java.util.regex.Pattern;
  */
 public final class PriceCatalog {
     private static final Pattern VERSION_SUFFIX = Pattern.compile("(-\\d{8}|-\\d{4}-\\d{2}-\\d{2}|@\\d{8}|-latest|-preview)$");
-    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
     /** Costs are exact to the nano-dollar: every catalog price has at most 3 decimals per million tokens. */
     public static final int COST_SCALE = 9;
 
@@ -109,6 +108,7 @@ public final class PriceCatalog {
                 .add(r.cacheWrite5m().multiply(BigDecimal.valueOf(cacheWrite5m)))
                 .add(r.cacheWrite1h().multiply(BigDecimal.valueOf(usage.cacheWrite1hTokens())))
                 .add(r.output().multiply(BigDecimal.valueOf(usage.outputTokens())));
-        return perMillion.divide(MILLION).setScale(COST_SCALE, RoundingMode.HALF_EVEN);
+        // Prices are per million tokens: moving the point is exact and far cheaper than divide().
+        return perMillion.movePointLeft(6).setScale(COST_SCALE, RoundingMode.HALF_EVEN);
     }
 }

@@ -145,7 +145,7 @@ public final class TokenwatchClient implements AutoCloseable {
 
     /** Events accepted by {@code record…} but not yet sent, spilled or dropped. */
     public int queued() {
-        return queue.size();
+        return queue.size() + inHand;
     }
 
     /** Live counters (sent, failed, spilled, replayed, dropped, invalid, unpriced). */
@@ -204,31 +204,55 @@ public final class TokenwatchClient implements AutoCloseable {
         }
         Attribution a = config.defaults.overriddenBy(r.overrides);
         Optional<ModelPrice> price = config.catalog.find(r.model);
-        LlmCall.Builder call = LlmCall.newBuilder()
-                .setCallId(callId).setTimestamp(r.timestamp != null ? r.timestamp : config.clock.instant())
-                .setSessionId(r.session == null ? null : r.session.id()).setCallSeq(r.session == null ? 0 : r.session.nextSeq())
-                .setRequestId(r.requestId)
-                .setProvider(r.provider != null ? r.provider : price.map(ModelPrice::provider).orElse("unknown"))
-                .setModel(r.model).setTask(task)
-                .setFeature(a.feature()).setTeam(a.team()).setOwner(a.owner()).setAgent(a.agent())
-                .setPromptVersion(a.promptVersion()).setEnvironment(a.environment()).setTags(a.tags())
-                .setInputTokens(r.usage.inputTokens()).setOutputTokens(r.usage.outputTokens())
-                .setCacheReadTokens(r.usage.cacheReadTokens()).setCacheWriteTokens(r.usage.cacheWriteTokens())
-                .setCacheWrite1hTokens(r.usage.cacheWrite1hTokens()).setReasoningTokens(r.usage.reasoningTokens())
-                .setLatencyMs(r.latencyMs).setRetryCount(r.retryCount).setToolCalls(r.toolCalls)
-                .setStopReason(r.stopReason).setContextWindowUsed(r.contextWindowUsed);
+        // Setters on a new record, not LlmCall.newBuilder(): the builder validates and deep-copies a
+        // default for every field on each call, which was the largest cost on the caller's thread.
+        LlmCall call = new LlmCall();
+        call.setCallId(callId);
+        call.setTimestamp(r.timestamp != null ? r.timestamp : config.clock.instant());
+        call.setSessionId(r.session == null ? null : r.session.id());
+        call.setCallSeq(r.session == null ? 0 : r.session.nextSeq());
+        call.setRequestId(r.requestId);
+        call.setProvider(r.provider != null ? r.provider : price.map(ModelPrice::provider).orElse("unknown"));
+        call.setModel(r.model);
+        call.setTask(task);
+        call.setFeature(a.feature());
+        call.setTeam(a.team());
+        call.setOwner(a.owner());
+        call.setAgent(a.agent());
+        call.setPromptVersion(a.promptVersion());
+        call.setEnvironment(a.environment());
+        call.setTags(a.tags());
+        call.setInputTokens(r.usage.inputTokens());
+        call.setOutputTokens(r.usage.outputTokens());
+        call.setCacheReadTokens(r.usage.cacheReadTokens());
+        call.setCacheWriteTokens(r.usage.cacheWriteTokens());
+        call.setCacheWrite1hTokens(r.usage.cacheWrite1hTokens());
+        call.setReasoningTokens(r.usage.reasoningTokens());
+        call.setLatencyMs(r.latencyMs);
+        call.setRetryCount(r.retryCount);
+        call.setToolCalls(r.toolCalls);
+        call.setStopReason(r.stopReason);
+        call.setContextWindowUsed(r.contextWindowUsed);
         if (price.isPresent()) {
             ModelPrice p = price.get();
             ModelPrice.Rates rates = p.ratesFor(r.usage.inputTokens());
-            call.setPriced(true).setCostUsd(PriceCatalog.cost(r.usage, p)).setPriceSource(p.source()).setPriceDate(p.date())
-                    .setUnitPrices(UnitPrices.newBuilder().setInputPerMtok(rates.input()).setOutputPerMtok(rates.output())
-                            .setCacheReadPerMtok(rates.cacheRead()).setCacheWrite5mPerMtok(rates.cacheWrite5m())
-                            .setCacheWrite1hPerMtok(rates.cacheWrite1h()).setLongContext(p.isLongContext(r.usage.inputTokens())).build());
+            UnitPrices unitPrices = new UnitPrices();
+            unitPrices.setInputPerMtok(rates.input());
+            unitPrices.setOutputPerMtok(rates.output());
+            unitPrices.setCacheReadPerMtok(rates.cacheRead());
+            unitPrices.setCacheWrite5mPerMtok(rates.cacheWrite5m());
+            unitPrices.setCacheWrite1hPerMtok(rates.cacheWrite1h());
+            unitPrices.setLongContext(p.isLongContext(r.usage.inputTokens()));
+            call.setPriced(true);
+            call.setCostUsd(PriceCatalog.cost(r.usage, p));
+            call.setPriceSource(p.source());
+            call.setPriceDate(p.date());
+            call.setUnitPrices(unitPrices);
         } else {
             counters.unpriced.incrementAndGet();
-            call.setPriced(false).setCostUsd(null).setUnitPrices(null);
+            call.setPriced(false);
         }
-        return call.build();
+        return call;
     }
 
     private void enqueue(SpecificRecord event) {
@@ -237,17 +261,31 @@ public final class TokenwatchClient implements AutoCloseable {
         }
     }
 
+    /** Events the sender takes from the queue at once; small, so few are in its hands if close() times out. */
+    private static final int SEND_BATCH = 64;
+    /** Events the sender has taken from the queue and not yet handed to the producer (counted by {@link #queued()}). */
+    private volatile int inHand;
+
     private void sendLoop() {
+        List<SpecificRecord> batch = new ArrayList<>(SEND_BATCH);
         while (running || !queue.isEmpty()) {
             try {
-                SpecificRecord event = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (event != null) {
-                    if (kafkaFailing() && spill != null) {
-                        // Circuit open: each send would block on missing metadata; the replay probes Kafka instead.
-                        spillOrDrop(event, "Kafka unavailable");
-                    } else {
-                        send(event, false, null);
+                SpecificRecord first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    // Take what else is waiting in one go: one lock round-trip instead of one per event.
+                    batch.add(first);
+                    queue.drainTo(batch, SEND_BATCH - 1);
+                    inHand = batch.size();
+                    for (SpecificRecord event : batch) {
+                        if (kafkaFailing() && spill != null) {
+                            // Circuit open: each send would block on missing metadata; the replay probes Kafka instead.
+                            spillOrDrop(event, "Kafka unavailable");
+                        } else {
+                            send(event, false, null);
+                        }
                     }
+                    batch.clear();
+                    inHand = 0;
                 }
                 maybeReplay();
             } catch (InterruptedException e) {
