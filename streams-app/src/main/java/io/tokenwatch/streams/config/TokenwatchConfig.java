@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -223,6 +224,17 @@ public final class TokenwatchConfig {
     /** Kafka Streams and serde properties (everything not starting with {@code tokenwatch.}). */
     public Map<String, String> kafkaProperties() {
         return kafka;
+    }
+
+    /**
+     * The Kafka settings a plain client of the given kind accepts ({@code ConsumerConfig.configNames()},
+     * {@code ProducerConfig...}, {@code AdminClientConfig...}): bootstrap servers and the cluster's
+     * security settings, without the Streams-only and serde keys the client would warn about.
+     */
+    public Map<String, Object> clientProperties(Set<String> clientConfigNames) {
+        Map<String, Object> props = new HashMap<>(kafka);
+        props.keySet().retainAll(clientConfigNames);
+        return props;
     }
 
     public Properties streamsProperties() {

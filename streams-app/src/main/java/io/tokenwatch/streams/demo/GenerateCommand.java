@@ -70,20 +70,15 @@ public final class GenerateCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tokenwatch-generate-stop"));
 
         boolean emptyCallsTopic;
-        Map<String, Object> adminProps = new HashMap<>(config.kafkaProperties());
-        adminProps.keySet().retainAll(AdminClientConfig.configNames());
-        try (Admin admin = Admin.create(adminProps)) {
+        try (Admin admin = Admin.create(config.clientProperties(AdminClientConfig.configNames()))) {
             TopicSetup.ensureTopics(admin, config);
             emptyCallsTopic = recordsIn(admin, config.callsTopic) == 0;
         }
         TokenwatchClient.Builder builder = TokenwatchClient.builder().bootstrapServers(config.kafkaProperties().get("bootstrap.servers"))
                 .schemaRegistryUrl(config.kafkaProperties().get("schema.registry.url")).callsTopic(config.callsTopic)
                 .outcomesTopic(config.outcomesTopic).spillDirectory(Files.createTempDirectory("tokenwatch-generate-spill")).queueCapacity(50_000);
-        config.kafkaProperties().forEach((k, v) -> {
-            if (ProducerConfig.configNames().contains(k) && !k.equals("bootstrap.servers")) {
-                builder.producerProperty(k, v); // security settings (SASL, TLS) of the cluster
-            }
-        });
+        // The cluster's security settings (SASL, TLS); bootstrap servers are already set.
+        config.clientProperties(ProducerConfig.configNames()).forEach(builder::producerProperty);
         Instant now = Instant.now();
         try (TokenwatchClient client = builder.build()) {
             boolean backfilling = emptyCallsTopic && !backfill.isZero();

@@ -97,25 +97,20 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
         this.poster = poster;
         this.dryRun = dryRun;
         this.messages = new SlackMessages(settings.dashboardUrl());
-        Map<String, Object> common = new HashMap<>(config.kafkaProperties());
-        Map<String, Object> consumerProps = new HashMap<>(common);
+        Map<String, Object> consumerProps = config.clientProperties(ConsumerConfig.configNames());
         consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "200");
-        consumerProps.keySet().retainAll(ConsumerConfig.configNames());
-        Map<String, Object> producerProps = new HashMap<>(common);
-        producerProps.keySet().retainAll(ProducerConfig.configNames());
+        Map<String, Object> producerProps = config.clientProperties(ProducerConfig.configNames());
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        Map<String, Object> serdeProps = new HashMap<>(common);
+        Map<String, Object> serdeProps = new HashMap<>(config.kafkaProperties());
         serdeProps.put("specific.avro.reader", "true");
         alerts.configure(serdeProps, false);
         if (!dryRun) {
-            Map<String, Object> adminProps = new HashMap<>(common);
-            adminProps.keySet().retainAll(AdminClientConfig.configNames());
-            try (Admin admin = Admin.create(adminProps)) {
+            try (Admin admin = Admin.create(config.clientProperties(AdminClientConfig.configNames()))) {
                 TopicSetup.ensure(admin, config, List.of(settings.notifiedTopic()), Set.of(settings.notifiedTopic()));
             }
         }
@@ -233,8 +228,8 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
         }
     }
 
-    private void delivered(WebhookQueue queue, WebhookQueue.Post post, Instant sentAt) {
-        queue.delivered(post, sentAt);
+    private void delivered(WebhookQueue queue, WebhookQueue.Post post, Instant answeredAt) {
+        queue.delivered(post, answeredAt);
         messagesPosted.incrementAndGet();
         alertsPosted.addAndGet(post.alerts().size());
         if (post.digest()) {
@@ -242,7 +237,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
         }
         for (PendingAlert alert : post.alerts()) {
             if (!dryRun) {
-                ledger.record(alert.notificationId(), queue.webhook(), sentAt);
+                ledger.record(alert.notificationId(), queue.webhook(), answeredAt);
             }
             offsets.finished(alert.partition(), alert.offset());
         }

@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.config;
 
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
@@ -49,5 +50,13 @@ class TokenwatchConfigTest {
         }
         assertThatThrownBy(() -> TokenwatchConfig.of(Map.of("schema.registry.url", "mock://x")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("bootstrap.servers");
+    }
+
+    @Test
+    void plainClientsGetTheClusterSettingsButNotStreamsOrSerdeKeys() {
+        TokenwatchConfig config = TokenwatchConfig.of(Map.of("bootstrap.servers", "b:9093", "schema.registry.url", "http://r:8081",
+                "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512", "application.id", "tw", "num.standby.replicas", "1"));
+        assertThat(config.clientProperties(AdminClientConfig.configNames())).containsOnlyKeys("bootstrap.servers", "security.protocol", "sasl.mechanism")
+                .containsEntry("security.protocol", "SASL_SSL");
     }
 }
