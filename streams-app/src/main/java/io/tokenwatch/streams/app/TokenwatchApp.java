@@ -16,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /** The running pipeline: creates missing topics, starts Kafka Streams, and closes it cleanly. */
@@ -36,8 +35,7 @@ public final class TokenwatchApp implements AutoCloseable {
     }
 
     public static TokenwatchApp start(TokenwatchConfig config) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.kafkaProperties().get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)))) {
+        try (Admin admin = Admin.create(config.clientProperties(AdminClientConfig.configNames()))) {
             TopicSetup.ensureTopics(admin, config);
         }
         EventSerdes serdes = EventSerdes.of(config.valueSerdeClass, config.kafkaProperties());
