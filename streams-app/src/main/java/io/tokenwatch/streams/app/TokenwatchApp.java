@@ -6,6 +6,7 @@ import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.topology.EventSerdes;
 import io.tokenwatch.streams.topology.PipelineMetrics;
 import io.tokenwatch.streams.topology.StreamsSettings;
+import io.tokenwatch.streams.ordering.StreamsConsumerLag;
 import io.tokenwatch.streams.topology.TokenwatchTopology;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -35,12 +36,17 @@ public final class TokenwatchApp implements AutoCloseable {
     }
 
     public static TokenwatchApp start(TokenwatchConfig config) {
+        int inputPartitions;
         try (Admin admin = Admin.create(config.clientProperties(AdminClientConfig.configNames()))) {
             TopicSetup.ensureTopics(admin, config);
+            inputPartitions = TopicSetup.inputPartitions(admin, config);
         }
         EventSerdes serdes = EventSerdes.of(config.valueSerdeClass, config.kafkaProperties());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(config, serdes, new PipelineMetrics(registry)), StreamsSettings.of(config));
+        StreamsConsumerLag lag = new StreamsConsumerLag();
+        KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(config, serdes, new PipelineMetrics(registry), inputPartitions, lag),
+                StreamsSettings.of(config));
+        lag.attach(streams);
         TokenwatchApp app = new TokenwatchApp(streams, registry, config.kafkaProperties().containsKey("group.instance.id"));
         streams.setStateListener((now, before) -> {
             LOG.info("Kafka Streams {} -> {}", before, now);

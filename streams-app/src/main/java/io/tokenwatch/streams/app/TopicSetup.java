@@ -3,6 +3,7 @@ package io.tokenwatch.streams.app;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -29,6 +30,36 @@ public final class TopicSetup {
         List<String> names = new ArrayList<>(List.of(config.callsTopic, config.outcomesTopic));
         names.addAll(config.outputTopics());
         ensure(admin, config, names, Set.of(config.statsTopic, config.sessionsTopic, config.alertsTopic));
+    }
+
+    /**
+     * The partition count of the calls and outcomes topics, which must be equal: the join reads
+     * partition n of both in one task, so a call and its outcome (same key) meet only then.
+     */
+    public static int inputPartitions(Admin admin, TokenwatchConfig config) {
+        Map<String, TopicDescription> topics;
+        try {
+            topics = admin.describeTopics(List.of(config.callsTopic, config.outcomesTopic)).allTopicNames().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Cannot describe " + config.callsTopic + " and " + config.outcomesTopic + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        int calls = topics.get(config.callsTopic).partitions().size();
+        int outcomes = topics.get(config.outcomesTopic).partitions().size();
+        if (calls != outcomes) {
+            throw new PartitionMismatchException(config.callsTopic + " has " + calls + " partitions but " + config.outcomesTopic + " has " + outcomes
+                    + ": they must be equal (a call and its outcome share a key and must land in the same partition number)");
+        }
+        return calls;
+    }
+
+    /** The input topics cannot be joined as they are; start-up stops with this one-line message. */
+    public static final class PartitionMismatchException extends IllegalStateException {
+        PartitionMismatchException(String message) {
+            super(message);
+        }
     }
 
     /** Creates the missing ones of {@code names} with the configured partitions and replication. */

@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.cli;
 
+import io.tokenwatch.streams.app.TopicSetup;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,6 +21,10 @@ public final class TokenwatchCli implements Runnable {
         return new CommandLine(new TokenwatchCli()).setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException) {
                 cmd.getErr().println("Invalid configuration: " + e.getMessage());
+                return 2;
+            }
+            if (e instanceof TopicSetup.PartitionMismatchException) {
+                cmd.getErr().println("Cannot start: " + e.getMessage());
                 return 2;
             }
             throw e;

@@ -54,6 +54,14 @@ public final class TokenwatchConfig {
     public final Duration outcomeWindow;
     public final Duration outcomeGrace;
     public final Duration sessionGap;
+    /** Events dated further ahead of the host's clock go to the dead-letter topic as {@code future}. */
+    public final Duration maxFuture;
+    /** An input caught up and quiet this long moves its watermark with the wall clock. */
+    public final Duration watermarkIdle;
+    /** How often each join task tells the tasks downstream how far it has got. */
+    public final Duration watermarkInterval;
+    /** How long decoding waits for an unreachable schema registry before the instance fails. */
+    public final Duration registryUnavailableTimeout;
     public final List<String> dimensions;
     public final double threshold;
     public final double[] severitySteps;
@@ -103,6 +111,10 @@ public final class TokenwatchConfig {
         outcomeWindow = duration(v, "tokenwatch.outcome.window");
         outcomeGrace = duration(v, "tokenwatch.outcome.grace");
         sessionGap = duration(v, "tokenwatch.session.gap");
+        maxFuture = duration(v, "tokenwatch.max.future");
+        watermarkIdle = duration(v, "tokenwatch.watermark.idle");
+        watermarkInterval = duration(v, "tokenwatch.watermark.interval");
+        registryUnavailableTimeout = duration(v, "tokenwatch.registry.unavailable.timeout");
         dimensions = list(v, "tokenwatch.dimensions");
         for (String d : dimensions) {
             if (!KNOWN_DIMENSIONS.contains(d)) {
@@ -165,6 +177,10 @@ public final class TokenwatchConfig {
         d.put("tokenwatch.outcome.window", "PT24H");
         d.put("tokenwatch.outcome.grace", "PT10M");
         d.put("tokenwatch.session.gap", "PT30M");
+        d.put("tokenwatch.max.future", "PT30M");
+        d.put("tokenwatch.watermark.idle", "PT0.25S");
+        d.put("tokenwatch.watermark.interval", "PT0.1S");
+        d.put("tokenwatch.registry.unavailable.timeout", "PT2M");
         d.put("tokenwatch.dimensions", "task");
         d.put("tokenwatch.anomaly.threshold", "0.30");
         d.put("tokenwatch.anomaly.severity.steps", "2.0,3.0,5.0");

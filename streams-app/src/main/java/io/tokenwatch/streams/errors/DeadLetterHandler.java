@@ -57,6 +57,10 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
 
     @Override
     public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+        if (exception instanceof SchemaRegistryOutage.Unavailable) {
+            // Not bad input: the record is fine and must not be dead-lettered. Failing leaves it uncommitted for a restart.
+            return ProcessingExceptionHandler.Response.fail();
+        }
         return ProcessingExceptionHandler.Response.resume(List.of(deadLetter(context, context.sourceRawKey(), context.sourceRawValue(), exception)));
     }
 
@@ -79,9 +83,6 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
             String message = String.valueOf(root.getMessage());
             if (message.contains("unknown schema id")) {
                 return DeadLetterReason.UNKNOWN_SCHEMA_ID;
-            }
-            if (message.contains("schema registry unavailable")) {
-                return DeadLetterReason.REGISTRY_UNAVAILABLE;
             }
             return DeadLetterReason.MALFORMED;
         }

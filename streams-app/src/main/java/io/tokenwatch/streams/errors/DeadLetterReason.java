@@ -8,12 +8,16 @@ public enum DeadLetterReason {
     MALFORMED,
     /** A schema id the registry does not know. */
     UNKNOWN_SCHEMA_ID,
-    /** The registry could not be reached to resolve a schema id. */
-    REGISTRY_UNAVAILABLE,
     /** Values no real call or outcome can have. */
     INVALID,
     /** Later than the window grace, or an outcome after its call's window closed. */
     LATE,
+    /** An event dated further ahead of the host's clock than {@code tokenwatch.max.future} allows. */
+    FUTURE,
+    /** An outcome whose record key is not its call_id (it would be read by the wrong join task). */
+    KEY_MISMATCH,
+    /** An outcome whose call never arrived within the outcome window. */
+    UNMATCHED_OUTCOME,
     /** A call id already counted. */
     DUPLICATE,
     /** Slack refused the message for good (4xx other than 429, e.g. an archived channel or a revoked webhook). */

@@ -1,14 +1,18 @@
 package io.tokenwatch.streams.topology;
 
-import io.tokenwatch.serde.AvroBinary;
-
 import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.JoinedCall;
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.OutcomeState;
 import io.tokenwatch.events.v1.SpendType;
+import io.tokenwatch.serde.AvroBinary;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.errors.DeadLetterReason;
 import io.tokenwatch.streams.errors.RejectedRecordException;
+import io.tokenwatch.streams.ordering.InputLag;
+import io.tokenwatch.streams.ordering.ProgressMarker;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -17,8 +21,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -31,20 +33,40 @@ import java.util.List;
  * Joins each call with its outcome within the outcome window, in either arrival order. Emits a
  * joined call when an outcome arrives (again when a later one replaces it) and with outcome NONE when
  * the window closes without one, plus the statistics delta of each change. Rejects duplicates, calls
- * later than the window grace, and outcomes after their call's window closed.
+ * later than the window grace, outcomes after their call's window closed, events from the future,
+ * and outcomes that never meet their call.
+ *
+ * <p>Event time decides, whatever order the two inputs are read in. Each input has its own
+ * watermark (the latest event time read from it, in the {@value #PROGRESS} store): a call's window
+ * closes only when the <em>outcomes</em> input has been read past the call's deadline, and an early
+ * outcome is given up only when the <em>calls</em> input has been read past its deadline. An input
+ * that is caught up and quiet moves with the wall clock, so windows still close on a quiet partition
+ * in live operation; during a catch-up it never does.
+ *
+ * <p>Every delta is forwarded with its place in event-time order as record timestamp (the input's
+ * watermark when it was read; a window's deadline for NONE), and a {@link ProgressMarker} with
+ * min(calls watermark, outcomes watermark) goes downstream every {@code tokenwatch.watermark.interval}:
+ * no later delta of this task is ordered before it.
  *
  * <p>Deadlines are indexed by time in their own store, so closing windows costs a range scan of what
- * is due, not a scan of every pending call. A wall-clock punctuator extrapolates stream time on quiet
- * partitions, so abandoned calls are reported even when no new records arrive.
+ * is due. All bookkeeping is in stores: after a dirty close Kafka Streams may call {@link #init} again
+ * on this instance over stores restored to the last commit, and the fields here are only caches of
+ * the wall clock.
  */
 public final class CallOutcomeJoiner implements Processor<String, JoinInput, String, JoinOutput> {
     public static final String PENDING_CALLS = "calls-awaiting-outcome";
     public static final String EARLY_OUTCOMES = "outcomes-awaiting-call";
     public static final String DEADLINES = "join-deadlines";
+    public static final String PROGRESS = "join-progress";
 
-    private static final Logger LOG = LoggerFactory.getLogger(CallOutcomeJoiner.class);
-    private static final byte KIND_CALL = 'C';
-    private static final byte KIND_OUTCOME = 'O';
+    private static final String CALLS = "calls";
+    private static final String OUTCOMES = "outcomes";
+    /** Deadlines of calls, due when the outcomes input passes them. */
+    private static final byte CALL_DEADLINE = 'C';
+    /** Deadlines of early outcomes, due when the calls input passes them. */
+    private static final byte OUTCOME_DEADLINE = 'O';
+    /** Due deadlines are scanned at most once per this much event time while records flow (and at every marker). */
+    private static final long SCAN_STEP_MS = 1_000;
     private static final AvroBinary<LlmCall> CALL_CODEC = new AvroBinary<>(LlmCall.class);
     private static final AvroBinary<CallOutcome> OUTCOME_CODEC = new AvroBinary<>(CallOutcome.class);
 
@@ -52,26 +74,38 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private final long windowGraceMs;
     private final long outcomeWindowMs;
     private final long outcomeGraceMs;
+    private final long maxFutureMs;
+    private final long idleMs;
+    private final Duration markerInterval;
+    private final int upstreams;
+    private final String callsTopic;
+    private final String outcomesTopic;
+    private final String dlqTopic;
+    private final InputLag lag;
 
     private ProcessorContext<String, JoinOutput> context;
     private KeyValueStore<String, byte[]> pendingCalls;
     private KeyValueStore<String, byte[]> earlyOutcomes;
     private KeyValueStore<Bytes, byte[]> deadlines;
-    private long observedStreamTime = Long.MIN_VALUE;
-    private long wallClockAtObservation;
-    /** Latest call time seen: lateness is judged against calls, since outcomes may be read far ahead of them. */
-    private long latestCallTime = Long.MIN_VALUE;
-    /**
-     * Deadlines before this were all handled. Scans start here: in RocksDB a scan from the beginning
-     * would step over the tombstone of every deadline already deleted, growing without bound.
-     */
-    private long scannedUpTo = Long.MIN_VALUE;
+    private KeyValueStore<String, Long> progress;
+    // Wall-clock caches only (reset by init): when each input last delivered a record, the last marker sent.
+    private long callReadAtWall;
+    private long outcomeReadAtWall;
+    private long lastMarker;
 
-    public CallOutcomeJoiner(Duration window, Duration windowGrace, Duration outcomeWindow, Duration outcomeGrace) {
-        this.windowMs = window.toMillis();
-        this.windowGraceMs = windowGrace.toMillis();
-        this.outcomeWindowMs = outcomeWindow.toMillis();
-        this.outcomeGraceMs = outcomeGrace.toMillis();
+    public CallOutcomeJoiner(TokenwatchConfig config, int upstreams, InputLag lag) {
+        this.windowMs = config.windowSize.toMillis();
+        this.windowGraceMs = config.windowGrace.toMillis();
+        this.outcomeWindowMs = config.outcomeWindow.toMillis();
+        this.outcomeGraceMs = config.outcomeGrace.toMillis();
+        this.maxFutureMs = config.maxFuture.toMillis();
+        this.idleMs = config.watermarkIdle.toMillis();
+        this.markerInterval = config.watermarkInterval;
+        this.upstreams = upstreams;
+        this.callsTopic = config.callsTopic;
+        this.outcomesTopic = config.outcomesTopic;
+        this.dlqTopic = config.dlqTopic;
+        this.lag = lag;
     }
 
     @Override
@@ -80,39 +114,40 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         this.pendingCalls = context.getStateStore(PENDING_CALLS);
         this.earlyOutcomes = context.getStateStore(EARLY_OUTCOMES);
         this.deadlines = context.getStateStore(DEADLINES);
-        context.schedule(Duration.ofMinutes(1), PunctuationType.STREAM_TIME, this::closeDueWindows);
-        context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, wallNow -> {
-            if (observedStreamTime != Long.MIN_VALUE) {
-                closeDueWindows(observedStreamTime + Math.max(0, wallNow - wallClockAtObservation));
-            }
-        });
+        this.progress = context.getStateStore(PROGRESS);
+        long now = context.currentSystemTimeMs();
+        callReadAtWall = now;
+        outcomeReadAtWall = now;
+        lastMarker = Long.MIN_VALUE;
+        context.schedule(markerInterval, PunctuationType.WALL_CLOCK_TIME, this::onTick);
     }
 
     @Override
     public void process(Record<String, JoinInput> record) {
-        long streamTime = context.currentStreamTimeMs();
-        if (streamTime != observedStreamTime) {
-            observedStreamTime = streamTime;
-            wallClockAtObservation = context.currentSystemTimeMs();
-        }
-        if (record.value().call() != null) {
-            onCall(record.key(), record.value().call(), streamTime);
+        long wall = context.currentSystemTimeMs();
+        JoinInput input = record.value();
+        if (input.call() != null) {
+            callReadAtWall = wall;
+            onCall(record.key(), input.call(), wall);
         } else {
-            onOutcome(record.value().outcome(), streamTime);
+            outcomeReadAtWall = wall;
+            onOutcome(record.key(), input.outcome(), input.original(), wall);
         }
     }
 
-    private void onCall(String key, LlmCall call, long streamTime) {
+    private void onCall(String key, LlmCall call, long wall) {
         List<String> problems = CallValidation.problems(key, call);
         if (!problems.isEmpty()) {
             throw new RejectedRecordException(DeadLetterReason.INVALID, "Impossible values in call " + call.getCallId() + ": " + String.join("; ", problems));
         }
         long ts = call.getTimestamp().toEpochMilli();
+        rejectFuture("Call " + call.getCallId(), ts, wall);
+        long callsRead = watermark(CALLS);
         long windowEnd = Math.floorDiv(ts, windowMs) * windowMs + windowMs;
-        if (windowEnd + windowGraceMs <= latestCallTime) {
+        if (windowEnd + windowGraceMs <= callsRead) {
             throw new RejectedRecordException(DeadLetterReason.LATE, "Call " + call.getCallId() + " at " + call.getTimestamp()
-                    + " is later than its window's end plus grace (" + Duration.ofMillis(windowGraceMs) + "); latest call at "
-                    + Instant.ofEpochMilli(latestCallTime));
+                    + " is later than its window's end plus grace (" + Duration.ofMillis(windowGraceMs) + "); calls read up to "
+                    + Instant.ofEpochMilli(callsRead));
         }
         String callId = call.getCallId();
         byte[] known = pendingCalls.get(callId);
@@ -120,6 +155,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
             throw new RejectedRecordException(DeadLetterReason.DUPLICATE, "Duplicate call_id " + callId + ": already counted (first at "
                     + PendingCall.decode(known).call.getTimestamp() + ")");
         }
+        long order = advance(CALLS, ts);
         CallDelta delta = CallDelta.newCall(call);
         JoinedCall joined = null;
         OutcomeState state = null;
@@ -127,98 +163,193 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         if (early != null) {
             EarlyOutcome outcome = EarlyOutcome.decode(early);
             earlyOutcomes.delete(callId);
-            deadlines.delete(deadlineKey(outcome.deadline, KIND_OUTCOME, callId));
+            deadlines.delete(deadlineKey(OUTCOME_DEADLINE, outcome.deadline, callId));
             state = stateOf(outcome.outcome);
             delta.sums().addAll(CallDelta.outcomeSums(state, CallDelta.costNanos(call)), 1);
-            joined = joined(call, state, outcome.outcome, streamTime);
+            joined = joined(call, state, outcome.outcome, order);
         }
-        latestCallTime = Math.max(latestCallTime, ts);
         long deadline = ts + outcomeWindowMs + outcomeGraceMs;
         pendingCalls.put(callId, new PendingCall(PendingCall.OPEN, state, deadline, call).encode());
-        addDeadline(deadline, KIND_CALL, callId);
-        context.forward(new Record<>(callId, new JoinOutput(joined, delta), ts));
+        addDeadline(CALL_DEADLINE, deadline, callId);
+        context.forward(new Record<>(callId, JoinOutput.of(joined, delta), order));
+        if (order >= scannedUpTo(OUTCOME_DEADLINE) + SCAN_STEP_MS) {
+            expireEarlyOutcomes(order);
+        }
     }
 
-    private void onOutcome(CallOutcome outcome, long streamTime) {
+    private void onOutcome(String key, CallOutcome outcome, byte[] original, long wall) {
         List<String> problems = CallValidation.problems(outcome.getCallId(), outcome);
         if (!problems.isEmpty()) {
             throw new RejectedRecordException(DeadLetterReason.INVALID, "Impossible values in outcome: " + String.join("; ", problems));
         }
         String callId = outcome.getCallId();
+        if (key == null || !key.equals(callId)) {
+            throw new RejectedRecordException(DeadLetterReason.KEY_MISMATCH, "Outcome record key '" + key + "' is not its call_id '" + callId
+                    + "': it would be joined on the wrong partition");
+        }
+        long decided = outcome.getDecidedAt().toEpochMilli();
+        rejectFuture("Outcome for call " + callId, decided, wall);
+        long order = advance(OUTCOMES, decided);
+        if (order >= scannedUpTo(CALL_DEADLINE) + SCAN_STEP_MS) {
+            closeDueCalls(order);
+        }
         byte[] known = pendingCalls.get(callId);
         if (known == null) {
             byte[] previous = earlyOutcomes.get(callId);
             if (previous != null) {
-                deadlines.delete(deadlineKey(EarlyOutcome.decode(previous).deadline, KIND_OUTCOME, callId));
+                deadlines.delete(deadlineKey(OUTCOME_DEADLINE, EarlyOutcome.decode(previous).deadline, callId));
             }
-            long deadline = streamTime + outcomeWindowMs + outcomeGraceMs;
-            earlyOutcomes.put(callId, new EarlyOutcome(deadline, outcome).encode());
-            addDeadline(deadline, KIND_OUTCOME, callId);
+            long deadline = decided + outcomeWindowMs + outcomeGraceMs;
+            long offset = context.recordMetadata().map(m -> m.offset()).orElse(-1L);
+            earlyOutcomes.put(callId, new EarlyOutcome(deadline, offset, outcome, original).encode());
+            addDeadline(OUTCOME_DEADLINE, deadline, callId);
             return;
         }
         PendingCall pending = PendingCall.decode(known);
+        if (pending.status == PendingCall.OPEN && pending.deadline <= order) {
+            pending = closeCallWindow(callId, pending);
+        }
         if (pending.status == PendingCall.CLOSED) {
-            throw new RejectedRecordException(DeadLetterReason.LATE, "Outcome for call " + callId + " arrived after the call's outcome window ("
-                    + Duration.ofMillis(outcomeWindowMs) + ") closed");
+            throw new RejectedRecordException(DeadLetterReason.LATE, "Outcome for call " + callId + " decided at " + outcome.getDecidedAt()
+                    + " arrived after the call's outcome window (" + Duration.ofMillis(outcomeWindowMs) + " + grace) closed");
         }
         OutcomeState after = stateOf(outcome);
         pendingCalls.put(callId, new PendingCall(PendingCall.OPEN, after, pending.deadline, pending.call).encode());
         CallDelta delta = pending.outcome == after ? null : CallDelta.outcomeChange(pending.call, pending.outcome, after);
-        context.forward(new Record<>(callId, new JoinOutput(joined(pending.call, after, outcome, streamTime), delta),
-                pending.call.getTimestamp().toEpochMilli()));
+        context.forward(new Record<>(callId, JoinOutput.of(joined(pending.call, after, outcome, order), delta), order));
     }
 
-    /** Emits NONE for calls whose outcome window closed, and forgets what is no longer needed. */
-    private void closeDueWindows(long now) {
-        if (now < scannedUpTo) {
-            return;
+    /**
+     * Every marker interval: moves the watermark of an input that is caught up and quiet (no unread
+     * record can be older than what the other input or the wall clock says), closes what is due, and
+     * tells downstream how far this task has got.
+     */
+    private void onTick(long wall) {
+        int partition = context.taskId().partition();
+        long callsRead = watermark(CALLS);
+        long outcomesRead = watermark(OUTCOMES);
+        if (wall - callReadAtWall >= idleMs && lag.caughtUp(callsTopic, partition)) {
+            advance(CALLS, Math.max(outcomesRead, wall - idleMs));
+        }
+        if (wall - outcomeReadAtWall >= idleMs && lag.caughtUp(outcomesTopic, partition)) {
+            advance(OUTCOMES, Math.max(callsRead, wall - idleMs));
+        }
+        closeDueCalls(watermark(OUTCOMES));
+        expireEarlyOutcomes(watermark(CALLS));
+        long marker = Math.min(watermark(CALLS), watermark(OUTCOMES));
+        if (marker != Long.MIN_VALUE && marker > lastMarker) {
+            lastMarker = marker;
+            context.forward(new Record<>("", JoinOutput.of(new ProgressMarker(partition, upstreams, marker)), marker));
+        }
+    }
+
+    private void rejectFuture(String what, long eventTime, long wall) {
+        if (eventTime > wall + maxFutureMs) {
+            throw new RejectedRecordException(DeadLetterReason.FUTURE, what + " is dated " + Instant.ofEpochMilli(eventTime)
+                    + ", more than " + Duration.ofMillis(maxFutureMs) + " ahead of this host's clock (" + Instant.ofEpochMilli(wall) + ")");
+        }
+    }
+
+    /** Emits NONE for calls whose outcome window closed (the outcomes input passed their deadline), and forgets old ones. */
+    private void closeDueCalls(long outcomesRead) {
+        for (KeyValue<Bytes, byte[]> entry : due(CALL_DEADLINE, outcomesRead)) {
+            deadlines.delete(entry.key);
+            String callId = callIdOf(entry.key);
+            byte[] bytes = pendingCalls.get(callId);
+            if (bytes == null) {
+                continue;
+            }
+            PendingCall pending = PendingCall.decode(bytes);
+            if (pending.deadline != deadlineOf(entry.key)) {
+                continue; // closed early by its outcome's arrival; its entry now waits under a later deadline
+            }
+            if (pending.status == PendingCall.CLOSED) {
+                pendingCalls.delete(callId);
+            } else {
+                closeCallWindow(callId, pending);
+            }
+        }
+    }
+
+    /** Dead-letters early outcomes whose call never came (the calls input passed their deadline). */
+    private void expireEarlyOutcomes(long callsRead) {
+        for (KeyValue<Bytes, byte[]> entry : due(OUTCOME_DEADLINE, callsRead)) {
+            deadlines.delete(entry.key);
+            String callId = callIdOf(entry.key);
+            byte[] bytes = earlyOutcomes.get(callId);
+            if (bytes == null) {
+                continue;
+            }
+            earlyOutcomes.delete(callId);
+            EarlyOutcome early = EarlyOutcome.decode(bytes);
+            byte[] key = callId.getBytes(StandardCharsets.UTF_8);
+            RejectedRecordException reason = new RejectedRecordException(DeadLetterReason.UNMATCHED_OUTCOME, "Outcome for call " + callId
+                    + " decided at " + early.outcome.getDecidedAt() + " never met its call: calls read up to " + Instant.ofEpochMilli(callsRead)
+                    + " without it (outcome window " + Duration.ofMillis(outcomeWindowMs) + " + grace)");
+            ProducerRecord<byte[], byte[]> dead = DeadLetterHandler.record(dlqTopic, outcomesTopic, context.taskId().partition(), early.offset,
+                    null, key, early.original, reason);
+            context.forward(new Record<>(callId, JoinOutput.of(new DeadLetter(key, early.original)), early.deadline, dead.headers()));
+        }
+    }
+
+    private List<KeyValue<Bytes, byte[]>> due(byte kind, long upTo) {
+        long from = scannedUpTo(kind);
+        if (upTo == Long.MIN_VALUE || upTo < from) {
+            return List.of();
         }
         List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = deadlines.range(deadlineKey(scannedUpTo, (byte) 0, ""), deadlineKey(now, (byte) 0xFF, ""))) {
+        try (KeyValueIterator<Bytes, byte[]> it = deadlines.range(deadlineKey(kind, from, ""), endOf(kind, upTo))) {
             while (it.hasNext()) {
                 due.add(it.next());
             }
         }
-        for (KeyValue<Bytes, byte[]> entry : due) {
-            deadlines.delete(entry.key);
-            ByteBuffer key = ByteBuffer.wrap(entry.key.get());
-            long deadline = key.getLong() ^ Long.MIN_VALUE;
-            byte kind = key.get();
-            String callId = new String(entry.key.get(), 9, entry.key.get().length - 9, StandardCharsets.UTF_8);
-            if (kind == KIND_CALL) {
-                closeCallWindow(callId, deadline);
-            } else {
-                earlyOutcomes.delete(callId);
-                LOG.debug("Outcome for call {} never met its call within the outcome window: dropped", callId);
-            }
-        }
-        scannedUpTo = now;
+        progress.put(scanKey(kind), upTo);
+        return due;
     }
 
-    private void closeCallWindow(String callId, long deadline) {
-        byte[] bytes = pendingCalls.get(callId);
-        if (bytes == null) {
-            return;
-        }
-        PendingCall pending = PendingCall.decode(bytes);
-        if (pending.status == PendingCall.CLOSED) {
-            pendingCalls.delete(callId);
-            return;
-        }
+    private PendingCall closeCallWindow(String callId, PendingCall pending) {
         if (pending.outcome == null) {
-            long ts = pending.call.getTimestamp().toEpochMilli();
-            JoinedCall abandoned = joined(pending.call, OutcomeState.NONE, null, deadline);
-            context.forward(new Record<>(callId, new JoinOutput(abandoned, CallDelta.outcomeChange(pending.call, null, OutcomeState.NONE)), ts));
+            JoinedCall abandoned = joined(pending.call, OutcomeState.NONE, null, pending.deadline);
+            context.forward(new Record<>(callId, JoinOutput.of(abandoned, CallDelta.outcomeChange(pending.call, null, OutcomeState.NONE)),
+                    pending.deadline));
         }
         // Keep the id a further outcome window, so a duplicate of the call is still recognised.
-        long forgetAt = deadline + outcomeWindowMs;
-        pendingCalls.put(callId, new PendingCall(PendingCall.CLOSED, pending.outcome, forgetAt, pending.call).encode());
-        addDeadline(forgetAt, KIND_CALL, callId);
+        long forgetAt = pending.deadline + outcomeWindowMs;
+        PendingCall closed = new PendingCall(PendingCall.CLOSED, pending.outcome, forgetAt, pending.call);
+        pendingCalls.put(callId, closed.encode());
+        addDeadline(CALL_DEADLINE, forgetAt, callId);
+        return closed;
     }
 
-    private void addDeadline(long deadline, byte kind, String callId) {
-        deadlines.put(deadlineKey(deadline, kind, callId), new byte[0]);
-        scannedUpTo = Math.min(scannedUpTo, deadline);
+    private void addDeadline(byte kind, long deadline, String callId) {
+        deadlines.put(deadlineKey(kind, deadline, callId), new byte[0]);
+        if (deadline <= scannedUpTo(kind)) {
+            progress.put(scanKey(kind), deadline - 1);
+        }
+    }
+
+    private long watermark(String input) {
+        Long mark = progress.get(input);
+        return mark == null ? Long.MIN_VALUE : mark;
+    }
+
+    /** Moves an input's watermark forward to {@code eventTime} (never back); returns the watermark. */
+    private long advance(String input, long eventTime) {
+        long mark = watermark(input);
+        if (eventTime > mark) {
+            progress.put(input, eventTime);
+            return eventTime;
+        }
+        return mark;
+    }
+
+    private long scannedUpTo(byte kind) {
+        Long mark = progress.get(scanKey(kind));
+        return mark == null ? Long.MIN_VALUE : mark;
+    }
+
+    private static String scanKey(byte kind) {
+        return kind == CALL_DEADLINE ? "call-deadlines-scanned" : "outcome-deadlines-scanned";
     }
 
     private static JoinedCall joined(LlmCall call, OutcomeState state, CallOutcome outcome, long now) {
@@ -239,10 +370,23 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         return OutcomeState.valueOf(outcome.getOutcome().name());
     }
 
-    /** Deadline (sign-flipped so byte order is time order), kind, call id. */
-    private static Bytes deadlineKey(long deadline, byte kind, String callId) {
+    /** Kind, deadline (sign-flipped so byte order is time order), call id. */
+    private static Bytes deadlineKey(byte kind, long deadline, String callId) {
         byte[] id = callId.getBytes(StandardCharsets.UTF_8);
-        return Bytes.wrap(ByteBuffer.allocate(9 + id.length).putLong(deadline ^ Long.MIN_VALUE).put(kind).put(id).array());
+        return Bytes.wrap(ByteBuffer.allocate(9 + id.length).put(kind).putLong(deadline ^ Long.MIN_VALUE).put(id).array());
+    }
+
+    /** Just after every key of {@code kind} due at {@code deadline} (0xFF never occurs in UTF-8). */
+    private static Bytes endOf(byte kind, long deadline) {
+        return Bytes.wrap(ByteBuffer.allocate(10).put(kind).putLong(deadline ^ Long.MIN_VALUE).put((byte) 0xFF).array());
+    }
+
+    private static long deadlineOf(Bytes key) {
+        return ByteBuffer.wrap(key.get(), 1, 8).getLong() ^ Long.MIN_VALUE;
+    }
+
+    private static String callIdOf(Bytes key) {
+        return new String(key.get(), 9, key.get().length - 9, StandardCharsets.UTF_8);
     }
 
     /** A call the join still remembers: waiting for (or holding) its outcome, or closed and kept for dedupe. */
@@ -267,18 +411,24 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         }
     }
 
-    private record EarlyOutcome(long deadline, CallOutcome outcome) {
+    /** An outcome read before its call, with its original bytes and offset for the dead-letter topic should the call never come. */
+    private record EarlyOutcome(long deadline, long offset, CallOutcome outcome, byte[] original) {
         byte[] encode() {
             byte[] outcomeBytes = OUTCOME_CODEC.encode(outcome);
-            return ByteBuffer.allocate(8 + outcomeBytes.length).putLong(deadline).put(outcomeBytes).array();
+            byte[] raw = original == null ? new byte[0] : original;
+            return ByteBuffer.allocate(20 + raw.length + outcomeBytes.length).putLong(deadline).putLong(offset)
+                    .putInt(raw.length).put(raw).put(outcomeBytes).array();
         }
 
         static EarlyOutcome decode(byte[] bytes) {
             ByteBuffer in = ByteBuffer.wrap(bytes);
             long deadline = in.getLong();
+            long offset = in.getLong();
+            byte[] raw = new byte[in.getInt()];
+            in.get(raw);
             byte[] outcomeBytes = new byte[in.remaining()];
             in.get(outcomeBytes);
-            return new EarlyOutcome(deadline, OUTCOME_CODEC.decode(outcomeBytes));
+            return new EarlyOutcome(deadline, offset, OUTCOME_CODEC.decode(outcomeBytes), raw);
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.tokenwatch.streams.topology;
 
+import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.streams.ordering.Sequenced;
 import io.tokenwatch.streams.anomaly.AlertEpisode;
 import io.tokenwatch.streams.anomaly.AnomalyRule;
 import io.tokenwatch.streams.anomaly.EpisodePolicy;
@@ -11,7 +13,6 @@ import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.stats.WindowSums.Field;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -30,9 +31,12 @@ import java.util.Set;
 /**
  * Per group (a value of one dimension, key {@code dimension|group}): adds each delta to its window's
  * sums, slides the group's 7-day baseline, writes the window's stats, and judges every metric as the
- * event arrives, opening, escalating and resolving alert episodes.
+ * event arrives, opening, escalating and resolving alert episodes. Deltas arrive in event-time order
+ * across every upstream task ({@link io.tokenwatch.streams.ordering.EventTimeReorderBuffer}), so each
+ * one is judged against exactly the sums in-order processing would have; the buffer's released
+ * watermark drives the forgetting of quiet groups, by event time.
  */
-public final class GroupAnomalyDetector implements Processor<String, CallDelta, String, GroupOutput> {
+public final class GroupAnomalyDetector implements Processor<String, Sequenced, String, GroupOutput> {
     public static final String WINDOW_SUMS = "group-window-sums";
     public static final String BASELINES = "group-baselines";
     public static final String CONTRIBUTORS = "group-window-contributors";
@@ -51,8 +55,8 @@ public final class GroupAnomalyDetector implements Processor<String, CallDelta, 
     private KeyValueStore<String, byte[]> baselines;
     private KeyValueStore<String, byte[]> contributors;
     private KeyValueStore<String, byte[]> openEpisodes;
-    /** Latest window seen by this task: groups far behind it have gone quiet. */
-    private long latestSlot = Long.MIN_VALUE;
+    /** Cache of the last slot swept for quiet groups: sweeping again after a revive is harmless. */
+    private long sweptSlot = Long.MIN_VALUE;
 
     public GroupAnomalyDetector(Duration window, AnomalyRule rule, EpisodePolicy episodes, Set<Metric> metrics) {
         this.windowMs = window.toMillis();
@@ -70,15 +74,22 @@ public final class GroupAnomalyDetector implements Processor<String, CallDelta, 
         this.baselines = context.getStateStore(BASELINES);
         this.contributors = context.getStateStore(CONTRIBUTORS);
         this.openEpisodes = context.getStateStore(EPISODES);
-        context.schedule(Duration.ofMinutes(10), PunctuationType.WALL_CLOCK_TIME, now -> forgetQuietGroups());
+        sweptSlot = Long.MIN_VALUE;
     }
 
     @Override
-    public void process(Record<String, CallDelta> record) {
+    public void process(Record<String, Sequenced> record) {
+        if (record.value().isMarker()) {
+            long slot = Math.floorDiv(record.value().marker().watermark(), windowMs);
+            if (slot > sweptSlot) {
+                sweptSlot = slot;
+                forgetQuietGroups(slot, record.value().marker().watermark());
+            }
+            return;
+        }
         String groupKey = record.key();
-        CallDelta delta = record.value();
+        CallDelta delta = record.value().delta();
         long slot = Math.floorDiv(delta.timestamp(), windowMs);
-        latestSlot = Math.max(latestSlot, slot);
 
         byte[] stored = baselines.get(groupKey);
         RollingBaseline baseline = stored == null ? RollingBaseline.startingAt(slot, week, day) : RollingBaseline.fromBytes(stored);
@@ -115,12 +126,12 @@ public final class GroupAnomalyDetector implements Processor<String, CallDelta, 
             contributors.put(groupKey, spenders.toBytes());
         }
         for (Metric metric : metrics) {
-            judge(groupKey, dimension, group, metric, window, baseline, spenders, delta, record.timestamp());
+            judge(groupKey, dimension, group, metric, window, baseline, spenders, delta);
         }
     }
 
     private void judge(String groupKey, String dimension, String group, Metric metric, WindowSums window, RollingBaseline baseline,
-                       Contributors spenders, CallDelta delta, long recordTimestamp) {
+                       Contributors spenders, CallDelta delta) {
         Judgement judgement = rule.judge(metric, window, baseline);
         String episodeKey = groupKey + "|" + metric.id();
         byte[] openBytes = openEpisodes.get(episodeKey);
@@ -140,8 +151,30 @@ public final class GroupAnomalyDetector implements Processor<String, CallDelta, 
         if (decision.emit() != null) {
             AlertEpisode episode = decision.episode() != null ? decision.episode() : open;
             AnomalyAlert alert = OutputRecords.alert(episode, decision.emit(), dimension, group, judgement, rule.threshold(),
-                    judgedStart, judgedEnd, spenders.top(window.get(Field.COST_NANOS)), delta.timestamp(), delta.callId());
-            context.forward(new Record<>(episode.alertId(), new GroupOutput(null, alert), recordTimestamp));
+                    judgedStart, judgedEnd, spenders.top(window.get(Field.COST_NANOS)), delta.timestamp(), delta.callId(),
+                    decision.emit() == AlertStatus.RESOLVED ? OutputRecords.RESOLVED_BACK_UNDER : null);
+            context.forward(new Record<>(episode.alertId(), new GroupOutput(null, alert), delta.timestamp()));
+        }
+    }
+
+    /** A group forgotten with an episode still open: the episode ends (RESOLVED, expired) so nobody waits on it forever. */
+    private void expireEpisodes(String groupKey, RollingBaseline baseline, long watermark) {
+        int split = groupKey.indexOf('|');
+        long slot = baseline.currentSlot();
+        WindowSums window = sums(groupKey, slot);
+        for (Metric metric : Metric.values()) {
+            String episodeKey = groupKey + "|" + metric.id();
+            byte[] openBytes = openEpisodes.get(episodeKey);
+            if (openBytes == null) {
+                continue;
+            }
+            openEpisodes.delete(episodeKey);
+            AlertEpisode open = AlertEpisode.fromBytes(openBytes);
+            Judgement last = rule.judge(metric, window == null ? new WindowSums() : window, baseline);
+            long judgedStart = (metric.kind() == Metric.Kind.VOLUME ? slot - day + 1 : slot) * windowMs;
+            AnomalyAlert alert = OutputRecords.alert(open, AlertStatus.RESOLVED, groupKey.substring(0, split), groupKey.substring(split + 1),
+                    last, rule.threshold(), judgedStart, (slot + 1) * windowMs, List.of(), watermark, null, OutputRecords.RESOLVED_EXPIRED);
+            context.forward(new Record<>(open.alertId(), new GroupOutput(null, alert), watermark));
         }
     }
 
@@ -161,17 +194,14 @@ public final class GroupAnomalyDetector implements Processor<String, CallDelta, 
      * finished feature): their baseline, windows, contributors and episodes. Keeps state bounded by
      * the groups active in the last 8 days.
      */
-    private void forgetQuietGroups() {
-        if (latestSlot == Long.MIN_VALUE) {
-            return;
-        }
+    private void forgetQuietGroups(long releasedSlot, long watermark) {
         List<String> quiet = new ArrayList<>();
         List<RollingBaseline> quietBaselines = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> all = baselines.all()) {
             while (all.hasNext()) {
                 KeyValue<String, byte[]> entry = all.next();
                 RollingBaseline baseline = RollingBaseline.fromBytes(entry.value);
-                if (baseline.currentSlot() < latestSlot - week - day) {
+                if (baseline.currentSlot() < releasedSlot - week - day) {
                     quiet.add(entry.key);
                     quietBaselines.add(baseline);
                 }
@@ -180,12 +210,10 @@ public final class GroupAnomalyDetector implements Processor<String, CallDelta, 
         for (int i = 0; i < quiet.size(); i++) {
             String groupKey = quiet.get(i);
             RollingBaseline baseline = quietBaselines.get(i);
+            expireEpisodes(groupKey, baseline, watermark);
             forgetWindows(groupKey, Math.max(baseline.firstSlot(), baseline.oldestRetainedSlot()), baseline.currentSlot());
             baselines.delete(groupKey);
             contributors.delete(groupKey);
-            for (Metric metric : Metric.values()) {
-                openEpisodes.delete(groupKey + "|" + metric.id());
-            }
         }
         if (!quiet.isEmpty()) {
             LOG.info("Forgot {} groups quiet for more than {} windows", quiet.size(), week + day);

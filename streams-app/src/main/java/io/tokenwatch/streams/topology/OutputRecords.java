@@ -16,6 +16,11 @@ import java.util.List;
 
 /** Builds the user-facing Avro records from the pipeline's sums: one place for every formula. */
 public final class OutputRecords {
+    /** {@code resolved_reason} of an episode whose metric stayed under the threshold for a full window. */
+    public static final String RESOLVED_BACK_UNDER = "back-under-threshold";
+    /** {@code resolved_reason} of an episode whose group went quiet for longer than the baseline span. */
+    public static final String RESOLVED_EXPIRED = "expired";
+
     private OutputRecords() {
     }
 
@@ -54,7 +59,7 @@ public final class OutputRecords {
 
     public static AnomalyAlert alert(AlertEpisode episode, AlertStatus status, String dimension, String group, Judgement j,
                                      double threshold, long windowStart, long windowEnd, List<Contributor> contributors,
-                                     long eventTime, String triggerCallId) {
+                                     long eventTime, String triggerCallId, String resolvedReason) {
         return AnomalyAlert.newBuilder()
                 .setAlertId(episode.alertId()).setStatus(status).setDimension(dimension).setGroup(group)
                 .setMetric(j.metric().id()).setObserved(j.observed()).setBaseline(j.baseline())
@@ -63,7 +68,7 @@ public final class OutputRecords {
                 .setWindowCalls(j.windowSamples()).setBaselineCalls(j.baselineSamples()).setBaselineHours(j.baselineSlots())
                 .setCostImpactUsd(j.costImpactUsd()).setTopContributors(contributors)
                 .setOpenedAt(Instant.ofEpochMilli(episode.openedAt())).setUpdatedAt(Instant.ofEpochMilli(eventTime))
-                .setTriggerCallId(triggerCallId)
+                .setTriggerCallId(triggerCallId).setResolvedReason(resolvedReason)
                 .build();
     }
 

@@ -7,23 +7,33 @@ import io.tokenwatch.streams.anomaly.EpisodePolicy;
 import io.tokenwatch.streams.anomaly.Metric;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.topology.CallDelta.Attribute;
+import io.tokenwatch.streams.errors.SchemaRegistryOutage;
+import io.tokenwatch.streams.ordering.EventTimeReorderBuffer;
+import io.tokenwatch.streams.ordering.InputLag;
+import io.tokenwatch.streams.ordering.MarkersToEveryPartition;
+import io.tokenwatch.streams.ordering.Sequenced;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.SessionWindows;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -39,56 +49,62 @@ import java.util.stream.Collectors;
  */
 public final class TokenwatchTopology {
 
+    static final String GROUP_DELTAS = "group-deltas";
+    static final String SESSION_DELTAS = "session-deltas";
+
     private TokenwatchTopology() {
     }
 
-    public static Topology build(TokenwatchConfig config, EventSerdes serdes, PipelineMetrics metrics) {
+    public static Topology build(TokenwatchConfig config, EventSerdes serdes, PipelineMetrics metrics, int inputPartitions, InputLag lag) {
         StreamsBuilder builder = new StreamsBuilder();
         // Stores are cached: hot groups are updated many times per commit, and only the last value
         // needs to reach the changelog (and, for sessions, the output topic).
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CallOutcomeJoiner.PENDING_CALLS), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CallOutcomeJoiner.EARLY_OUTCOMES), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CallOutcomeJoiner.DEADLINES), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.WINDOW_SUMS), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.BASELINES), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.CONTRIBUTORS), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GroupAnomalyDetector.EPISODES), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+        builder.addStateStore(keyValueStore(CallOutcomeJoiner.PENDING_CALLS, Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(keyValueStore(CallOutcomeJoiner.EARLY_OUTCOMES, Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(keyValueStore(CallOutcomeJoiner.DEADLINES, Serdes.Bytes(), Serdes.ByteArray()));
+        builder.addStateStore(keyValueStore(CallOutcomeJoiner.PROGRESS, Serdes.String(), Serdes.Long()));
+        for (String stage : List.of(GROUP_DELTAS, SESSION_DELTAS)) {
+            builder.addStateStore(keyValueStore(bufferStore(stage), Serdes.Bytes(), Serdes.ByteArray()));
+            builder.addStateStore(keyValueStore(progressStore(stage), Serdes.Integer(), Serdes.Long()));
+        }
+        builder.addStateStore(keyValueStore(GroupAnomalyDetector.WINDOW_SUMS, Serdes.Bytes(), Serdes.ByteArray()));
+        builder.addStateStore(keyValueStore(GroupAnomalyDetector.BASELINES, Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(keyValueStore(GroupAnomalyDetector.CONTRIBUTORS, Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(keyValueStore(GroupAnomalyDetector.EPISODES, Serdes.String(), Serdes.ByteArray()));
 
         // Values are decoded in the topology, not at the source, so a bad record reaches the
         // dead-letter topic through the same handler, with its original bytes, as every other rejection.
         var callReader = serdes.calls().deserializer();
         var outcomeReader = serdes.outcomes().deserializer();
+        SchemaRegistryOutage registry = new SchemaRegistryOutage(config.registryUnavailableTimeout);
         KStream<String, JoinInput> calls = builder.stream(config.callsTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("calls"))
                 .mapValues(bytes -> {
-                    LlmCall call = callReader.deserialize(config.callsTopic, bytes);
+                    LlmCall call = registry.decode(config.callsTopic, () -> callReader.deserialize(config.callsTopic, bytes));
                     metrics.callIn(call == null || call.getPriced());
-                    return JoinInput.of(call);
+                    return JoinInput.of(call, bytes);
                 }, Named.as("decode-call"));
         KStream<String, JoinInput> outcomes = builder.stream(config.outcomesTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("outcomes"))
                 .mapValues(bytes -> {
                     metrics.outcomeIn();
-                    return JoinInput.of(outcomeReader.deserialize(config.outcomesTopic, bytes));
+                    return JoinInput.of(registry.decode(config.outcomesTopic, () -> outcomeReader.deserialize(config.outcomesTopic, bytes)), bytes);
                 }, Named.as("decode-outcome"));
 
         KStream<String, JoinOutput> joins = calls.merge(outcomes, Named.as("calls-and-outcomes"))
-                .process(() -> new CallOutcomeJoiner(config.windowSize, config.windowGrace, config.outcomeWindow, config.outcomeGrace),
-                        Named.as("join-calls-with-outcomes"),
-                        CallOutcomeJoiner.PENDING_CALLS, CallOutcomeJoiner.EARLY_OUTCOMES, CallOutcomeJoiner.DEADLINES);
+                .process(() -> new CallOutcomeJoiner(config, inputPartitions, lag), Named.as("join-calls-with-outcomes"),
+                        CallOutcomeJoiner.PENDING_CALLS, CallOutcomeJoiner.EARLY_OUTCOMES, CallOutcomeJoiner.DEADLINES, CallOutcomeJoiner.PROGRESS);
 
         joins.filter((id, out) -> out.joined() != null, Named.as("has-joined-call"))
                 .mapValues(JoinOutput::joined, Named.as("joined-call"))
                 .peek((id, joined) -> metrics.joined(), Named.as("count-joined"))
                 .to(config.joinedTopic, Produced.with(Serdes.String(), serdes.joined()).withName("joined-calls"));
-
-        KStream<String, CallDelta> deltas = joins.filter((id, out) -> out.delta() != null, Named.as("has-delta"))
-                .mapValues(JoinOutput::delta, Named.as("delta"));
+        joins.filter((id, out) -> out.deadLetter() != null, Named.as("has-dead-letter"))
+                .map((id, out) -> KeyValue.pair(out.deadLetter().key(), out.deadLetter().value()), Named.as("dead-letter"))
+                .to(config.dlqTopic, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dead-letters-out"));
 
         List<Attribute> dimensions = config.dimensions.stream().map(Attribute::ofDimension).toList();
-        KStream<String, GroupOutput> groupOutputs = deltas
-                .flatMap((id, delta) -> dimensions.stream().filter(d -> delta.attribute(d) != null)
-                        .map(d -> KeyValue.pair(d.dimension() + "|" + delta.attribute(d), delta))
-                        .collect(Collectors.toCollection(ArrayList::new)), Named.as("by-dimension-group"))
-                .repartition(Repartitioned.with(Serdes.String(), CallDelta.serde()).withName("group-deltas"))
+        KStream<String, Sequenced> groupDeltas = inEventTimeOrder(joins, GROUP_DELTAS, delta -> dimensions.stream()
+                .filter(d -> delta.attribute(d) != null).map(d -> d.dimension() + "|" + delta.attribute(d)).toList());
+        KStream<String, GroupOutput> groupOutputs = groupDeltas
                 .process(() -> new GroupAnomalyDetector(config.windowSize, config.anomalyRule(),
                                 new EpisodePolicy(config.threshold, config.severitySteps, config.windowSize.toMillis()),
                                 config.metrics.isEmpty() ? java.util.EnumSet.allOf(Metric.class) : config.metrics),
@@ -105,10 +121,11 @@ public final class TokenwatchTopology {
         // Outcome deltas carry their call's time and may come a whole outcome window later.
         java.time.Duration sessionGrace = config.outcomeWindow.plus(config.outcomeGrace).plus(config.windowGrace);
         AvroBinary<SessionSummary> sessionCodec = new AvroBinary<>(SessionSummary.class);
-        deltas.filter((id, delta) -> delta.attribute(Attribute.SESSION) != null, Named.as("has-session"))
-                .selectKey((id, delta) -> delta.attribute(Attribute.SESSION), Named.as("by-session"))
-                .repartition(Repartitioned.with(Serdes.String(), CallDelta.serde()).withName("session-deltas"))
-                .groupByKey()
+        inEventTimeOrder(joins, SESSION_DELTAS, delta -> delta.attribute(Attribute.SESSION) == null ? List.of() : List.of(delta.attribute(Attribute.SESSION)))
+                .filter((session, item) -> !item.isMarker(), Named.as("session-delta"))
+                .mapValues(Sequenced::delta, Named.as("session-delta-value"))
+                // Released in order by key, so this repartition (Streams needs one after a processor) keeps each partition's order.
+                .groupByKey(Grouped.with("session-deltas-ordered", Serdes.String(), CallDelta.serde()))
                 .windowedBy(SessionWindows.ofInactivityGapAndGrace(config.sessionGap, sessionGrace))
                 .aggregate(() -> null, (session, delta, totals) -> OutputRecords.addToSession(totals, delta),
                         (session, a, b) -> OutputRecords.mergeSessions(a, b), Named.as("session-totals"),
@@ -121,5 +138,34 @@ public final class TokenwatchTopology {
                         Named.as("session-summary"))
                 .to(config.sessionsTopic, Produced.with(Serdes.String(), serdes.sessions()).withName("sessions-out"));
         return builder.build();
+    }
+
+    /**
+     * Keys each delta by {@code keysOf} (one record per key), sends the join tasks' progress markers to
+     * every partition, repartitions as {@code stage}, and puts the deltas back into event-time order
+     * across all upstream tasks ({@link EventTimeReorderBuffer}).
+     */
+    private static KStream<String, Sequenced> inEventTimeOrder(KStream<String, JoinOutput> joins, String stage,
+                                                               Function<CallDelta, List<String>> keysOf) {
+        return joins.filter((id, out) -> out.delta() != null || out.marker() != null, Named.as(stage + "-or-progress"))
+                .flatMap((id, out) -> out.marker() != null ? List.of(KeyValue.pair(id, Sequenced.of(out.marker())))
+                        : keysOf.apply(out.delta()).stream().map(key -> KeyValue.pair(key, Sequenced.of(out.delta())))
+                        .collect(Collectors.toCollection(ArrayList::new)), Named.as(stage + "-keyed"))
+                .repartition(Repartitioned.<String, Sequenced>with(Serdes.String(), Sequenced.serde()).withName(stage)
+                        .withStreamPartitioner(new MarkersToEveryPartition<>()))
+                .process(() -> new EventTimeReorderBuffer(bufferStore(stage), progressStore(stage)), Named.as(stage + "-in-event-time-order"),
+                        bufferStore(stage), progressStore(stage));
+    }
+
+    static String bufferStore(String stage) {
+        return stage + "-reorder-buffer";
+    }
+
+    static String progressStore(String stage) {
+        return stage + "-upstream-progress";
+    }
+
+    private static <K, V> StoreBuilder<KeyValueStore<K, V>> keyValueStore(String name, Serde<K> keys, Serde<V> values) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keys, values).withCachingEnabled();
     }
 }

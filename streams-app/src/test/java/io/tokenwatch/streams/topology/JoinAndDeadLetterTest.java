@@ -136,8 +136,8 @@ class JoinAndDeadLetterTest {
             h.send(good);
             byte[] badMagic = {0x42, 0, 0, 0, 1, 2, 3};
             byte[] unknownId = {0, 0, 0, 0x7f, 0x7f, 2, 3};
-            h.rawCalls.pipeInput("bad-1", badMagic, T.plusSeconds(1));
-            h.rawCalls.pipeInput("bad-2", unknownId, T.plusSeconds(2));
+            h.sendRawCall("bad-1", badMagic, T.plusSeconds(1));
+            h.sendRawCall("bad-2", unknownId, T.plusSeconds(2));
             h.send(h.call("code-review", T.plusSeconds(3)).setOutputTokens(-5).build());
             h.send(h.call("code-review", T.plusSeconds(4)).setCacheReadTokens(20_000).build());
             h.send(h.call("code-review", T.plusSeconds(5)).build());
@@ -185,14 +185,14 @@ class JoinAndDeadLetterTest {
     }
 
     @Test
-    void groupsQuietForLongerThanTheBaselineSpanAreForgotten() {
+    void groupsQuietForLongerThanTheBaselineSpanAreForgottenWhenEventTimePassesThem() {
         try (TopologyHarness h = new TopologyHarness()) {
             h.send(h.call("retired-task", T).build());
-            h.send(h.call("code-review", T.plus(Duration.ofDays(8)).plus(Duration.ofHours(1))).build());
             var baselines = h.driver.<String, byte[]>getKeyValueStore(GroupAnomalyDetector.BASELINES);
             var windows = h.driver.<org.apache.kafka.common.utils.Bytes, byte[]>getKeyValueStore(GroupAnomalyDetector.WINDOW_SUMS);
-            assertThat(baselines.get("task|retired-task")).isNotNull();
-            h.driver.advanceWallClockTime(Duration.ofMinutes(10));
+            h.send(h.call("code-review", T.plus(Duration.ofDays(8))).build());
+            assertThat(baselines.get("task|retired-task")).as("8 days later: still within the span kept").isNotNull();
+            h.send(h.call("code-review", T.plus(Duration.ofDays(8)).plus(Duration.ofHours(1))).build());
             assertThat(baselines.get("task|retired-task")).isNull();
             assertThat(windows.get(GroupAnomalyDetector.windowKey("task|retired-task", T.toEpochMilli() / 3_600_000))).isNull();
             assertThat(baselines.get("task|code-review")).as("the active group stays").isNotNull();
@@ -202,8 +202,8 @@ class JoinAndDeadLetterTest {
     @Test
     void wallClockClosesOutcomeWindowsOnAQuietPartition() {
         try (TopologyHarness h = new TopologyHarness(Map.of("tokenwatch.outcome.window", "PT1M", "tokenwatch.outcome.grace", "PT1S"))) {
-            // The driver's wall clock starts at START; the call is "now".
-            LlmCall call = h.call("code-review", START).build();
+            // The call is "now" by the driver's wall clock; nothing else arrives, and both inputs are caught up.
+            LlmCall call = h.call("code-review", h.wallClock()).build();
             h.send(call);
             assertThat(h.joined.isEmpty()).isTrue();
             h.driver.advanceWallClockTime(Duration.ofSeconds(62));

@@ -22,6 +22,7 @@ import org.apache.kafka.streams.test.TestRecord;
 
 import java.math.BigDecimal;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +36,7 @@ import java.util.function.Consumer;
 final class TopologyHarness implements AutoCloseable {
     static final Instant START = Instant.parse("2026-11-01T00:00:00Z");
     static final long HOUR = 3_600_000L;
+    static final Instant WALL_CLOCK_START = START.minus(Duration.ofDays(365));
 
     final TokenwatchConfig config;
     final TopologyTestDriver driver;
@@ -50,6 +52,7 @@ final class TopologyHarness implements AutoCloseable {
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final String scope = "ttd-" + UUID.randomUUID();
     private int seq;
+    private Instant wallClock = WALL_CLOCK_START;
 
     TopologyHarness(Map<String, String> overrides) {
         Map<String, String> settings = new HashMap<>(Map.of(
@@ -64,7 +67,12 @@ final class TopologyHarness implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        driver = new TopologyTestDriver(TokenwatchTopology.build(config, serdes, new PipelineMetrics(meters)), props, START);
+        // Live processing, simulated: the wall clock follows the events piped in (it is moved up to each
+        // record's time before it is piped, never back), and every pipe is followed by a little more wall
+        // clock, for the join to send its progress downstream. Everything piped is processed at once, so
+        // both inputs are always caught up.
+        driver = new TopologyTestDriver(TokenwatchTopology.build(config, serdes, new PipelineMetrics(meters), 1, (topic, partition) -> true),
+                props, WALL_CLOCK_START);
         calls = driver.createInputTopic(config.callsTopic, new StringSerializer(), serdes.calls().serializer());
         outcomes = driver.createInputTopic(config.outcomesTopic, new StringSerializer(), serdes.outcomes().serializer());
         rawCalls = driver.createInputTopic(config.callsTopic, new StringSerializer(), new ByteArraySerializer());
@@ -88,12 +96,44 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     void send(LlmCall call) {
+        wallClockAtLeast(call.getTimestamp());
         calls.pipeInput(call.getCallId(), call, call.getTimestamp());
+        tick();
     }
 
     void sendOutcome(String callId, Outcome outcome, Instant at) {
+        wallClockAtLeast(at);
         outcomes.pipeInput(callId, CallOutcome.newBuilder().setCallId(callId).setOutcome(outcome).setDecidedAt(at)
                 .setDecidedBy("reviewer").build(), at);
+        tick();
+    }
+
+    void sendRawCall(String key, byte[] value, Instant at) {
+        wallClockAtLeast(at);
+        rawCalls.pipeInput(key, value, at);
+        tick();
+    }
+
+    private void wallClockAtLeast(Instant eventTime) {
+        if (eventTime.isAfter(wallClock)) {
+            driver.advanceWallClockTime(Duration.between(wallClock, eventTime));
+            wallClock = eventTime;
+        }
+    }
+
+    /**
+     * Enough wall clock for both inputs to count as quiet (they are always caught up here), so the join's
+     * punctuator moves each input's watermark up to the other's and sends its progress downstream.
+     */
+    void tick() {
+        Duration step = config.watermarkIdle.plus(config.watermarkInterval);
+        driver.advanceWallClockTime(step);
+        wallClock = wallClock.plus(step);
+    }
+
+    /** The driver's wall clock now. */
+    Instant wallClock() {
+        return wallClock;
     }
 
     /**

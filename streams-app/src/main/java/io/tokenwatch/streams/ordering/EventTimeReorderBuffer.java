@@ -1,0 +1,156 @@
+package io.tokenwatch.streams.ordering;
+
+import io.tokenwatch.streams.topology.CallDelta;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Puts the deltas of every upstream join task back into event-time order. A repartition topic
+ * interleaves records from upstream tasks that progress at different speeds (in a catch-up one may
+ * be days ahead of another); this buffer holds each delta until every upstream task has promised,
+ * by a {@link ProgressMarker}, that nothing earlier will follow, then releases them in order
+ * (ties broken by key and call id, so every run releases the same sequence). Downstream
+ * processors therefore see what in-order live processing would give, however the input was read.
+ *
+ * <p>Released deltas keep their call time as record timestamp (the window they count in); after each
+ * release a {@link ProgressMarker#RELEASED} marker tells downstream how far event time has got.
+ * Everything it needs after a restart (buffered deltas, upstream watermarks, what was released) is
+ * in its two stores.
+ */
+public final class EventTimeReorderBuffer implements Processor<String, Sequenced, String, Sequenced> {
+    private static final Logger LOG = LoggerFactory.getLogger(EventTimeReorderBuffer.class);
+    private static final int RELEASED_KEY = -1;
+    private static final int UPSTREAMS_KEY = -2;
+    private static final int RELEASE_CHUNK = 10_000;
+    private static final Serde<CallDelta> DELTAS = CallDelta.serde();
+    /** Deltas that arrived behind the released watermark (only possible when an upstream broke its promise). */
+    private static final AtomicLong BEHIND = new AtomicLong();
+
+    private final String bufferStoreName;
+    private final String progressStoreName;
+    private ProcessorContext<String, Sequenced> context;
+    private KeyValueStore<Bytes, byte[]> buffer;
+    private KeyValueStore<Integer, Long> progress;
+
+    public EventTimeReorderBuffer(String bufferStoreName, String progressStoreName) {
+        this.bufferStoreName = bufferStoreName;
+        this.progressStoreName = progressStoreName;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Sequenced> context) {
+        this.context = context;
+        this.buffer = context.getStateStore(bufferStoreName);
+        this.progress = context.getStateStore(progressStoreName);
+    }
+
+    @Override
+    public void process(Record<String, Sequenced> record) {
+        if (record.value().isMarker()) {
+            onMarker(record.value().marker());
+            return;
+        }
+        CallDelta delta = record.value().delta();
+        long order = record.timestamp();
+        if (order <= released()) {
+            long behind = BEHIND.incrementAndGet();
+            if (Long.bitCount(behind) == 1) {
+                LOG.warn("Delta of call {} ordered at {} arrived after the watermark {} was released; processed now ({} so far)",
+                        delta.callId(), order, released(), behind);
+            }
+            forward(record.key(), delta);
+            return;
+        }
+        long offset = context.recordMetadata().map(m -> m.offset()).orElse(0L);
+        buffer.put(bufferKey(order, record.key(), delta.callId(), offset), bufferValue(record.key(), delta));
+    }
+
+    private void onMarker(ProgressMarker marker) {
+        Long known = progress.get(marker.upstream());
+        if (known == null || marker.watermark() > known) {
+            progress.put(marker.upstream(), marker.watermark());
+        }
+        Long upstreams = progress.get(UPSTREAMS_KEY);
+        if (upstreams == null || upstreams != marker.upstreams()) {
+            progress.put(UPSTREAMS_KEY, (long) marker.upstreams());
+        }
+        long watermark = Long.MAX_VALUE;
+        for (int upstream = 0; upstream < marker.upstreams(); upstream++) {
+            Long mark = progress.get(upstream);
+            if (mark == null) {
+                return; // an upstream task not heard from yet could still send anything
+            }
+            watermark = Math.min(watermark, mark);
+        }
+        if (watermark > released()) {
+            releaseUpTo(watermark, marker.upstreams());
+        }
+    }
+
+    private void releaseUpTo(long watermark, int upstreams) {
+        Bytes from = Bytes.wrap(ByteBuffer.allocate(8).putLong(released() + 1 ^ Long.MIN_VALUE).array());
+        Bytes to = Bytes.wrap(ByteBuffer.allocate(9).putLong(watermark ^ Long.MIN_VALUE).put((byte) 0xFF).array());
+        List<KeyValue<Bytes, byte[]>> due;
+        do {
+            due = new ArrayList<>();
+            try (KeyValueIterator<Bytes, byte[]> it = buffer.range(from, to)) {
+                while (it.hasNext() && due.size() < RELEASE_CHUNK) {
+                    due.add(it.next());
+                }
+            }
+            for (KeyValue<Bytes, byte[]> entry : due) {
+                buffer.delete(entry.key);
+                ByteBuffer value = ByteBuffer.wrap(entry.value);
+                byte[] key = new byte[value.getShort() & 0xFFFF];
+                value.get(key);
+                forward(new String(key, StandardCharsets.UTF_8),
+                        DELTAS.deserializer().deserialize(null, Arrays.copyOfRange(entry.value, value.position(), entry.value.length)));
+            }
+        } while (due.size() == RELEASE_CHUNK);
+        progress.put(RELEASED_KEY, watermark);
+        context.forward(new Record<>("", Sequenced.of(new ProgressMarker(ProgressMarker.RELEASED, upstreams, watermark)), watermark));
+    }
+
+    private void forward(String key, CallDelta delta) {
+        context.forward(new Record<>(key, Sequenced.of(delta), delta.timestamp()));
+    }
+
+    private long released() {
+        Long released = progress.get(RELEASED_KEY);
+        return released == null ? Long.MIN_VALUE : released;
+    }
+
+    /** How many deltas arrived behind a released watermark, since start (should stay 0). */
+    public static long behindCount() {
+        return BEHIND.get();
+    }
+
+    /** Order time (sign-flipped so byte order is time order), key, call id, source offset (unique). */
+    private static Bytes bufferKey(long order, String key, String callId, long offset) {
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        byte[] id = callId.getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(ByteBuffer.allocate(8 + k.length + 1 + id.length + 1 + 8).putLong(order ^ Long.MIN_VALUE)
+                .put(k).put((byte) 0).put(id).put((byte) 0).putLong(offset).array());
+    }
+
+    private static byte[] bufferValue(String key, CallDelta delta) {
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        byte[] d = DELTAS.serializer().serialize(null, delta);
+        return ByteBuffer.allocate(2 + k.length + d.length).putShort((short) k.length).put(k).put(d).array();
+    }
+}
