@@ -41,7 +41,7 @@ public final class TokenwatchApp implements AutoCloseable {
             TopicSetup.ensureTopics(admin, config);
             inputPartitions = TopicSetup.inputPartitions(admin, config);
         }
-        EventSerdes serdes = EventSerdes.of(config.valueSerdeClass, config.kafkaProperties());
+        EventSerdes serdes = EventSerdes.of(config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         StreamsConsumerLag lag = new StreamsConsumerLag();
         KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(config, serdes, new PipelineMetrics(registry), inputPartitions, lag),

@@ -145,10 +145,6 @@ public final class DemoCommand implements Callable<Integer> {
         settings.put("state.dir", stage.stateDir.toString());
         // The demo's busy hours give 100+ calls a window: judge a window once it has 40 (default 20) for steadier ratios.
         settings.put("tokenwatch.anomaly.min.window.calls", "40");
-        // One partition: the 7-day backfill then reaches each group in event-time order. With several
-        // partitions a backfill far faster than real time lets groups judge days whose other
-        // partitions have not arrived yet (see README, "Backfills").
-        settings.put("tokenwatch.topics.partitions", "1");
         TokenwatchConfig config = TokenwatchConfig.load(null, Map.of(), settings);
         stage.app = TokenwatchApp.start(config);
         stage.http = new TokenwatchHttpServer(stage.app, config, httpPort);

@@ -2,6 +2,7 @@ package io.tokenwatch.streams.errors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -9,6 +10,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code __streams.errors.*} headers Kafka Streams writes, and a {@code tokenwatch.dlq.reason}
  * header, then lets processing continue. Counts records per reason for the metrics.
  */
-public class DeadLetterHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler {
+public class DeadLetterHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler, ProductionExceptionHandler {
     public static final String REASON_HEADER = "tokenwatch.dlq.reason";
     public static final String HEADER_EXCEPTION = "__streams.errors.exception";
     public static final String HEADER_MESSAGE = "__streams.errors.message";
@@ -57,11 +59,31 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
 
     @Override
     public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-        if (exception instanceof SchemaRegistryOutage.Unavailable) {
+        if (SchemaRegistryOutage.causedBy(exception)) {
             // Not bad input: the record is fine and must not be dead-lettered. Failing leaves it uncommitted for a restart.
             return ProcessingExceptionHandler.Response.fail();
         }
         return ProcessingExceptionHandler.Response.resume(List.of(deadLetter(context, context.sourceRawKey(), context.sourceRawValue(), exception)));
+    }
+
+    /** Sending failed: retried when Kafka says it may succeed, otherwise the instance stops without committing. */
+    @Override
+    public ProductionExceptionHandler.Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+        return exception instanceof RetriableException ? ProductionExceptionHandler.Response.retry() : ProductionExceptionHandler.Response.fail();
+    }
+
+    /**
+     * An output record could not be serialized. A registry outage fails the instance (nothing is
+     * committed, nothing lost); anything else is a bug: the source record goes to the dead-letter topic.
+     */
+    @Override
+    @SuppressWarnings("rawtypes")
+    public ProductionExceptionHandler.Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
+                                                                        SerializationExceptionOrigin origin) {
+        if (SchemaRegistryOutage.causedBy(exception)) {
+            return ProductionExceptionHandler.Response.fail();
+        }
+        return ProductionExceptionHandler.Response.resume(List.of(deadLetter(context, context.sourceRawKey(), context.sourceRawValue(), exception)));
     }
 
     /** How many records went to the dead-letter topic, by reason, since start. */

@@ -1,6 +1,12 @@
 package io.tokenwatch.streams.errors;
 
+import io.tokenwatch.registry.SchemaRegistryException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,7 +15,7 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
- * A schema registry that cannot be reached is not bad input: decoding is retried with backoff (the
+ * A schema registry that cannot be reached is not bad input: (de)serializing is retried with backoff (the
  * stream thread pauses), and only after {@code tokenwatch.registry.unavailable.timeout} does the
  * instance fail, without committing, so the records are read again after a restart. Nothing is
  * dead-lettered for it.
@@ -32,16 +38,53 @@ public final class SchemaRegistryOutage {
         }
     }
 
-    /** Runs {@code decode}, retrying while the failure is the registry being unreachable. */
-    public <T> T decode(String topic, Supplier<T> decode) {
+    /** Whether {@code exception} is (or was caused by) an outage that outlasted the timeout. */
+    public static boolean causedBy(Throwable exception) {
+        for (Throwable t = exception; t != null; t = t.getCause()) {
+            if (t instanceof Unavailable) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code serde} with both directions retried through registry outages. */
+    public <T> Serde<T> wrap(Serde<T> serde) {
+        Serializer<T> serializer = serde.serializer();
+        Deserializer<T> deserializer = serde.deserializer();
+        return Serdes.serdeFrom(new Serializer<>() {
+            @Override
+            public byte[] serialize(String topic, T data) {
+                return retrying(topic, () -> serializer.serialize(topic, data));
+            }
+
+            @Override
+            public byte[] serialize(String topic, Headers headers, T data) {
+                return retrying(topic, () -> serializer.serialize(topic, headers, data));
+            }
+        }, new Deserializer<>() {
+            @Override
+            public T deserialize(String topic, byte[] data) {
+                return retrying(topic, () -> deserializer.deserialize(topic, data));
+            }
+
+            @Override
+            public T deserialize(String topic, Headers headers, byte[] data) {
+                return retrying(topic, () -> deserializer.deserialize(topic, headers, data));
+            }
+        });
+    }
+
+    /** Runs {@code work}, retrying while the failure is the registry being unreachable. */
+    <T> T retrying(String topic, Supplier<T> work) {
         long start = System.nanoTime();
         long backoff = FIRST_BACKOFF_MS;
         int attempts = 0;
         while (true) {
             try {
-                T value = decode.get();
+                T value = work.get();
                 if (attempts > 0) {
-                    LOG.info("Schema registry reachable again after {} retries; decoding of {} goes on", attempts, topic);
+                    LOG.info("Schema registry reachable again after {} retries; records of {} go on", attempts, topic);
                 }
                 return value;
             } catch (SerializationException e) {
@@ -51,10 +94,10 @@ public final class SchemaRegistryOutage {
                 Duration waited = Duration.ofNanos(System.nanoTime() - start);
                 if (waited.compareTo(failAfter) >= 0) {
                     throw new Unavailable("Schema registry unreachable for " + waited.toSeconds() + " s (tokenwatch.registry.unavailable.timeout="
-                            + failAfter + ") while decoding " + topic + ": stopping without committing, nothing is lost", e);
+                            + failAfter + ") for a record of " + topic + ": stopping without committing, nothing is lost", e);
                 }
                 if (attempts++ == 0) {
-                    LOG.warn("Schema registry unreachable while decoding {}: pausing and retrying for up to {} ({})", topic, failAfter, e.getMessage());
+                    LOG.warn("Schema registry unreachable for a record of {}: pausing and retrying for up to {} ({})", topic, failAfter, e.getMessage());
                 }
                 sleep(backoff);
                 backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
@@ -62,10 +105,18 @@ public final class SchemaRegistryOutage {
         }
     }
 
-    /** Our serde says so in its message; Confluent's wraps the I/O error of its REST client. */
+    /**
+     * A registry that answered 5xx or could not be reached: our client's {@link SchemaRegistryException}
+     * (or the reader's message saying so), an I/O error, or Confluent's client naming a 5xx error code.
+     */
     static boolean isOutage(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (String.valueOf(t.getMessage()).contains("schema registry unavailable") || t instanceof IOException) {
+            if (t instanceof SchemaRegistryException registry) {
+                return !registry.isClientError();
+            }
+            String message = String.valueOf(t.getMessage());
+            if (t instanceof IOException || message.contains("schema registry unavailable")
+                    || (t.getClass().getSimpleName().equals("RestClientException") && message.matches("(?s).*error code: 5\\d\\d.*"))) {
                 return true;
             }
         }

@@ -40,8 +40,10 @@ import java.util.List;
  * watermark (the latest event time read from it, in the {@value #PROGRESS} store): a call's window
  * closes only when the <em>outcomes</em> input has been read past the call's deadline, and an early
  * outcome is given up only when the <em>calls</em> input has been read past its deadline. An input
- * that is caught up and quiet moves with the wall clock, so windows still close on a quiet partition
- * in live operation; during a catch-up it never does.
+ * that is idle (fully fetched, nothing of it processed for a while) moves up to the other's watermark,
+ * and when both are idle, with the wall clock: windows still close on a quiet partition in live
+ * operation; during a catch-up they never close early. Lateness of a call is judged by the calls read
+ * alone, as in-order processing of that partition would judge it.
  *
  * <p>Every delta is forwarded with its place in event-time order as record timestamp (the input's
  * watermark when it was read; a window's deadline for NONE), and a {@link ProgressMarker} with
@@ -60,6 +62,8 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     public static final String PROGRESS = "join-progress";
 
     private static final String CALLS = "calls";
+    /** Latest call time read from records only: lateness is judged by it, never by the wall clock. */
+    private static final String CALLS_READ = "calls-read";
     private static final String OUTCOMES = "outcomes";
     /** Deadlines of calls, due when the outcomes input passes them. */
     private static final byte CALL_DEADLINE = 'C';
@@ -76,6 +80,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private final long outcomeGraceMs;
     private final long maxFutureMs;
     private final long idleMs;
+    private final int quietTicks;
     private final Duration markerInterval;
     private final int upstreams;
     private final String callsTopic;
@@ -88,9 +93,9 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private KeyValueStore<String, byte[]> earlyOutcomes;
     private KeyValueStore<Bytes, byte[]> deadlines;
     private KeyValueStore<String, Long> progress;
-    // Wall-clock caches only (reset by init): when each input last delivered a record, the last marker sent.
-    private long callReadAtWall;
-    private long outcomeReadAtWall;
+    // Caches only (reset by init): marker ticks since each input last delivered a record, the last marker sent.
+    private int callsQuietTicks;
+    private int outcomesQuietTicks;
     private long lastMarker;
 
     public CallOutcomeJoiner(TokenwatchConfig config, int upstreams, InputLag lag) {
@@ -101,6 +106,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         this.maxFutureMs = config.maxFuture.toMillis();
         this.idleMs = config.watermarkIdle.toMillis();
         this.markerInterval = config.watermarkInterval;
+        this.quietTicks = (int) Math.max(1, Math.ceil((double) idleMs / markerInterval.toMillis()));
         this.upstreams = upstreams;
         this.callsTopic = config.callsTopic;
         this.outcomesTopic = config.outcomesTopic;
@@ -115,9 +121,8 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         this.earlyOutcomes = context.getStateStore(EARLY_OUTCOMES);
         this.deadlines = context.getStateStore(DEADLINES);
         this.progress = context.getStateStore(PROGRESS);
-        long now = context.currentSystemTimeMs();
-        callReadAtWall = now;
-        outcomeReadAtWall = now;
+        callsQuietTicks = 0;
+        outcomesQuietTicks = 0;
         lastMarker = Long.MIN_VALUE;
         context.schedule(markerInterval, PunctuationType.WALL_CLOCK_TIME, this::onTick);
     }
@@ -127,10 +132,10 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         long wall = context.currentSystemTimeMs();
         JoinInput input = record.value();
         if (input.call() != null) {
-            callReadAtWall = wall;
+            callsQuietTicks = 0;
             onCall(record.key(), input.call(), wall);
         } else {
-            outcomeReadAtWall = wall;
+            outcomesQuietTicks = 0;
             onOutcome(record.key(), input.outcome(), input.original(), wall);
         }
     }
@@ -142,7 +147,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         }
         long ts = call.getTimestamp().toEpochMilli();
         rejectFuture("Call " + call.getCallId(), ts, wall);
-        long callsRead = watermark(CALLS);
+        long callsRead = watermark(CALLS_READ);
         long windowEnd = Math.floorDiv(ts, windowMs) * windowMs + windowMs;
         if (windowEnd + windowGraceMs <= callsRead) {
             throw new RejectedRecordException(DeadLetterReason.LATE, "Call " + call.getCallId() + " at " + call.getTimestamp()
@@ -155,6 +160,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
             throw new RejectedRecordException(DeadLetterReason.DUPLICATE, "Duplicate call_id " + callId + ": already counted (first at "
                     + PendingCall.decode(known).call.getTimestamp() + ")");
         }
+        advance(CALLS_READ, ts);
         long order = advance(CALLS, ts);
         CallDelta delta = CallDelta.newCall(call);
         JoinedCall joined = null;
@@ -220,19 +226,28 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     }
 
     /**
-     * Every marker interval: moves the watermark of an input that is caught up and quiet (no unread
-     * record can be older than what the other input or the wall clock says), closes what is due, and
-     * tells downstream how far this task has got.
+     * Every marker interval: moves the watermark of an idle input (fully fetched, and no record of it
+     * processed for {@code tokenwatch.watermark.idle}), closes what is due, and tells downstream how far
+     * this task has got. Kafka Streams processes a task's buffered records in timestamp order, so an
+     * idle input can hold nothing older than what the other input has delivered: its watermark may move
+     * up to the other's. Only when both are idle (nothing buffered, nothing unread) does event time move
+     * with the wall clock. Quiet is counted in ticks, not wall time, so a stalled stream thread (a long
+     * GC, a registry outage) never makes buffered records look absent.
      */
     private void onTick(long wall) {
         int partition = context.taskId().partition();
-        long callsRead = watermark(CALLS);
-        long outcomesRead = watermark(OUTCOMES);
-        if (wall - callReadAtWall >= idleMs && lag.caughtUp(callsTopic, partition)) {
-            advance(CALLS, Math.max(outcomesRead, wall - idleMs));
-        }
-        if (wall - outcomeReadAtWall >= idleMs && lag.caughtUp(outcomesTopic, partition)) {
-            advance(OUTCOMES, Math.max(callsRead, wall - idleMs));
+        boolean callsIdle = ++callsQuietTicks >= quietTicks && lag.caughtUp(callsTopic, partition);
+        boolean outcomesIdle = ++outcomesQuietTicks >= quietTicks && lag.caughtUp(outcomesTopic, partition);
+        long callsMark = watermark(CALLS);
+        long outcomesMark = watermark(OUTCOMES);
+        if (callsIdle && outcomesIdle) {
+            long now = Math.max(Math.max(callsMark, outcomesMark), wall - idleMs);
+            advance(CALLS, now);
+            advance(OUTCOMES, now);
+        } else if (callsIdle) {
+            advance(CALLS, outcomesMark);
+        } else if (outcomesIdle) {
+            advance(OUTCOMES, callsMark);
         }
         closeDueCalls(watermark(OUTCOMES));
         expireEarlyOutcomes(watermark(CALLS));

@@ -1,5 +1,7 @@
 package io.tokenwatch.streams.topology;
 
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.errors.SchemaRegistryOutage;
 import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.GroupWindowStats;
@@ -20,9 +22,18 @@ import java.util.Map;
 public record EventSerdes(Serde<LlmCall> calls, Serde<CallOutcome> outcomes, Serde<JoinedCall> joined,
                           Serde<GroupWindowStats> stats, Serde<SessionSummary> sessions, Serde<AnomalyAlert> alerts) {
 
-    public static EventSerdes of(String serdeClass, Map<String, ?> serdeConfig) {
-        return new EventSerdes(create(serdeClass, serdeConfig), create(serdeClass, serdeConfig), create(serdeClass, serdeConfig),
-                create(serdeClass, serdeConfig), create(serdeClass, serdeConfig), create(serdeClass, serdeConfig));
+    /**
+     * The configured serde class for every topic, each wrapped so that an unreachable schema registry
+     * pauses and retries (then fails the instance) instead of failing the record: a registry outage is
+     * not bad input, on the way in or out.
+     */
+    public static EventSerdes of(TokenwatchConfig config) {
+        SchemaRegistryOutage outage = new SchemaRegistryOutage(config.registryUnavailableTimeout);
+        String serdeClass = config.valueSerdeClass;
+        Map<String, String> serdeConfig = config.kafkaProperties();
+        return new EventSerdes(outage.wrap(create(serdeClass, serdeConfig)), outage.wrap(create(serdeClass, serdeConfig)),
+                outage.wrap(create(serdeClass, serdeConfig)), outage.wrap(create(serdeClass, serdeConfig)),
+                outage.wrap(create(serdeClass, serdeConfig)), outage.wrap(create(serdeClass, serdeConfig)));
     }
 
     @SuppressWarnings("unchecked")

@@ -15,6 +15,7 @@ public final class StreamsSettings {
         Properties props = config.streamsProperties();
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.dlqTopic);
         if (config.topicReplication > 0) {
             props.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(config.topicReplication));

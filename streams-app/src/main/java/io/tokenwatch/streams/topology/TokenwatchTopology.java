@@ -7,7 +7,6 @@ import io.tokenwatch.streams.anomaly.EpisodePolicy;
 import io.tokenwatch.streams.anomaly.Metric;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.topology.CallDelta.Attribute;
-import io.tokenwatch.streams.errors.SchemaRegistryOutage;
 import io.tokenwatch.streams.ordering.EventTimeReorderBuffer;
 import io.tokenwatch.streams.ordering.InputLag;
 import io.tokenwatch.streams.ordering.MarkersToEveryPartition;
@@ -76,17 +75,16 @@ public final class TokenwatchTopology {
         // dead-letter topic through the same handler, with its original bytes, as every other rejection.
         var callReader = serdes.calls().deserializer();
         var outcomeReader = serdes.outcomes().deserializer();
-        SchemaRegistryOutage registry = new SchemaRegistryOutage(config.registryUnavailableTimeout);
         KStream<String, JoinInput> calls = builder.stream(config.callsTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("calls"))
                 .mapValues(bytes -> {
-                    LlmCall call = registry.decode(config.callsTopic, () -> callReader.deserialize(config.callsTopic, bytes));
+                    LlmCall call = callReader.deserialize(config.callsTopic, bytes);
                     metrics.callIn(call == null || call.getPriced());
                     return JoinInput.of(call, bytes);
                 }, Named.as("decode-call"));
         KStream<String, JoinInput> outcomes = builder.stream(config.outcomesTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("outcomes"))
                 .mapValues(bytes -> {
                     metrics.outcomeIn();
-                    return JoinInput.of(registry.decode(config.outcomesTopic, () -> outcomeReader.deserialize(config.outcomesTopic, bytes)), bytes);
+                    return JoinInput.of(outcomeReader.deserialize(config.outcomesTopic, bytes), bytes);
                 }, Named.as("decode-outcome"));
 
         KStream<String, JoinOutput> joins = calls.merge(outcomes, Named.as("calls-and-outcomes"))

@@ -57,10 +57,12 @@ final class TopologyHarness implements AutoCloseable {
     TopologyHarness(Map<String, String> overrides) {
         Map<String, String> settings = new HashMap<>(Map.of(
                 StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092",
-                "schema.registry.url", "mock://" + scope));
+                "schema.registry.url", "mock://" + scope,
+                // Idle after one marker interval without records: each pipe is followed by one tick.
+                "tokenwatch.watermark.idle", "PT0.1S"));
         settings.putAll(overrides);
         config = TokenwatchConfig.of(settings);
-        EventSerdes serdes = EventSerdes.of(config.valueSerdeClass, config.kafkaProperties());
+        EventSerdes serdes = EventSerdes.of(config);
         Properties props = StreamsSettings.of(config);
         try {
             props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("tw-ttd").toString());
@@ -122,11 +124,11 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     /**
-     * Enough wall clock for both inputs to count as quiet (they are always caught up here), so the join's
-     * punctuator moves each input's watermark up to the other's and sends its progress downstream.
+     * One marker interval of wall clock: both inputs count as idle (they are always caught up here), so
+     * the join's punctuator moves each input's watermark up to the other's and sends its progress downstream.
      */
     void tick() {
-        Duration step = config.watermarkIdle.plus(config.watermarkInterval);
+        Duration step = config.watermarkInterval;
         driver.advanceWallClockTime(step);
         wallClock = wallClock.plus(step);
     }

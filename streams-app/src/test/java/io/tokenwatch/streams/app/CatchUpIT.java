@@ -1,0 +1,485 @@
+package io.tokenwatch.streams.app;
+
+import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.events.v1.CallOutcome;
+import io.tokenwatch.events.v1.JoinedCall;
+import io.tokenwatch.events.v1.LlmCall;
+import io.tokenwatch.events.v1.Outcome;
+import io.tokenwatch.events.v1.OutcomeState;
+import io.tokenwatch.events.v1.SessionSummary;
+import io.tokenwatch.kafka.EmbeddedKafkaBroker;
+import io.tokenwatch.registry.LocalSchemaRegistryServer;
+import io.tokenwatch.serde.KafkaAvroDeserializer;
+import io.tokenwatch.serde.KafkaAvroSerializer;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.errors.DeadLetterHandler;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Catch-up, crash and rebalance on a real broker: six modelled days on 4 partitions is produced as fast
+ * as the broker takes it before the app starts, so the two instances read partitions (and the calls
+ * and outcomes of one partition) out of step. One instance runs as its own JVM and is killed with -9
+ * half way, then started again while the schema registry refuses its first requests. Then an hour of
+ * live traffic with three incidents and a handful of bad records. The results must be what in-order
+ * processing gives: every call joined exactly once with the outcome sent, the dead-letter topic
+ * holding exactly the bad records, each incident alerting and nothing else, session totals equal to
+ * the sums of their calls.
+ */
+class CatchUpIT {
+    private static final String APP_ID = "tokenwatch-catchup";
+    private static final int PARTITIONS = 4;
+    private static final int CALLS_PER_HOUR = 12;
+    private static final int INCIDENT_CALLS = 40;
+    private static final List<String> TASKS = List.of("review", "tests", "docs", "triage", "summaries", "planning");
+    /** Six days: a week-old joined record would fall to the broker's default 7-day retention before it is read. */
+    private static final Duration HISTORY = Duration.ofDays(6);
+
+    private static EmbeddedKafkaBroker broker;
+    private static LocalSchemaRegistryServer registry;
+    private static KafkaProducer<String, byte[]> producer;
+    private static KafkaAvroSerializer avro;
+
+    /** What every valid call's joined record must say: the outcome sent, or NONE for calls sent without one. */
+    private final Map<String, OutcomeState> expectedOutcome = new HashMap<>();
+    /** Per session id: calls, accepted, rejected, abandoned. */
+    private final Map<String, long[]> expectedSessions = new TreeMap<>();
+    private final Map<String, Integer> expectedDeadLetters = new TreeMap<>();
+    private final Map<String, Integer> perTaskCount = new HashMap<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = EmbeddedKafkaBroker.onFreePorts().start();
+        registry = new LocalSchemaRegistryServer(null);
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer());
+        avro = new KafkaAvroSerializer();
+        avro.configure(Map.of("schema.registry.url", registry.url()), false);
+    }
+
+    @AfterAll
+    static void stop() {
+        producer.close();
+        broker.close();
+        registry.close();
+    }
+
+    @Test
+    void catchUpCrashAndSecondInstanceGiveWhatInOrderProcessingGives() throws Exception {
+        Path workDir = Files.createTempDirectory("tw-catchup");
+        TokenwatchConfig config = config(workDir.resolve("state-a"), freePort());
+        try (Admin admin = broker.admin()) {
+            TopicSetup.ensureTopics(admin, config);
+        }
+        Instant now = Instant.now();
+        Instant historyEnd = now.truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
+        Instant historyStart = historyEnd.minus(HISTORY);
+        produceHistory(historyStart, historyEnd);
+        producer.flush();
+        long historyCalls = expectedOutcome.size();
+
+        TokenwatchConfig configB = config(workDir.resolve("state-b"), freePort());
+        Path propsB = writeProperties(workDir.resolve("b.properties"), configB);
+        int httpB = configB.httpPort;
+        Process b = startInstance(propsB, workDir.resolve("b-1.log"));
+        TokenwatchApp a = null;
+        try {
+            awaitReady(httpB, b, workDir.resolve("b-1.log"));
+            a = TokenwatchApp.start(config);
+            assertThat(a.awaitRunning(Duration.ofSeconds(120))).isTrue();
+
+            // Kill the separate JVM with -9 once roughly a third of the week has been committed.
+            try (Admin admin = broker.admin()) {
+                awaitCondition(Duration.ofMinutes(3), () -> committedCalls(admin, config.callsTopic) >= historyCalls / 3);
+                b.destroyForcibly().waitFor();
+                long atKill = committedCalls(admin, config.callsTopic);
+                assertThat(atKill).as("killed half way, not after the end").isLessThan(historyCalls);
+            }
+            // Started again on the same state directory, while the registry refuses its first requests:
+            // decoding waits for it instead of dead-lettering valid records.
+            int requestsBefore = registry.requests().size();
+            registry.failNext(15);
+            b = startInstance(propsB, workDir.resolve("b-2.log"));
+            awaitReady(httpB, b, workDir.resolve("b-2.log"));
+
+            Instant liveHour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
+            produceLiveHourWithIncidents(liveHour, historyStart);
+            producer.flush();
+            awaitCondition(Duration.ofMinutes(2), () -> registry.requests().size() >= requestsBefore + 15);
+
+            Outputs out = new Outputs(config);
+            awaitCondition(Duration.ofMinutes(5), () -> {
+                out.poll();
+                return out.joined.size() >= expectedOutcome.size() && out.sessionsMatch(expectedSessions)
+                        && out.alertedGroupMetrics().containsAll(expectedAlerts()) && out.deadLettersByReason().equals(expectedDeadLetters);
+            }, () -> out.describe() + "\nmissing on joined: " + expectedOutcome.entrySet().stream()
+                    .filter(e -> !out.joined.containsKey(e.getKey())).limit(30).map(Map.Entry::toString).toList()
+                    + "\nsessions differing: " + out.sessionDifferences(expectedSessions));
+            out.pollFor(Duration.ofSeconds(5)); // anything still in flight that should not be there
+
+            assertThat(out.duplicatesOnJoined).as("calls written to the joined topic more than once").isEmpty();
+            Map<String, OutcomeState> joinedStates = out.joined.entrySet().stream()
+                    .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().getOutcomeState()));
+            assertThat(joinedStates).isEqualTo(expectedOutcome);
+            assertThat(out.deadLettersByReason()).isEqualTo(expectedDeadLetters);
+            assertThat(out.alertedGroupMetrics()).containsExactlyInAnyOrderElementsOf(expectedAlerts());
+            assertThat(out.openedTwice).as("a second OPEN for one alert id").isEmpty();
+            assertThat(out.sessionsMatch(expectedSessions)).as(out.describe()).isTrue();
+            assertThat(b.isAlive()).isTrue();
+            assertThat(a.isRunning()).isTrue();
+        } finally {
+            if (a != null) {
+                a.close();
+            }
+            b.destroy();
+            b.waitFor();
+        }
+    }
+
+    private static Set<String> expectedAlerts() {
+        return Set.of("review|tool_calls_per_call", "tests|retry_rate", "docs|tokens_per_call");
+    }
+
+    /** Each task: 12 calls an hour, outcome 60 s later (every 5th rejected); calls older than 26 h: every 7th abandoned. */
+    private void produceHistory(Instant from, Instant to) {
+        Instant abandonBefore = to.minus(Duration.ofHours(26));
+        String duplicateSource = null;
+        int hourIndex = 0;
+        for (Instant hour = from; hour.isBefore(to); hour = hour.plus(Duration.ofHours(1)), hourIndex++) {
+            for (int i = 0; i < CALLS_PER_HOUR; i++) {
+                Instant t = hour.plus(Duration.ofMinutes(5L * i));
+                for (String task : TASKS) {
+                    int n = perTaskCount.merge(task, 1, Integer::sum);
+                    LlmCall call = call(task, n, t, "s-" + task + "-" + hourIndex).setRetryCount(n % 10 == 0 ? 1 : 0).build();
+                    boolean abandon = t.isBefore(abandonBefore) && n % 7 == 0;
+                    send(call, abandon ? null : (n % 5 == 0 ? Outcome.REJECTED : Outcome.ACCEPTED));
+                    if (duplicateSource == null && t.isAfter(to.minus(Duration.ofHours(20)))) {
+                        duplicateSource = call.getCallId();
+                    }
+                }
+            }
+            if (hourIndex == 24) {
+                // An outcome for a call that is never sent: given up once the calls are read a day past it.
+                CallOutcome orphan = outcome("never-sent", Outcome.ACCEPTED, hour);
+                producer.send(new ProducerRecord<>("llm.outcomes.v1", null, hour.toEpochMilli(), "never-sent", encode("llm.outcomes.v1", orphan)));
+                expectedDeadLetters.merge("unmatched-outcome", 1, Integer::sum);
+            }
+            if (hourIndex == 30) {
+                producer.send(new ProducerRecord<>("llm.calls.v1", null, hour.toEpochMilli(), "garbage", new byte[] {0x42, 1, 2, 3}));
+                expectedDeadLetters.merge("malformed", 1, Integer::sum);
+                producer.send(new ProducerRecord<>("llm.outcomes.v1", null, hour.toEpochMilli(), "unknown-id", new byte[] {0, 0, 0, 0x7f, 0x7f, 2}));
+                expectedDeadLetters.merge("unknown-schema-id", 1, Integer::sum);
+                LlmCall negative = call("review", 0, hour, "s-bad").setCallId("negative-tokens").setOutputTokens(-5).build();
+                producer.send(new ProducerRecord<>("llm.calls.v1", null, hour.toEpochMilli(), negative.getCallId(), encode("llm.calls.v1", negative)));
+                expectedDeadLetters.merge("invalid", 1, Integer::sum);
+            }
+        }
+        this.duplicateOf = duplicateSource;
+    }
+
+    private String duplicateOf;
+
+    /** The last full hour, live: three incidents, three normal tasks, and the remaining bad records. */
+    private void produceLiveHourWithIncidents(Instant hour, Instant historyStart) {
+        int hourIndex = (int) Duration.between(historyStart, hour).toHours();
+        for (String task : TASKS) {
+            boolean incident = !task.equals("triage") && !task.equals("summaries") && !task.equals("planning");
+            int calls = incident ? INCIDENT_CALLS : CALLS_PER_HOUR;
+            for (int i = 0; i < calls; i++) {
+                Instant t = hour.plusMillis(i * Duration.ofMinutes(59).toMillis() / calls);
+                int n = perTaskCount.merge(task, 1, Integer::sum);
+                LlmCall.Builder b = call(task, n, t, "s-" + task + "-" + hourIndex).setRetryCount(n % 10 == 0 ? 1 : 0);
+                switch (task) {
+                    case "review" -> b.setToolCalls(3);
+                    case "tests" -> b.setRetryCount(2);
+                    case "docs" -> b.setInputTokens(20_000);
+                    default -> { }
+                }
+                send(b.build(), n % 5 == 0 ? Outcome.REJECTED : Outcome.ACCEPTED);
+            }
+        }
+        long at = hour.plus(Duration.ofMinutes(30)).toEpochMilli();
+        LlmCall duplicate = call("triage", 0, hour.plus(Duration.ofMinutes(30)), "s-dup").setCallId(duplicateOf).build();
+        producer.send(new ProducerRecord<>("llm.calls.v1", null, at, duplicateOf, encode("llm.calls.v1", duplicate)));
+        expectedDeadLetters.merge("duplicate", 1, Integer::sum);
+        LlmCall late = call("triage", 0, hour.minus(Duration.ofDays(3)), "s-late").setCallId("three-days-late").build();
+        producer.send(new ProducerRecord<>("llm.calls.v1", null, at, late.getCallId(), encode("llm.calls.v1", late)));
+        expectedDeadLetters.merge("late", 1, Integer::sum);
+        LlmCall future = call("triage", 0, Instant.now().plus(Duration.ofHours(3)), "s-future").setCallId("from-the-future").build();
+        producer.send(new ProducerRecord<>("llm.calls.v1", null, at, future.getCallId(), encode("llm.calls.v1", future)));
+        expectedDeadLetters.merge("future", 1, Integer::sum);
+        CallOutcome misKeyed = outcome(duplicateOf, Outcome.EDITED, hour.plus(Duration.ofMinutes(31)));
+        producer.send(new ProducerRecord<>("llm.outcomes.v1", null, at, "not-the-call-id", encode("llm.outcomes.v1", misKeyed)));
+        expectedDeadLetters.merge("key-mismatch", 1, Integer::sum);
+    }
+
+    private void send(LlmCall call, Outcome outcome) {
+        long t = call.getTimestamp().toEpochMilli();
+        producer.send(new ProducerRecord<>("llm.calls.v1", null, t, call.getCallId(), encode("llm.calls.v1", call)));
+        long[] session = expectedSessions.computeIfAbsent(call.getSessionId(), s -> new long[4]);
+        session[0]++;
+        if (outcome == null) {
+            expectedOutcome.put(call.getCallId(), OutcomeState.NONE);
+            session[3]++;
+            return;
+        }
+        Instant decided = call.getTimestamp().plusSeconds(60);
+        producer.send(new ProducerRecord<>("llm.outcomes.v1", null, decided.toEpochMilli(), call.getCallId(),
+                encode("llm.outcomes.v1", outcome(call.getCallId(), outcome, decided))));
+        expectedOutcome.put(call.getCallId(), OutcomeState.valueOf(outcome.name()));
+        session[outcome == Outcome.REJECTED ? 2 : 1]++;
+    }
+
+    private static LlmCall.Builder call(String task, int n, Instant t, String session) {
+        return LlmCall.newBuilder().setCallId(task + "-" + n).setTimestamp(t).setProvider("anthropic").setModel("claude-sonnet-4-5")
+                .setTask(task).setTeam("platform").setFeature("bots").setPromptVersion("v1").setSessionId(session)
+                .setInputTokens(10_000).setOutputTokens(1_000).setCostUsd(new BigDecimal("0.010000000"))
+                .setLatencyMs(1_000).setRetryCount(0).setToolCalls(1);
+    }
+
+    private static CallOutcome outcome(String callId, Outcome outcome, Instant at) {
+        return CallOutcome.newBuilder().setCallId(callId).setOutcome(outcome).setDecidedAt(at).setDecidedBy("reviewer").build();
+    }
+
+    private static byte[] encode(String topic, Object value) {
+        return avro.serialize(topic, value);
+    }
+
+    private TokenwatchConfig config(Path stateDir, int httpPort) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("bootstrap.servers", broker.bootstrapServers());
+        settings.put("schema.registry.url", registry.url());
+        settings.put("application.id", APP_ID);
+        settings.put("state.dir", stateDir.toString());
+        settings.put("tokenwatch.topics.partitions", Integer.toString(PARTITIONS));
+        settings.put("tokenwatch.http.port", Integer.toString(httpPort));
+        settings.put("replication.factor", "1");
+        return TokenwatchConfig.of(settings);
+    }
+
+    private static Path writeProperties(Path file, TokenwatchConfig config) throws IOException {
+        Properties props = new Properties();
+        props.putAll(config.kafkaProperties());
+        props.put("tokenwatch.topics.partitions", Integer.toString(PARTITIONS));
+        props.put("tokenwatch.http.port", Integer.toString(config.httpPort));
+        try (var out = Files.newBufferedWriter(file)) {
+            props.store(out, "catch-up test, instance b");
+        }
+        return file;
+    }
+
+    /** The app's own command line in a separate JVM (the test's classpath), so it can be killed with -9. */
+    private static Process startInstance(Path properties, Path log) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, "-Xmx384m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "io.tokenwatch.streams.cli.TokenwatchCli", "run", "--config", properties.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static void awaitReady(int port, Process process, Path log) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        awaitCondition(Duration.ofMinutes(2), () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("instance b exited: " + tail(log));
+            }
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }, () -> tail(log));
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static long committedCalls(Admin admin, String callsTopic) {
+        try {
+            return admin.listConsumerGroupOffsets(APP_ID).partitionsToOffsetAndMetadata().get().entrySet().stream()
+                    .filter(e -> e.getKey().topic().equals(callsTopic) && e.getValue() != null)
+                    .mapToLong(e -> e.getValue().offset()).sum();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void awaitCondition(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        awaitCondition(timeout, condition, () -> "");
+    }
+
+    private static void awaitCondition(Duration timeout, BooleanSupplier condition, java.util.function.Supplier<String> state) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Condition not met within " + timeout + "\n" + state.get());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Everything the pipeline wrote, read committed, accumulated across polls. */
+    private static final class Outputs {
+        final Map<String, JoinedCall> joined = new HashMap<>();
+        final Set<String> duplicatesOnJoined = new HashSet<>();
+        final Map<String, AnomalyAlert> alerts = new HashMap<>();
+        final Set<String> openedTwice = new HashSet<>();
+        final Map<String, SessionSummary> sessions = new HashMap<>();
+        final List<String> deadLetterReasons = new ArrayList<>();
+        final Map<String, String> firstDeadLetterMessage = new TreeMap<>();
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final KafkaAvroDeserializer decoder = new KafkaAvroDeserializer();
+        private final TokenwatchConfig config;
+
+        Outputs(TokenwatchConfig config) {
+            this.config = config;
+            decoder.configure(Map.of("schema.registry.url", registry.url(), "specific.avro.reader", "true"), false);
+            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000), new StringDeserializer(), new ByteArrayDeserializer());
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(config.joinedTopic, config.alertsTopic, config.sessionsTopic, config.dlqTopic)) {
+                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+        }
+
+        void pollFor(Duration duration) {
+            long end = System.nanoTime() + duration.toNanos();
+            while (System.nanoTime() < end) {
+                poll();
+            }
+        }
+
+        void poll() {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                if (r.topic().equals(config.dlqTopic)) {
+                    var reason = r.headers().lastHeader(DeadLetterHandler.REASON_HEADER);
+                    var exception = r.headers().lastHeader(DeadLetterHandler.HEADER_EXCEPTION);
+                    String why = reason != null ? new String(reason.value(), StandardCharsets.UTF_8)
+                            : "no reason header (" + (exception == null ? "?" : new String(exception.value(), StandardCharsets.UTF_8)) + ")";
+                    deadLetterReasons.add(why);
+                    var message = r.headers().lastHeader(DeadLetterHandler.HEADER_MESSAGE);
+                    firstDeadLetterMessage.putIfAbsent(why, r.key() + ": " + (message == null ? "" : new String(message.value(), StandardCharsets.UTF_8)));
+                } else if (r.topic().equals(config.joinedTopic)) {
+                    if (joined.put(r.key(), (JoinedCall) decoder.deserialize(r.topic(), r.value())) != null) {
+                        duplicatesOnJoined.add(r.key());
+                    }
+                } else if (r.topic().equals(config.alertsTopic)) {
+                    AnomalyAlert alert = (AnomalyAlert) decoder.deserialize(r.topic(), r.value());
+                    AnomalyAlert previous = alerts.put(r.key(), alert);
+                    if (previous != null && alert.getStatus().name().equals("OPEN")) {
+                        openedTwice.add(r.key());
+                    }
+                } else if (r.value() == null) {
+                    sessions.remove(r.key());
+                } else {
+                    sessions.put(r.key(), (SessionSummary) decoder.deserialize(r.topic(), r.value()));
+                }
+            }
+        }
+
+        Set<String> alertedGroupMetrics() {
+            return alerts.values().stream().map(a -> a.getGroup() + "|" + a.getMetric()).collect(Collectors.toSet());
+        }
+
+        Map<String, Integer> deadLettersByReason() {
+            Map<String, Integer> byReason = new TreeMap<>();
+            deadLetterReasons.forEach(r -> byReason.merge(r, 1, Integer::sum));
+            return byReason;
+        }
+
+        /** Per session id, summed over its windows (a session id holds one session here): calls, accepted, rejected, abandoned. */
+        boolean sessionsMatch(Map<String, long[]> expected) {
+            Map<String, long[]> actual = sessionTotals();
+            if (!actual.keySet().equals(expected.keySet())) {
+                return false;
+            }
+            return expected.entrySet().stream().allMatch(e -> java.util.Arrays.equals(e.getValue(), actual.get(e.getKey())));
+        }
+
+        private Map<String, long[]> sessionTotals() {
+            Map<String, long[]> actual = new TreeMap<>();
+            sessions.values().forEach(s -> {
+                long[] sums = actual.computeIfAbsent(s.getSessionId(), k -> new long[4]);
+                sums[0] += s.getCalls();
+                sums[1] += s.getAccepted();
+                sums[2] += s.getRejected();
+                sums[3] += s.getAbandoned();
+            });
+            return actual;
+        }
+
+        List<String> sessionDifferences(Map<String, long[]> expected) {
+            Map<String, long[]> actual = sessionTotals();
+            List<String> differences = new ArrayList<>();
+            expected.forEach((id, sums) -> {
+                if (!java.util.Arrays.equals(sums, actual.get(id)) && differences.size() < 20) {
+                    differences.add(id + " expected " + java.util.Arrays.toString(sums) + " got " + java.util.Arrays.toString(actual.get(id)));
+                }
+            });
+            actual.keySet().stream().filter(id -> !expected.containsKey(id)).limit(5).forEach(id -> differences.add("unexpected " + id));
+            return differences;
+        }
+
+        String describe() {
+            return "joined " + joined.size() + ", sessions " + sessions.size() + ", alerts " + alertedGroupMetrics()
+                    + ", dead letters " + deadLettersByReason() + "\nfirst of each: " + firstDeadLetterMessage;
+        }
+    }
+}

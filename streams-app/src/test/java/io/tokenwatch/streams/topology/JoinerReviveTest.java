@@ -1,0 +1,136 @@
+package io.tokenwatch.streams.topology;
+
+import io.tokenwatch.events.v1.CallOutcome;
+import io.tokenwatch.events.v1.LlmCall;
+import io.tokenwatch.events.v1.Outcome;
+import io.tokenwatch.events.v1.OutcomeState;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.ordering.InputLag;
+import io.tokenwatch.streams.ordering.ProgressMarker;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+/**
+ * The join on a {@link MockProcessorContext}: what Kafka Streams does after a dirty close (init again
+ * on the same instance, over stores restored to the last commit), and its wall-clock punctuator.
+ */
+class JoinerReviveTest {
+    private static final Instant T = Instant.parse("2026-11-01T00:10:00Z");
+    private final TokenwatchConfig config = TokenwatchConfig.of(Map.of("bootstrap.servers", "unused:9092", "schema.registry.url", "mock://revive"));
+
+    private static MockProcessorContext<String, JoinOutput> context(Instant wall) {
+        MockProcessorContext<String, JoinOutput> context = new MockProcessorContext<>();
+        context.setCurrentSystemTimeMs(wall.toEpochMilli());
+        context.setRecordMetadata("llm.calls.v1", 0, 0);
+        return context;
+    }
+
+    /** Fresh, empty stores: the state as of a commit made before anything below was processed. */
+    private static void freshStores(MockProcessorContext<String, JoinOutput> context) {
+        add(context, CallOutcomeJoiner.PENDING_CALLS, Serdes.String(), Serdes.ByteArray());
+        add(context, CallOutcomeJoiner.EARLY_OUTCOMES, Serdes.String(), Serdes.ByteArray());
+        add(context, CallOutcomeJoiner.DEADLINES, Serdes.Bytes(), Serdes.ByteArray());
+        add(context, CallOutcomeJoiner.PROGRESS, Serdes.String(), Serdes.Long());
+    }
+
+    private static <K, V> void add(MockProcessorContext<String, JoinOutput> context, String name, Serde<K> keys, Serde<V> values) {
+        KeyValueStore<K, V> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), keys, values).withLoggingDisabled().build();
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+    }
+
+    private static LlmCall call(String id, Instant at) {
+        return LlmCall.newBuilder().setCallId(id).setTimestamp(at).setProvider("anthropic").setModel("claude-sonnet-4-5")
+                .setTask("code-review").setInputTokens(10_000).setOutputTokens(1_000).setCostUsd(new BigDecimal("0.010000000"))
+                .setLatencyMs(1_000).setRetryCount(0).setToolCalls(1).build();
+    }
+
+    private static Record<String, JoinInput> callRecord(LlmCall call) {
+        return new Record<>(call.getCallId(), JoinInput.of(call, new byte[0]), call.getTimestamp().toEpochMilli());
+    }
+
+    @Test
+    void aSecondInitOverRestoredStoresReprocessesExactlyAsTheFirstTime() {
+        MockProcessorContext<String, JoinOutput> context = context(T.plus(Duration.ofHours(3)));
+        freshStores(context);
+        CallOutcomeJoiner joiner = new CallOutcomeJoiner(config, 1, InputLag.UNKNOWN);
+        joiner.init(context);
+        LlmCall early = call("early", T);
+        LlmCall later = call("later", T.plus(Duration.ofHours(2)));
+        joiner.process(callRecord(early));
+        joiner.process(callRecord(later));
+        assertThat(context.forwarded()).hasSize(2);
+
+        // A dirty close before the commit: Kafka Streams revives the task on this same instance, its stores
+        // restored to the last commit (made before either call), and reads both calls again. A watermark
+        // kept in a field would still say 02:00 and reject the first call as later than its grace.
+        context.resetForwards();
+        freshStores(context);
+        joiner.init(context);
+        assertThatCode(() -> joiner.process(callRecord(early))).as("the watermark rolled back with the stores").doesNotThrowAnyException();
+        joiner.process(callRecord(later));
+        assertThat(context.forwarded()).extracting(f -> (String) f.record().key()).containsExactly("early", "later");
+        assertThat(context.forwarded()).extracting(f -> (Long) f.record().timestamp())
+                .as("each delta's place in event-time order")
+                .containsExactly(T.toEpochMilli(), T.plus(Duration.ofHours(2)).toEpochMilli());
+    }
+
+    @Test
+    void punctuatorSendsTheSlowerInputsWatermarkAndClosesWindowsOnlyWhenOutcomesAreCaughtUpAndQuiet() {
+        Instant wall = T.plus(Duration.ofHours(30));
+        MockProcessorContext<String, JoinOutput> context = context(wall);
+        freshStores(context);
+        boolean[] outcomesCaughtUp = {false};
+        CallOutcomeJoiner joiner = new CallOutcomeJoiner(config, 4,
+                (topic, partition) -> topic.equals(config.callsTopic) || outcomesCaughtUp[0]);
+        joiner.init(context);
+        joiner.process(callRecord(call("waiting", T)));
+        joiner.process(callRecord(call("other", T.plus(Duration.ofHours(23)))));
+        joiner.process(callRecord(call("newer", T.plus(Duration.ofHours(25)))));
+        context.setRecordMetadata("llm.outcomes.v1", 0, 7);
+        // The outcomes input has been read up to 24:10 + 23:50 = one day, short of waiting's deadline (a day + 10 min).
+        CallOutcome outcome = CallOutcome.newBuilder().setCallId("other").setOutcome(Outcome.ACCEPTED)
+                .setDecidedAt(T.plus(Duration.ofHours(24))).setDecidedBy("ci").build();
+        joiner.process(new Record<>("other", JoinInput.of(outcome, new byte[0]), outcome.getDecidedAt().toEpochMilli()));
+        context.resetForwards();
+
+        var tick = context.scheduledPunctuators().stream().filter(p -> p.getType() == PunctuationType.WALL_CLOCK_TIME).findFirst().orElseThrow();
+        context.setCurrentSystemTimeMs(wall.plusSeconds(1).toEpochMilli());
+        for (int i = 0; i < 3; i++) { // tokenwatch.watermark.idle (250 ms) in ticks of 100 ms
+            tick.getPunctuator().punctuate(wall.plusSeconds(1).toEpochMilli());
+        }
+        // Calls are caught up and quiet; outcomes are still being read (a catch-up), so the join has got as
+        // far as the outcomes, and "waiting" stays open although the calls input is a day past its deadline.
+        List<CapturedForward<? extends String, ? extends JoinOutput>> forwards = context.forwarded();
+        assertThat(forwards).hasSize(1);
+        ProgressMarker marker = forwards.get(0).record().value().marker();
+        assertThat(marker).isEqualTo(new ProgressMarker(0, 4, outcome.getDecidedAt().toEpochMilli()));
+
+        context.resetForwards();
+        outcomesCaughtUp[0] = true; // both inputs idle now: event time moves with the wall clock
+        tick.getPunctuator().punctuate(wall.plusSeconds(1).toEpochMilli());
+        JoinOutput closed = context.forwarded().get(0).record().value();
+        assertThat(closed.joined().getCallId()).isEqualTo("waiting");
+        assertThat(closed.joined().getOutcomeState()).isEqualTo(OutcomeState.NONE);
+        assertThat(context.forwarded().get(0).record().timestamp()).as("ordered at its deadline")
+                .isEqualTo(T.plus(Duration.ofHours(24)).plus(Duration.ofMinutes(10)).toEpochMilli());
+        assertThat(context.forwarded().get(1).record().value().marker().watermark())
+                .isEqualTo(wall.plusSeconds(1).minus(config.watermarkIdle).toEpochMilli());
+    }
+}
