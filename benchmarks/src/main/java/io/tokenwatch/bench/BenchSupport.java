@@ -73,21 +73,17 @@ final class BenchSupport {
         }
     }
 
-    /** Waits until {@code groupId} has consumed at least {@code inputRecords} and has no lag; returns the seconds it took from {@code startNanos}. */
+    /** Waits until {@code groupId} has processed everything (see {@link ConsumerGroupLag#awaitDrained}); returns the seconds it took from {@code startNanos}. */
     static double awaitDrained(EmbeddedKafkaBroker broker, String groupId, long startNanos, String label) throws Exception {
         try (Admin admin = broker.admin()) {
-            long lastPrint = 0;
-            while (true) {
-                ConsumerGroupLag lag = ConsumerGroupLag.of(admin, groupId);
-                if (lag.started() && lag.lag() == 0) {
-                    return (System.nanoTime() - startNanos) / 1e9;
-                }
-                if (System.nanoTime() - lastPrint > 5e9) {
+            long[] lastPrint = {0};
+            ConsumerGroupLag.awaitDrained(admin, groupId, Long.MAX_VALUE / 2, lag -> {
+                if (System.nanoTime() - lastPrint[0] > 5e9) {
                     System.out.printf("  %s: %s records to go%n", label, lag.started() ? String.format("%,d", lag.lag()) : "(starting)");
-                    lastPrint = System.nanoTime();
+                    lastPrint[0] = System.nanoTime();
                 }
-                Thread.sleep(100);
-            }
+            });
+            return (System.nanoTime() - startNanos) / 1e9;
         }
     }
 }

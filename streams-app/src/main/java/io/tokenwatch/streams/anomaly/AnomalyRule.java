@@ -8,8 +8,8 @@ import io.tokenwatch.streams.stats.WindowSums.Field;
  * The anomaly rule of DESIGN.md: flag when the current value is at least (1 + threshold) x its 7-day
  * baseline. Ratio metrics compare the current window with the ratio of sums over the week before it;
  * volume metrics compare the rolling last day with the daily average of the week before that day.
- * Guards: minimum samples in the judged span and in the baseline, minimum baseline age, non-zero
- * baseline.
+ * Guards: minimum samples in the judged span and in the baseline, minimum baseline age (in windows
+ * that hold data), non-zero baseline.
  */
 public final class AnomalyRule {
     private final double threshold;
@@ -41,10 +41,15 @@ public final class AnomalyRule {
 
     /** Judges {@code metric} for a group whose current window holds {@code current}. */
     public Judgement judge(Metric metric, WindowSums current, RollingBaseline baseline) {
+        // The age guard counts windows that hold data: a group busy 6 hours a day has 42 hours of history after a week.
         return metric.kind() != Metric.Kind.VOLUME
-                ? judge(metric, current, baseline.previousWeek(), baseline.previousWeekSlots(), 1.0)
-                : judge(metric, baseline.lastDay(), baseline.weekBeforeLastDay(), baseline.weekBeforeLastDaySlots(),
+                ? judge(metric, current, baseline.previousWeek(), activeWindows(baseline.previousWeek()), 1.0)
+                : judge(metric, baseline.lastDay(), baseline.weekBeforeLastDay(), activeWindows(baseline.weekBeforeLastDay()),
                 (double) baseline.weekBeforeLastDaySlots() / slotsPerDay);
+    }
+
+    private static int activeWindows(WindowSums range) {
+        return (int) range.get(Field.ACTIVE_WINDOWS);
     }
 
     /**

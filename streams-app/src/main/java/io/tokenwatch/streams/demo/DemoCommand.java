@@ -201,24 +201,19 @@ public final class DemoCommand implements Callable<Integer> {
         return candidate.toInstant();
     }
 
-    /** Waits until the app's consumer group has no lag on any partition it reads, repartition topics included. */
+    /** Waits until the app has processed the history: every input record and what it led to downstream. */
     private void awaitCaughtUp(Stage stage) throws Exception {
         try (Admin admin = stage.broker.admin()) {
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-            int caughtUpChecks = 0;
-            while (System.nanoTime() < deadline) {
-                ConsumerGroupLag lag = ConsumerGroupLag.of(admin, APP_ID);
-                progress("processing", lag.consumed(), lag.end(),
-                        String.format(Locale.ROOT, "%,d / %,d records (input and repartition)", lag.consumed(), lag.end()));
-                // Twice in a row: records may still be on their way from one sub-topology to the next.
-                caughtUpChecks = lag.lag() == 0 && stage.client.queued() == 0 ? caughtUpChecks + 1 : 0;
-                if (caughtUpChecks >= 2) {
-                    out.println();
-                    return;
-                }
-                Thread.sleep(250);
+            while (stage.client.queued() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
             }
-            throw new IllegalStateException("The topology did not catch up with the history in 5 minutes");
+            boolean drained = ConsumerGroupLag.awaitDrained(admin, APP_ID, deadline - System.nanoTime(), lag -> progress("processing",
+                    lag.consumed(), lag.end(), String.format(Locale.ROOT, "%,d / %,d records (input and repartition)", lag.consumed(), lag.end())));
+            if (!drained) {
+                throw new IllegalStateException("The topology did not catch up with the history in 5 minutes");
+            }
+            out.println();
         }
     }
 

@@ -27,6 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * (ties broken by key and call id, so every run releases the same sequence). Downstream
  * processors therefore see what in-order live processing would give, however the input was read.
  *
+ * <p>An idle upstream (fetched to the end and quiet: an empty partition, a quiet one in live
+ * operation) is not waited for; a delta it sends later that is ordered before what was already
+ * released is passed on as it arrives, as live processing would take it ({@link #behindCount()}).
+ *
  * <p>Released deltas keep their call time as record timestamp (the window they count in); after each
  * release a {@link ProgressMarker#RELEASED} marker tells downstream how far event time has got.
  * Everything it needs after a restart (buffered deltas, upstream watermarks, what was released) is
@@ -34,18 +38,18 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class EventTimeReorderBuffer implements Processor<String, Sequenced, String, Sequenced> {
     private static final Logger LOG = LoggerFactory.getLogger(EventTimeReorderBuffer.class);
-    private static final int RELEASED_KEY = -1;
-    private static final int UPSTREAMS_KEY = -2;
+    private static final String RELEASED_KEY = "released";
+    private static final String UPSTREAMS_KEY = "upstreams";
     private static final int RELEASE_CHUNK = 10_000;
     private static final Serde<CallDelta> DELTAS = CallDelta.serde();
-    /** Deltas that arrived behind the released watermark (only possible when an upstream broke its promise). */
+    /** Deltas that arrived behind the released watermark: from an upstream that was idle, taken as they arrived. */
     private static final AtomicLong BEHIND = new AtomicLong();
 
     private final String bufferStoreName;
     private final String progressStoreName;
     private ProcessorContext<String, Sequenced> context;
     private KeyValueStore<Bytes, byte[]> buffer;
-    private KeyValueStore<Integer, Long> progress;
+    private KeyValueStore<String, Long> progress;
 
     public EventTimeReorderBuffer(String bufferStoreName, String progressStoreName) {
         this.bufferStoreName = bufferStoreName;
@@ -70,7 +74,7 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
         if (order <= released()) {
             long behind = BEHIND.incrementAndGet();
             if (Long.bitCount(behind) == 1) {
-                LOG.warn("Delta of call {} ordered at {} arrived after the watermark {} was released; processed now ({} so far)",
+                LOG.debug("Delta of call {} ordered at {} arrived after {} was released (its task was idle); taken as it arrived ({} so far)",
                         delta.callId(), order, released(), behind);
             }
             forward(record.key(), delta);
@@ -81,24 +85,33 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
     }
 
     private void onMarker(ProgressMarker marker) {
-        Long known = progress.get(marker.upstream());
+        String upstream = Integer.toString(marker.upstream());
+        Long known = progress.get("watermark-" + upstream);
         if (known == null || marker.watermark() > known) {
-            progress.put(marker.upstream(), marker.watermark());
+            progress.put("watermark-" + upstream, marker.watermark());
         }
+        progress.put("idle-" + upstream, marker.idle() ? 1L : 0L);
         Long upstreams = progress.get(UPSTREAMS_KEY);
         if (upstreams == null || upstreams != marker.upstreams()) {
             progress.put(UPSTREAMS_KEY, (long) marker.upstreams());
         }
-        long watermark = Long.MAX_VALUE;
-        for (int upstream = 0; upstream < marker.upstreams(); upstream++) {
-            Long mark = progress.get(upstream);
-            if (mark == null) {
+        long busiest = Long.MAX_VALUE;
+        long idleFurthest = Long.MIN_VALUE;
+        for (int u = 0; u < marker.upstreams(); u++) {
+            Long mark = progress.get("watermark-" + u);
+            Long idle = progress.get("idle-" + u);
+            if (idle != null && idle == 1L) {
+                idleFurthest = Math.max(idleFurthest, mark);
+            } else if (mark == null) {
                 return; // an upstream task not heard from yet could still send anything
+            } else {
+                busiest = Math.min(busiest, mark);
             }
-            watermark = Math.min(watermark, mark);
         }
-        if (watermark > released()) {
-            releaseUpTo(watermark, marker.upstreams());
+        long watermark = busiest != Long.MAX_VALUE ? busiest : idleFurthest;
+        // Deltas at the watermark itself may still come: release only what is strictly before it.
+        if (watermark != Long.MIN_VALUE && watermark - 1 > released()) {
+            releaseUpTo(watermark - 1, marker.upstreams());
         }
     }
 
@@ -123,7 +136,7 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
             }
         } while (due.size() == RELEASE_CHUNK);
         progress.put(RELEASED_KEY, watermark);
-        context.forward(new Record<>("", Sequenced.of(new ProgressMarker(ProgressMarker.RELEASED, upstreams, watermark)), watermark));
+        context.forward(new Record<>("", Sequenced.of(new ProgressMarker(ProgressMarker.RELEASED, upstreams, watermark, false)), watermark));
     }
 
     private void forward(String key, CallDelta delta) {

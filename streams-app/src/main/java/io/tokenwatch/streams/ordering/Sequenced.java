@@ -11,7 +11,8 @@ import java.util.Arrays;
 
 /**
  * What travels on the repartition topics: a statistics delta (its record timestamp is its place in
- * event-time order) or an upstream task's progress marker. Exactly one is set.
+ * event-time order) or an upstream task's progress marker. Exactly one is set. Internal: the tag byte
+ * lets the format grow.
  */
 public record Sequenced(CallDelta delta, ProgressMarker marker) {
     private static final byte DELTA = 'D';
@@ -40,7 +41,8 @@ public record Sequenced(CallDelta delta, ProgressMarker marker) {
     static byte[] encode(Sequenced value) {
         if (value.isMarker()) {
             ProgressMarker m = value.marker;
-            return ByteBuffer.allocate(17).put(MARKER).putInt(m.upstream()).putInt(m.upstreams()).putLong(m.watermark()).array();
+            return ByteBuffer.allocate(18).put(MARKER).putInt(m.upstream()).putInt(m.upstreams()).putLong(m.watermark())
+                    .put((byte) (m.idle() ? 1 : 0)).array();
         }
         byte[] delta = DELTA_SERDE.serializer().serialize(null, value.delta);
         byte[] out = new byte[delta.length + 1];
@@ -52,7 +54,7 @@ public record Sequenced(CallDelta delta, ProgressMarker marker) {
     static Sequenced decode(byte[] bytes) {
         if (bytes[0] == MARKER) {
             ByteBuffer in = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
-            return of(new ProgressMarker(in.getInt(), in.getInt(), in.getLong()));
+            return of(new ProgressMarker(in.getInt(), in.getInt(), in.getLong(), in.get() != 0));
         }
         if (bytes[0] != DELTA) {
             throw new IllegalStateException("Unknown repartition record tag " + bytes[0]);

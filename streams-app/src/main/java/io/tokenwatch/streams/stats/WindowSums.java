@@ -17,7 +17,9 @@ public final class WindowSums {
     public enum Field {
         CALLS, INPUT_TOKENS, OUTPUT_TOKENS, CACHE_READ_TOKENS, CACHE_WRITE_TOKENS, REASONING_TOKENS,
         COST_NANOS, UNPRICED_CALLS, RETRIED_CALLS, RETRIES, TOOL_CALLS,
-        ACCEPTED, REJECTED, DECIDED, ABANDONED, DECIDED_COST_NANOS, ABANDONED_COST_NANOS
+        ACCEPTED, REJECTED, DECIDED, ABANDONED, DECIDED_COST_NANOS, ABANDONED_COST_NANOS,
+        /** 1 in a window that holds a call; summed over a range: the windows of it that hold data (the baseline-age guard). */
+        ACTIVE_WINDOWS
     }
 
     private static final Field[] FIELDS = Field.values();

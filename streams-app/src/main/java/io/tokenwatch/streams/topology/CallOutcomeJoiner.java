@@ -41,8 +41,8 @@ import java.util.List;
  * closes only when the <em>outcomes</em> input has been read past the call's deadline, and an early
  * outcome is given up only when the <em>calls</em> input has been read past its deadline. An input
  * that is idle (fully fetched, nothing of it processed for a while) moves up to the other's watermark,
- * and when both are idle, with the wall clock: windows still close on a quiet partition in live
- * operation; during a catch-up they never close early. Lateness of a call is judged by the calls read
+ * and when both are idle, on at the wall clock's rate: windows still close on a quiet partition in
+ * live operation; during a catch-up they never close early. Lateness of a call is judged by the calls read
  * alone, as in-order processing of that partition would judge it.
  *
  * <p>Every delta is forwarded with its place in event-time order as record timestamp (the input's
@@ -93,10 +93,13 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private KeyValueStore<String, byte[]> earlyOutcomes;
     private KeyValueStore<Bytes, byte[]> deadlines;
     private KeyValueStore<String, Long> progress;
-    // Caches only (reset by init): marker ticks since each input last delivered a record, the last marker sent.
+    // Caches only (reset by init): marker ticks since each input last delivered a record, when the last
+    // record came (wall clock) and how far event time had got then, the last marker sent.
     private int callsQuietTicks;
     private int outcomesQuietTicks;
-    private long lastMarker;
+    private long lastRecordWall;
+    private long lastRecordEventTime;
+    private ProgressMarker lastMarker;
 
     public CallOutcomeJoiner(TokenwatchConfig config, int upstreams, InputLag lag) {
         this.windowMs = config.windowSize.toMillis();
@@ -123,13 +126,20 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         this.progress = context.getStateStore(PROGRESS);
         callsQuietTicks = 0;
         outcomesQuietTicks = 0;
-        lastMarker = Long.MIN_VALUE;
+        lastRecordWall = context.currentSystemTimeMs();
+        lastRecordEventTime = Math.max(watermark(CALLS), watermark(OUTCOMES));
+        lastMarker = null;
         context.schedule(markerInterval, PunctuationType.WALL_CLOCK_TIME, this::onTick);
     }
 
     @Override
     public void process(Record<String, JoinInput> record) {
         long wall = context.currentSystemTimeMs();
+        if (lastMarker == null || lastMarker.idle()) {
+            // Busy again: say so before any delta, so no task downstream takes this one's deltas for an idle task's.
+            lastMarker = new ProgressMarker(context.taskId().partition(), upstreams, Math.min(watermark(CALLS), watermark(OUTCOMES)), false);
+            context.forward(new Record<>("", JoinOutput.of(lastMarker), Math.max(0, lastMarker.watermark())));
+        }
         JoinInput input = record.value();
         if (input.call() != null) {
             callsQuietTicks = 0;
@@ -138,6 +148,8 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
             outcomesQuietTicks = 0;
             onOutcome(record.key(), input.outcome(), input.original(), wall);
         }
+        lastRecordWall = wall;
+        lastRecordEventTime = Math.max(watermark(CALLS), watermark(OUTCOMES));
     }
 
     private void onCall(String key, LlmCall call, long wall) {
@@ -230,9 +242,11 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
      * processed for {@code tokenwatch.watermark.idle}), closes what is due, and tells downstream how far
      * this task has got. Kafka Streams processes a task's buffered records in timestamp order, so an
      * idle input can hold nothing older than what the other input has delivered: its watermark may move
-     * up to the other's. Only when both are idle (nothing buffered, nothing unread) does event time move
-     * with the wall clock. Quiet is counted in ticks, not wall time, so a stalled stream thread (a long
-     * GC, a registry outage) never makes buffered records look absent.
+     * up to the other's. When both are idle the task is idle: event time goes on at the wall clock's
+     * rate from the last record (so a quiet partition still closes outcome windows, about
+     * {@code idle} late), never jumping to the wall clock itself (a slow backfill writes old event
+     * times), and downstream stops waiting for it. Quiet is counted in ticks, not wall time, so a
+     * stalled stream thread (a long GC, a registry outage) never makes buffered records look absent.
      */
     private void onTick(long wall) {
         int partition = context.taskId().partition();
@@ -241,9 +255,11 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         long callsMark = watermark(CALLS);
         long outcomesMark = watermark(OUTCOMES);
         if (callsIdle && outcomesIdle) {
-            long now = Math.max(Math.max(callsMark, outcomesMark), wall - idleMs);
-            advance(CALLS, now);
-            advance(OUTCOMES, now);
+            if (lastRecordEventTime != Long.MIN_VALUE) {
+                long extrapolated = lastRecordEventTime + (wall - lastRecordWall) - idleMs;
+                advance(CALLS, Math.max(outcomesMark, extrapolated));
+                advance(OUTCOMES, Math.max(callsMark, extrapolated));
+            }
         } else if (callsIdle) {
             advance(CALLS, outcomesMark);
         } else if (outcomesIdle) {
@@ -251,10 +267,10 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         }
         closeDueCalls(watermark(OUTCOMES));
         expireEarlyOutcomes(watermark(CALLS));
-        long marker = Math.min(watermark(CALLS), watermark(OUTCOMES));
-        if (marker != Long.MIN_VALUE && marker > lastMarker) {
+        ProgressMarker marker = new ProgressMarker(partition, upstreams, Math.min(watermark(CALLS), watermark(OUTCOMES)), callsIdle && outcomesIdle);
+        if (!marker.equals(lastMarker) && (marker.watermark() != Long.MIN_VALUE || marker.idle())) {
             lastMarker = marker;
-            context.forward(new Record<>("", JoinOutput.of(new ProgressMarker(partition, upstreams, marker)), marker));
+            context.forward(new Record<>("", JoinOutput.of(marker), Math.max(0, marker.watermark())));
         }
     }
 

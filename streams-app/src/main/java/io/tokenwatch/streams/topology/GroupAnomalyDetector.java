@@ -99,13 +99,17 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
             baseline.advanceTo(slot, s -> sums(groupKey, s));
             forgetWindows(groupKey, Math.max(oldestBefore, baseline.firstSlot()), Math.min(baseline.oldestRetainedSlot() - 1, lastFilled));
         }
-        if (!baseline.apply(slot, delta.sums())) {
+        WindowSums window = sums(groupKey, slot);
+        WindowSums change = delta.sums();
+        if (delta.newCall() && (window == null || window.get(Field.CALLS) == 0)) {
+            change = change.copy().add(Field.ACTIVE_WINDOWS, 1); // the window's first call: one more window with data
+        }
+        if (!baseline.apply(slot, change)) {
             LOG.warn("Delta for call {} in window {} is older than the {} windows kept for group {}: ignored",
                     delta.callId(), slot, week + day, groupKey);
             return;
         }
-        WindowSums window = sums(groupKey, slot);
-        window = window == null ? delta.sums().copy() : window.addAll(delta.sums(), 1);
+        window = window == null ? change.copy() : window.addAll(change, 1);
         windowSums.put(windowKey(groupKey, slot), window.toBytes());
         baselines.put(groupKey, baseline.toBytes());
 

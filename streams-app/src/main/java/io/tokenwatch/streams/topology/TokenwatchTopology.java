@@ -64,7 +64,7 @@ public final class TokenwatchTopology {
         builder.addStateStore(keyValueStore(CallOutcomeJoiner.PROGRESS, Serdes.String(), Serdes.Long()));
         for (String stage : List.of(GROUP_DELTAS, SESSION_DELTAS)) {
             builder.addStateStore(keyValueStore(bufferStore(stage), Serdes.Bytes(), Serdes.ByteArray()));
-            builder.addStateStore(keyValueStore(progressStore(stage), Serdes.Integer(), Serdes.Long()));
+            builder.addStateStore(keyValueStore(progressStore(stage), Serdes.String(), Serdes.Long()));
         }
         builder.addStateStore(keyValueStore(GroupAnomalyDetector.WINDOW_SUMS, Serdes.Bytes(), Serdes.ByteArray()));
         builder.addStateStore(keyValueStore(GroupAnomalyDetector.BASELINES, Serdes.String(), Serdes.ByteArray()));
@@ -116,8 +116,10 @@ public final class TokenwatchTopology {
                 .peek((id, alert) -> metrics.alert(alert), Named.as("count-alert"))
                 .to(config.alertsTopic, Produced.with(Serdes.String(), serdes.alerts()).withName("alerts-out"));
 
-        // Outcome deltas carry their call's time and may come a whole outcome window later.
-        java.time.Duration sessionGrace = config.outcomeWindow.plus(config.outcomeGrace).plus(config.windowGrace);
+        // Deltas reach the sessions in event-time order (outcomes up to a day after their call); only a task
+        // that was idle and resumes with old events sends deltas out of order. The grace covers what the
+        // group windows keep (8 days), so none of those is dropped either.
+        java.time.Duration sessionGrace = config.windowSize.multipliedBy(8L * config.slotsPerDay());
         AvroBinary<SessionSummary> sessionCodec = new AvroBinary<>(SessionSummary.class);
         inEventTimeOrder(joins, SESSION_DELTAS, delta -> delta.attribute(Attribute.SESSION) == null ? List.of() : List.of(delta.attribute(Attribute.SESSION)))
                 .filter((session, item) -> !item.isMarker(), Named.as("session-delta"))

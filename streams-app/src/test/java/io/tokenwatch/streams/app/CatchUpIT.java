@@ -175,6 +175,19 @@ class CatchUpIT {
         }
     }
 
+    @Test
+    void refusesToStartWhenCallsAndOutcomesDifferInPartitionCount() {
+        broker.createTopics(4, List.of("calls-4p"));
+        broker.createTopics(2, List.of("outcomes-2p"));
+        java.io.StringWriter err = new java.io.StringWriter();
+        int exit = io.tokenwatch.streams.cli.TokenwatchCli.commandLine().setErr(new java.io.PrintWriter(err, true)).execute("run",
+                "--set", "bootstrap.servers=" + broker.bootstrapServers(), "--set", "schema.registry.url=" + registry.url(),
+                "--set", "application.id=mismatch", "--set", "tokenwatch.topic.calls=calls-4p", "--set", "tokenwatch.topic.outcomes=outcomes-2p");
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("Cannot start: calls-4p has 4 partitions but outcomes-2p has 2: they must be equal"
+                + " (a call and its outcome share a key and must land in the same partition number)");
+    }
+
     private static Set<String> expectedAlerts() {
         return Set.of("review|tool_calls_per_call", "tests|retry_rate", "docs|tokens_per_call");
     }

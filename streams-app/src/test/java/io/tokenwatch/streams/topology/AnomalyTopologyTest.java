@@ -62,6 +62,51 @@ class AnomalyTopologyTest {
     }
 
     @Test
+    void theBaselineAgeGuardCountsHoursThatHoldDataNotTimeSinceTheFirstCall() {
+        try (TopologyHarness h = new TopologyHarness(Map.of("tokenwatch.anomaly.metrics", "tokens_per_call"))) {
+            // A week in which "nights-off" is busy 6 hours a day (41 hours with data in the baseline) and "long-days" 8 hours (55).
+            for (int day = 0; day < 7; day++) {
+                for (int hour = 9; hour < 17; hour++) {
+                    Instant from = START.plus(Duration.ofDays(day)).plus(Duration.ofHours(hour));
+                    if (hour < 15) {
+                        h.history("nights-off", from, from.plus(Duration.ofHours(1)), 40, b -> { }, null);
+                    }
+                    h.history("long-days", from, from.plus(Duration.ofHours(1)), 40, b -> { }, null);
+                }
+            }
+            Instant incident = WEEK_LATER.plus(Duration.ofHours(10));
+            for (int i = 0; i < 25; i++) {
+                h.send(h.call("nights-off", incident.plusSeconds(60L * i)).setInputTokens(30_000).build());
+                h.send(h.call("long-days", incident.plusSeconds(60L * i + 30)).setInputTokens(30_000).build());
+            }
+            List<AnomalyAlert> alerts = h.alerts();
+            assertThat(alerts).extracting(AnomalyAlert::getGroup).containsExactly("long-days");
+            // The 168 hours before 10:00 on day 7 start at 10:00 on day 0: day 0's 09:00 hour is outside.
+            assertThat(alerts.get(0).getBaselineHours()).as("hours of the week before that hold calls").isEqualTo(55);
+        }
+    }
+
+    @Test
+    void anOpenEpisodeOfAGroupThatGoesQuietIsResolvedAsExpiredBeforeItsStateIsForgotten() {
+        try (TopologyHarness h = new TopologyHarness()) {
+            List<AnomalyAlert> opened = tokensPerCallSpike(h, 30_000, 25);
+            assertThat(opened).extracting(AnomalyAlert::getStatus).contains(AlertStatus.OPEN);
+            Instant nineDaysLater = WEEK_LATER.plus(Duration.ofDays(9));
+            h.send(h.call("other-task", nineDaysLater).build());
+            List<AnomalyAlert> resolved = h.alerts();
+            assertThat(resolved).isNotEmpty().allSatisfy(a -> {
+                assertThat(a.getGroup()).isEqualTo("code-review");
+                assertThat(a.getStatus()).isEqualTo(AlertStatus.RESOLVED);
+                assertThat(a.getResolvedReason()).isEqualTo("expired");
+                assertThat(a.getUpdatedAt()).as("when event time passed the span").isBetween(nineDaysLater.minusSeconds(1), nineDaysLater);
+            });
+            assertThat(resolved).extracting(AnomalyAlert::getAlertId)
+                    .containsExactlyInAnyOrderElementsOf(opened.stream().map(AnomalyAlert::getAlertId).distinct().toList());
+            assertThat(h.driver.<String, byte[]>getKeyValueStore(GroupAnomalyDetector.BASELINES).get("task|code-review")).isNull();
+        }
+    }
+
+    @Test
     void tokensPerCall29PercentAboveDoesNotAlert() {
         try (TopologyHarness h = new TopologyHarness()) {
             assertThat(tokensPerCallSpike(h, 13_190, 60)).isEmpty(); // 14,190 = 1.29 x 11,000

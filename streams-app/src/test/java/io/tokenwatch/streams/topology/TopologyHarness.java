@@ -58,8 +58,8 @@ final class TopologyHarness implements AutoCloseable {
         Map<String, String> settings = new HashMap<>(Map.of(
                 StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092",
                 "schema.registry.url", "mock://" + scope,
-                // Idle after one marker interval without records: each pipe is followed by one tick.
-                "tokenwatch.watermark.idle", "PT0.1S"));
+                // Idle after one marker interval (100 ms) without records: each pipe is followed by one tick.
+                "tokenwatch.watermark.idle", "PT0.05S"));
         settings.putAll(overrides);
         config = TokenwatchConfig.of(settings);
         EventSerdes serdes = EventSerdes.of(config);
