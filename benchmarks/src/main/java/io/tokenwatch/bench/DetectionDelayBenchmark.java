@@ -67,11 +67,14 @@ public final class DetectionDelayBenchmark {
                      KafkaConsumer<String, Object> alerts = alertReader(broker)) {
                     BenchSupport.awaitDrained(broker, "delay-bench", System.nanoTime(), "history");
                     AtomicBoolean running = new AtomicBoolean(true);
+                    // Live traffic: event time goes on with the wall clock, from 10 minutes into the current window.
+                    Instant liveFrom = hour.plusSeconds(600);
+                    long liveStart = System.nanoTime();
                     Thread background = new Thread(() -> {
                         long sent = 0;
                         long start = System.nanoTime();
                         while (running.get()) {
-                            send(producer, call(ids, "group-0", hour.plusSeconds(600), 10_000));
+                            send(producer, call(ids, "group-0", liveFrom.plusNanos(System.nanoTime() - liveStart), 10_000));
                             sent++;
                             long due = start + sent * 1_000_000_000L / backgroundRate;
                             while (System.nanoTime() < due) {
@@ -84,7 +87,7 @@ public final class DetectionDelayBenchmark {
                     List<Long> delays = new ArrayList<>();
                     for (int g = 1; g <= crossings; g++) {
                         sentAt.put("task|group-" + g, System.nanoTime());
-                        send(producer, call(ids, "group-" + g, hour.plusSeconds(30), 30_000));
+                        send(producer, call(ids, "group-" + g, liveFrom.plusNanos(System.nanoTime() - liveStart), 30_000));
                         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                         while (delays.size() < g && System.nanoTime() < deadline) {
                             for (ConsumerRecord<String, Object> r : alerts.poll(Duration.ofMillis(5))) {

@@ -78,6 +78,7 @@ class CatchUpIT {
     private static LocalSchemaRegistryServer registry;
     private static KafkaProducer<String, byte[]> producer;
     private static KafkaAvroSerializer avro;
+    private static KafkaAvroDeserializer decoder;
 
     /** What every valid call's joined record must say: the outcome sent, or NONE for calls sent without one. */
     private final Map<String, OutcomeState> expectedOutcome = new HashMap<>();
@@ -94,6 +95,8 @@ class CatchUpIT {
                 ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer());
         avro = new KafkaAvroSerializer();
         avro.configure(Map.of("schema.registry.url", registry.url()), false);
+        decoder = new KafkaAvroDeserializer();
+        decoder.configure(Map.of("schema.registry.url", registry.url(), "specific.avro.reader", "true"), false);
     }
 
     @AfterAll
@@ -186,6 +189,49 @@ class CatchUpIT {
         assertThat(exit).isEqualTo(2);
         assertThat(err.toString().strip()).isEqualTo("Cannot start: calls-4p has 4 partitions but outcomes-2p has 2: they must be equal"
                 + " (a call and its outcome share a key and must land in the same partition number)");
+    }
+
+    @Test
+    void aQuietCaughtUpPartitionStillClosesOutcomeWindowsJustAfterTheirDeadline() throws Exception {
+        Path workDir = Files.createTempDirectory("tw-quiet");
+        Map<String, String> settings = new HashMap<>();
+        settings.put("bootstrap.servers", broker.bootstrapServers());
+        settings.put("schema.registry.url", registry.url());
+        settings.put("application.id", "tokenwatch-quiet");
+        settings.put("state.dir", workDir.toString());
+        settings.put("tokenwatch.http.port", Integer.toString(freePort()));
+        settings.put("tokenwatch.outcome.window", "PT5S");
+        settings.put("tokenwatch.outcome.grace", "PT1S");
+        for (String topic : List.of("calls", "outcomes", "joined", "stats", "sessions", "alerts", "dlq")) {
+            settings.put("tokenwatch.topic." + topic, "quiet." + topic);
+        }
+        TokenwatchConfig config = TokenwatchConfig.of(settings);
+        try (TokenwatchApp app = TokenwatchApp.start(config);
+             KafkaConsumer<String, byte[]> joined = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                     new StringDeserializer(), new ByteArrayDeserializer())) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(120))).isTrue();
+            List<TopicPartition> partitions = joined.partitionsFor("quiet.joined").stream().map(p -> new TopicPartition("quiet.joined", p.partition())).toList();
+            joined.assign(partitions);
+            // One call on one of four partitions, no outcome, nothing else: every input is caught up and quiet.
+            LlmCall call = call("quiet", 1, Instant.now(), "s-quiet").setCallId("waits-for-nobody").build();
+            producer.send(new ProducerRecord<>("quiet.calls", null, call.getTimestamp().toEpochMilli(), call.getCallId(), encode("quiet.calls", call)));
+            producer.flush();
+            long deadline = call.getTimestamp().plusSeconds(6).toEpochMilli();
+            long[] seenAt = {0};
+            awaitCondition(Duration.ofSeconds(60), () -> {
+                for (ConsumerRecord<String, byte[]> r : joined.poll(Duration.ofMillis(20))) {
+                    JoinedCall j = (JoinedCall) decoder.deserialize(r.topic(), r.value());
+                    if (j.getOutcomeState() == OutcomeState.NONE) {
+                        seenAt[0] = System.currentTimeMillis();
+                    }
+                }
+                return seenAt[0] > 0;
+            });
+            long late = seenAt[0] - deadline;
+            System.out.printf("quiet partition: NONE readable %d ms after the call's deadline%n", late);
+            assertThat(late).as("ms after the deadline (idle 250 ms + marker tick + exactly-once commit)").isBetween(0L, 2_000L);
+        }
     }
 
     private static Set<String> expectedAlerts() {
@@ -395,12 +441,10 @@ class CatchUpIT {
         final List<String> deadLetterReasons = new ArrayList<>();
         final Map<String, String> firstDeadLetterMessage = new TreeMap<>();
         private final KafkaConsumer<String, byte[]> consumer;
-        private final KafkaAvroDeserializer decoder = new KafkaAvroDeserializer();
         private final TokenwatchConfig config;
 
         Outputs(TokenwatchConfig config) {
             this.config = config;
-            decoder.configure(Map.of("schema.registry.url", registry.url(), "specific.avro.reader", "true"), false);
             consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                     ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000), new StringDeserializer(), new ByteArrayDeserializer());
