@@ -13,6 +13,7 @@ import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.serde.KafkaAvroSerializer;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
+import io.tokenwatch.streams.ordering.EventTimeReorderBuffer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -121,6 +122,7 @@ class CatchUpIT {
         long historyCalls = expectedOutcome.size();
 
         TokenwatchConfig configB = config(workDir.resolve("state-b"), freePort());
+        long behindBefore = EventTimeReorderBuffer.behindCount();
         Path propsB = writeProperties(workDir.resolve("b.properties"), configB);
         int httpB = configB.httpPort;
         Process b = startInstance(propsB, workDir.resolve("b-1.log"));
@@ -144,12 +146,20 @@ class CatchUpIT {
             b = startInstance(propsB, workDir.resolve("b-2.log"));
             awaitReady(httpB, b, workDir.resolve("b-2.log"));
 
+            awaitCondition(Duration.ofMinutes(2), () -> registry.requests().size() >= requestsBefore + 15);
+
+            // The catch-up, finished: every history call joined, and every delta judged in event-time order.
+            Outputs out = new Outputs(config);
+            awaitCondition(Duration.ofMinutes(4), () -> {
+                out.poll();
+                return out.joined.size() >= historyCalls;
+            }, out::describe);
+            assertThat(EventTimeReorderBuffer.behindCount() - behindBefore).as("deltas taken out of order by instance a").isZero();
+            assertThat(metric(httpB, "tokenwatch_deltas_taken_on_arrival_total")).as("deltas taken out of order by instance b").isZero();
+
             Instant liveHour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
             produceLiveHourWithIncidents(liveHour, historyStart);
             producer.flush();
-            awaitCondition(Duration.ofMinutes(2), () -> registry.requests().size() >= requestsBefore + 15);
-
-            Outputs out = new Outputs(config);
             awaitCondition(Duration.ofMinutes(5), () -> {
                 out.poll();
                 return out.joined.size() >= expectedOutcome.size() && out.sessionsMatch(expectedSessions)
@@ -390,6 +400,14 @@ class CatchUpIT {
                 return false;
             }
         }, () -> tail(log));
+    }
+
+    /** A counter's value on an instance's {@code /metrics}. */
+    private static double metric(int port, String name) throws Exception {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return body.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " not on /metrics"));
     }
 
     private static String tail(Path log) {

@@ -2,12 +2,10 @@ package io.tokenwatch.streams.ordering;
 
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.streams.topology.CallDelta;
-import org.apache.kafka.common.serialization.Serde;
+import io.tokenwatch.streams.support.MockStores;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -29,14 +27,8 @@ class EventTimeReorderBufferTest {
 
     /** Empty stores: the state as of a commit before anything below. */
     private static void freshStores(MockProcessorContext<String, Sequenced> context) {
-        add(context, "buffer", Serdes.Bytes(), Serdes.ByteArray());
-        add(context, "progress", Serdes.String(), Serdes.Long());
-    }
-
-    private static <K, V> void add(MockProcessorContext<String, Sequenced> context, String name, Serde<K> keys, Serde<V> values) {
-        KeyValueStore<K, V> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), keys, values).withLoggingDisabled().build();
-        store.init(context.getStateStoreContext(), store);
-        context.addStateStore(store);
+        MockStores.addEmpty(context, "buffer", Serdes.Bytes(), Serdes.ByteArray());
+        MockStores.addEmpty(context, "progress", Serdes.String(), Serdes.Long());
     }
 
     private void delta(EventTimeReorderBuffer buffer, MockProcessorContext<String, Sequenced> context, String callId, long order) {
@@ -90,15 +82,19 @@ class EventTimeReorderBufferTest {
         assertThat(EventTimeReorderBuffer.behindCount()).isPositive();
     }
 
+    private void readTwoUpstreams(EventTimeReorderBuffer buffer, MockProcessorContext<String, Sequenced> context) {
+        delta(buffer, context, "a-300", T + 300);
+        marker(buffer, 0, T + 400, false);
+        delta(buffer, context, "b-100", T + 100);
+        marker(buffer, 1, T + 400, false);
+    }
+
     @Test
     void aSecondInitOverRestoredStoresReleasesTheSameSequence() {
         MockProcessorContext<String, Sequenced> context = context();
         EventTimeReorderBuffer buffer = new EventTimeReorderBuffer("buffer", "progress");
         buffer.init(context);
-        delta(buffer, context, "a-300", T + 300);
-        marker(buffer, 0, T + 400, false);
-        delta(buffer, context, "b-100", T + 100);
-        marker(buffer, 1, T + 400, false);
+        readTwoUpstreams(buffer, context);
         List<String> first = released(context);
 
         // Dirty close before the commit: the same instance is initialised again over stores restored
@@ -107,10 +103,7 @@ class EventTimeReorderBufferTest {
         freshStores(context);
         buffer.init(context);
         offset = 0;
-        delta(buffer, context, "a-300", T + 300);
-        marker(buffer, 0, T + 400, false);
-        delta(buffer, context, "b-100", T + 100);
-        marker(buffer, 1, T + 400, false);
+        readTwoUpstreams(buffer, context);
         assertThat(released(context)).isEqualTo(first).containsExactly("b-100", "a-300");
     }
 }

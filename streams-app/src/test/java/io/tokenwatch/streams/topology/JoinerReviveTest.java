@@ -7,14 +7,12 @@ import io.tokenwatch.events.v1.OutcomeState;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.ordering.InputLag;
 import io.tokenwatch.streams.ordering.ProgressMarker;
-import org.apache.kafka.common.serialization.Serde;
+import io.tokenwatch.streams.support.MockStores;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -43,16 +41,10 @@ class JoinerReviveTest {
 
     /** Fresh, empty stores: the state as of a commit made before anything below was processed. */
     private static void freshStores(MockProcessorContext<String, JoinOutput> context) {
-        add(context, CallOutcomeJoiner.PENDING_CALLS, Serdes.String(), Serdes.ByteArray());
-        add(context, CallOutcomeJoiner.EARLY_OUTCOMES, Serdes.String(), Serdes.ByteArray());
-        add(context, CallOutcomeJoiner.DEADLINES, Serdes.Bytes(), Serdes.ByteArray());
-        add(context, CallOutcomeJoiner.PROGRESS, Serdes.String(), Serdes.Long());
-    }
-
-    private static <K, V> void add(MockProcessorContext<String, JoinOutput> context, String name, Serde<K> keys, Serde<V> values) {
-        KeyValueStore<K, V> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), keys, values).withLoggingDisabled().build();
-        store.init(context.getStateStoreContext(), store);
-        context.addStateStore(store);
+        MockStores.addEmpty(context, CallOutcomeJoiner.PENDING_CALLS, Serdes.String(), Serdes.ByteArray());
+        MockStores.addEmpty(context, CallOutcomeJoiner.EARLY_OUTCOMES, Serdes.String(), Serdes.ByteArray());
+        MockStores.addEmpty(context, CallOutcomeJoiner.DEADLINES, Serdes.Bytes(), Serdes.ByteArray());
+        MockStores.addEmpty(context, CallOutcomeJoiner.PROGRESS, Serdes.String(), Serdes.Long());
     }
 
     private static LlmCall call(String id, Instant at) {
