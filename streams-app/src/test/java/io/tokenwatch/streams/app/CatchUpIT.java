@@ -120,6 +120,7 @@ class CatchUpIT {
         produceHistory(historyStart, historyEnd);
         producer.flush();
         long historyCalls = expectedOutcome.size();
+        assertThat(historyCalls).as("6 tasks x 12 calls x 144 hours").isEqualTo(10_368);
 
         TokenwatchConfig configB = config(workDir.resolve("state-b"), freePort());
         long behindBefore = EventTimeReorderBuffer.behindCount();
@@ -177,6 +178,7 @@ class CatchUpIT {
             assertThat(out.alertedGroupMetrics()).containsExactlyInAnyOrderElementsOf(expectedAlerts());
             assertThat(out.openedTwice).as("a second OPEN for one alert id").isEmpty();
             assertThat(out.sessionsMatch(expectedSessions)).as(out.describe()).isTrue();
+            assertThat(expectedSessions).as("a session per task and hour").hasSize(6 * 145);
             assertThat(b.isAlive()).isTrue();
             assertThat(a.isRunning()).isTrue();
         } finally {
