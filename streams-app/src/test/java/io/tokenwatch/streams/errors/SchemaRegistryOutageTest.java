@@ -1,0 +1,56 @@
+package io.tokenwatch.streams.errors;
+
+import io.tokenwatch.registry.SchemaRegistryException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SchemaRegistryOutageTest {
+    /** A serde whose registry answers 503 for the first {@code failures} calls, then works. */
+    private static Serde<String> flaky(int failures, int httpStatus, AtomicInteger calls) {
+        Serializer<String> serializer = (topic, value) -> {
+            if (calls.incrementAndGet() <= failures) {
+                throw new SerializationException("Cannot get a schema id", new SchemaRegistryException("answered " + httpStatus, httpStatus, 50001, null));
+            }
+            return value.getBytes(StandardCharsets.UTF_8);
+        };
+        Deserializer<String> deserializer = (topic, bytes) -> new String(bytes, StandardCharsets.UTF_8);
+        return Serdes.serdeFrom(serializer, deserializer);
+    }
+
+    @Test
+    void anUnreachableRegistryIsWaitedForAndTheRecordGoesThrough() {
+        AtomicInteger calls = new AtomicInteger();
+        Serde<String> serde = new SchemaRegistryOutage(Duration.ofSeconds(30)).wrap(flaky(3, 503, calls));
+        assertThat(serde.serializer().serialize("llm.calls.joined.v1", "joined")).asString(StandardCharsets.UTF_8).isEqualTo("joined");
+        assertThat(calls).hasValue(4);
+    }
+
+    @Test
+    void anOutageLongerThanTheTimeoutFailsTheInstanceAndIsNeverDeadLettered() {
+        Serde<String> serde = new SchemaRegistryOutage(Duration.ofMillis(300)).wrap(flaky(Integer.MAX_VALUE, 503, new AtomicInteger()));
+        assertThatThrownBy(() -> serde.serializer().serialize("llm.calls.joined.v1", "joined"))
+                .isInstanceOf(SchemaRegistryOutage.Unavailable.class)
+                .hasMessageContaining("tokenwatch.registry.unavailable.timeout=PT0.3S")
+                .satisfies(e -> assertThat(SchemaRegistryOutage.causedBy(e)).isTrue());
+    }
+
+    @Test
+    void aRegistryThatAnswersNoIsBadInputNotAnOutage() {
+        AtomicInteger calls = new AtomicInteger();
+        Serde<String> serde = new SchemaRegistryOutage(Duration.ofSeconds(30)).wrap(flaky(1, 404, calls));
+        assertThatThrownBy(() -> serde.serializer().serialize("llm.calls.v1", "call")).isInstanceOf(SerializationException.class)
+                .isNotInstanceOf(SchemaRegistryOutage.Unavailable.class);
+        assertThat(calls).as("not retried").hasValue(1);
+    }
+}
