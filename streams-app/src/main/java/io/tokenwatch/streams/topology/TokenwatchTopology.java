@@ -39,12 +39,16 @@ import java.util.stream.Collectors;
  * The one place the Tokenwatch topology is built; it reads like the design:
  * <pre>
  *   calls ─┐
- *          ├─ join-calls-with-outcomes ─┬─ joined calls ─────────────────────────► llm.calls.joined.v1
- *   outcomes┘  (dedupe, lateness, DLQ)  ├─ deltas by dimension=group ─ group-anomaly-detector ─┬─► llm.task-stats.v1
- *                                        │                                                       └─► llm.alerts.v1
- *                                        └─ deltas by session ─ session-totals ────────────────────► llm.sessions.v1
+ *          ├─ join-calls-with-outcomes ─┬─ joined calls ───────────────────────────────────────────► llm.calls.joined.v1
+ *   outcomes┘  (dedupe, lateness, DLQ,  ├─ outcomes that never met their call ─────────────────────► llm.dlq.v1
+ *               progress markers)        ├─ deltas by dimension=group + markers ─ in event-time order ─ group-anomaly-detector ─┬─► llm.task-stats.v1
+ *                                        │                                                                                   └─► llm.alerts.v1
+ *                                        └─ deltas by session + markers ─ in event-time order ─ session-totals ─────────────────► llm.sessions.v1
  * </pre>
- * Records the pipeline refuses go to the dead-letter topic through {@code DeadLetterHandler}.
+ * Records the pipeline refuses go to the dead-letter topic through {@code DeadLetterHandler}. Every
+ * join task's progress markers reach every partition of both repartition topics, so each task
+ * downstream judges its groups in the order in-order processing would, whatever order the input
+ * partitions were read in ({@link EventTimeReorderBuffer}).
  */
 public final class TokenwatchTopology {
 
