@@ -137,8 +137,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         long wall = context.currentSystemTimeMs();
         if (lastMarker == null || lastMarker.idle()) {
             // Busy again: say so before any delta, so no task downstream takes this one's deltas for an idle task's.
-            lastMarker = new ProgressMarker(context.taskId().partition(), upstreams, Math.min(watermark(CALLS), watermark(OUTCOMES)), false);
-            context.forward(new Record<>("", JoinOutput.of(lastMarker), Math.max(0, lastMarker.watermark())));
+            sendMarker(false);
         }
         JoinInput input = record.value();
         if (input.call() != null) {
@@ -267,11 +266,17 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         }
         closeDueCalls(watermark(OUTCOMES));
         expireEarlyOutcomes(watermark(CALLS));
-        ProgressMarker marker = new ProgressMarker(partition, upstreams, Math.min(watermark(CALLS), watermark(OUTCOMES)), callsIdle && outcomesIdle);
-        if (!marker.equals(lastMarker) && (marker.watermark() != Long.MIN_VALUE || marker.idle())) {
-            lastMarker = marker;
-            context.forward(new Record<>("", JoinOutput.of(marker), Math.max(0, marker.watermark())));
+        boolean idle = callsIdle && outcomesIdle;
+        long watermark = Math.min(watermark(CALLS), watermark(OUTCOMES));
+        if (lastMarker == null || lastMarker.idle() != idle || lastMarker.watermark() != watermark) {
+            sendMarker(idle);
         }
+    }
+
+    /** Tells every task downstream how far this one has got: min(calls, outcomes) watermark, and whether it is idle. */
+    private void sendMarker(boolean idle) {
+        lastMarker = new ProgressMarker(context.taskId().partition(), upstreams, Math.min(watermark(CALLS), watermark(OUTCOMES)), idle);
+        context.forward(new Record<>("", JoinOutput.of(lastMarker), Math.max(0, lastMarker.watermark())));
     }
 
     private void rejectFuture(String what, long eventTime, long wall) {

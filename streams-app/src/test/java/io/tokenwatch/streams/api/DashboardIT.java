@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
+import io.tokenwatch.streams.support.FreePort;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,6 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -84,7 +84,7 @@ class DashboardIT {
             }
         }
         incidentTask = tasks.get(0);
-        int[] ports = {freePort(), freePort()};
+        int[] ports = {FreePort.pick(), FreePort.pick()};
         List<TokenwatchConfig> configs = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             configs.add(TokenwatchConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(), "schema.registry.url", "mock://dashboard-it",
@@ -264,11 +264,5 @@ class DashboardIT {
         Set<String> names = new HashSet<>();
         groups.forEach(g -> names.add(g.get("dimension").asText() + "|" + g.get("group").asText()));
         return names;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -14,6 +14,7 @@ import io.tokenwatch.serde.KafkaAvroSerializer;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.ordering.EventTimeReorderBuffer;
+import io.tokenwatch.streams.support.FreePort;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,7 +33,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,6 +55,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Catch-up, crash and rebalance on a real broker: six modelled days on 4 partitions is produced as fast
@@ -110,7 +111,7 @@ class CatchUpIT {
     @Test
     void catchUpCrashAndSecondInstanceGiveWhatInOrderProcessingGives() throws Exception {
         Path workDir = Files.createTempDirectory("tw-catchup");
-        TokenwatchConfig config = config(workDir.resolve("state-a"), freePort());
+        TokenwatchConfig config = config(workDir.resolve("state-a"), FreePort.pick());
         try (Admin admin = broker.admin()) {
             TopicSetup.ensureTopics(admin, config);
         }
@@ -122,7 +123,7 @@ class CatchUpIT {
         long historyCalls = expectedOutcome.size();
         assertThat(historyCalls).as("6 tasks x 12 calls x 144 hours").isEqualTo(10_368);
 
-        TokenwatchConfig configB = config(workDir.resolve("state-b"), freePort());
+        TokenwatchConfig configB = config(workDir.resolve("state-b"), FreePort.pick());
         long behindBefore = EventTimeReorderBuffer.behindCount();
         Path propsB = writeProperties(workDir.resolve("b.properties"), configB);
         int httpB = configB.httpPort;
@@ -211,7 +212,7 @@ class CatchUpIT {
         settings.put("schema.registry.url", registry.url());
         settings.put("application.id", "tokenwatch-quiet");
         settings.put("state.dir", workDir.toString());
-        settings.put("tokenwatch.http.port", Integer.toString(freePort()));
+        settings.put("tokenwatch.http.port", Integer.toString(FreePort.pick()));
         settings.put("tokenwatch.outcome.window", "PT5S");
         settings.put("tokenwatch.outcome.grace", "PT1S");
         for (String topic : List.of("calls", "outcomes", "joined", "stats", "sessions", "alerts", "dlq")) {
@@ -386,22 +387,12 @@ class CatchUpIT {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    private static void awaitReady(int port, Process process, Path log) throws Exception {
+    private static void awaitReady(int port, Process process, Path log) {
         HttpClient http = HttpClient.newHttpClient();
-        awaitCondition(Duration.ofMinutes(2), () -> {
-            if (!process.isAlive()) {
-                throw new AssertionError("instance b exited: " + tail(log));
-            }
-            try {
-                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }, () -> tail(log));
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(IOException.class)
+                .failFast("instance b exited", () -> assertThat(process.isAlive()).as(() -> tail(log)).isTrue())
+                .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
     }
 
     /** A counter's value on an instance's {@code /metrics}. */
@@ -431,24 +422,14 @@ class CatchUpIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void awaitCondition(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    private static void awaitCondition(Duration timeout, BooleanSupplier condition) {
         awaitCondition(timeout, condition, () -> "");
     }
 
-    private static void awaitCondition(Duration timeout, BooleanSupplier condition, java.util.function.Supplier<String> state) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Condition not met within " + timeout + "\n" + state.get());
-            }
-            Thread.sleep(200);
-        }
+    /** Polls {@code condition} until it holds; on timeout the failure says {@code state}. */
+    private static void awaitCondition(Duration timeout, BooleanSupplier condition, java.util.function.Supplier<String> state) {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertThat(condition.getAsBoolean()).as(state).isTrue());
     }
 
     /** Everything the pipeline wrote, read committed, accumulated across polls. */

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import io.tokenwatch.streams.support.FreePort;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -128,10 +128,7 @@ class SlackNotifierIT {
         Map<String, String> settings = settings("delivery");
         settings.put("tokenwatch.slack.routes", "team=platform:platform,task=archived:gone");
         TokenwatchConfig config = TokenwatchConfig.of(settings);
-        int platformPort;
-        try (ServerSocket free = new ServerSocket(0)) {
-            platformPort = free.getLocalPort(); // nothing listens here yet: connection refused
-        }
+        int platformPort = FreePort.pick(); // nothing listens here yet: connection refused
         URI platform = URI.create("http://127.0.0.1:" + platformPort + PLATFORM_PATH);
         slack.script(DEFAULT_PATH, ScriptedSlackServer.Reply.retryAfter(2), ScriptedSlackServer.Reply.status(500, "internal_error"),
                 ScriptedSlackServer.Reply.slow(1_500));
