@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.topology;
 
+import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.GroupWindowStats;
 import io.tokenwatch.events.v1.JoinedCall;
 import io.tokenwatch.events.v1.LlmCall;
@@ -154,6 +155,34 @@ class JoinAndDeadLetterTest {
             assertThat(header(dead.get(2), DeadLetterHandler.HEADER_EXCEPTION)).endsWith("RejectedRecordException");
             assertThat(dead).extracting(r -> header(r, DeadLetterHandler.HEADER_PARTITION)).containsOnly("0");
             assertThat(latestStats(h, START).getCalls()).as("good records before and after are processed").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void futureEventsMisKeyedOutcomesAndOutcomesWhoseCallNeverCameEachGetTheirOwnReason() {
+        try (TopologyHarness h = new TopologyHarness()) {
+            LlmCall call = h.call("code-review", T).build();
+            h.send(call);
+            // Dated two hours ahead of the (driver's) clock: refused, and event time does not jump with it.
+            LlmCall future = h.call("code-review", T.plus(Duration.ofHours(2))).build();
+            h.calls.pipeInput(future.getCallId(), future, T.toEpochMilli());
+            h.tick();
+            h.outcomes.pipeInput("not-" + call.getCallId(), CallOutcome.newBuilder().setCallId(call.getCallId()).setOutcome(Outcome.ACCEPTED)
+                    .setDecidedAt(T.plusSeconds(30)).setDecidedBy("ci").build(), T.plusSeconds(30).toEpochMilli());
+            h.tick();
+            h.sendOutcome("never-sent", Outcome.ACCEPTED, T.plusSeconds(40));
+            assertThat(h.deadLetters()).extracting(r -> header(r, DeadLetterHandler.REASON_HEADER)).containsExactly("future", "key-mismatch");
+
+            h.send(h.call("code-review", T.plus(Duration.ofHours(24)).plus(Duration.ofMinutes(11))).build()); // calls read past its deadline (decided + 24 h 10 min)
+            List<TestRecord<byte[], byte[]>> dead = h.deadLetters();
+            assertThat(dead).extracting(r -> header(r, DeadLetterHandler.REASON_HEADER)).containsExactly("unmatched-outcome");
+            assertThat(new String(dead.get(0).key())).isEqualTo("never-sent");
+            assertThat(header(dead.get(0), DeadLetterHandler.HEADER_TOPIC)).isEqualTo("llm.outcomes.v1");
+            assertThat(header(dead.get(0), DeadLetterHandler.HEADER_MESSAGE)).contains("never met its call");
+            CallOutcome sent = h.serdes.outcomes().deserializer().deserialize(h.config.outcomesTopic, dead.get(0).value());
+            assertThat(sent.getCallId()).as("the bytes as they were sent").isEqualTo("never-sent");
+            assertThat(sent.getDecidedAt()).isEqualTo(T.plusSeconds(40));
+            assertThat(latestJoined(h).get(call.getCallId()).getOutcomeState()).as("the call itself was never decided").isEqualTo(OutcomeState.NONE);
         }
     }
 

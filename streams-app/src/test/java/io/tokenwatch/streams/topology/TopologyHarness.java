@@ -39,6 +39,7 @@ final class TopologyHarness implements AutoCloseable {
     static final Instant WALL_CLOCK_START = START.minus(Duration.ofDays(365));
 
     final TokenwatchConfig config;
+    final EventSerdes serdes;
     final TopologyTestDriver driver;
     final TestInputTopic<String, LlmCall> calls;
     final TestInputTopic<String, CallOutcome> outcomes;
@@ -62,7 +63,7 @@ final class TopologyHarness implements AutoCloseable {
                 "tokenwatch.watermark.idle", "PT0.05S"));
         settings.putAll(overrides);
         config = TokenwatchConfig.of(settings);
-        EventSerdes serdes = EventSerdes.of(config);
+        serdes = EventSerdes.of(config);
         Properties props = StreamsSettings.of(config);
         try {
             props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("tw-ttd").toString());
