@@ -106,9 +106,12 @@ final class TopologyHarness implements AutoCloseable {
 
     void sendOutcome(String callId, Outcome outcome, Instant at) {
         wallClockAtLeast(at);
-        outcomes.pipeInput(callId, CallOutcome.newBuilder().setCallId(callId).setOutcome(outcome).setDecidedAt(at)
-                .setDecidedBy("reviewer").build(), at);
+        outcomes.pipeInput(callId, outcome(callId, outcome, at), at);
         tick();
+    }
+
+    private static CallOutcome outcome(String callId, Outcome outcome, Instant at) {
+        return CallOutcome.newBuilder().setCallId(callId).setOutcome(outcome).setDecidedAt(at).setDecidedBy("reviewer").build();
     }
 
     void sendRawCall(String key, byte[] value, Instant at) {
@@ -147,17 +150,20 @@ final class TopologyHarness implements AutoCloseable {
                  java.util.function.IntFunction<Outcome> outcomeFor) {
         int n = 0;
         for (long hour = from.toEpochMilli(); hour < to.toEpochMilli(); hour += HOUR) {
+            // An hour at a time, as a busy live partition delivers it: the clock at the hour's end, one tick after it.
+            wallClockAtLeast(Instant.ofEpochMilli(hour + HOUR));
             for (int i = 0; i < perHour; i++) {
                 Instant t = Instant.ofEpochMilli(hour + (i * HOUR) / perHour);
                 LlmCall.Builder b = call(task, t);
                 shape.accept(b);
                 LlmCall c = b.build();
-                send(c);
+                calls.pipeInput(c.getCallId(), c, c.getTimestamp());
                 Outcome outcome = outcomeFor == null ? null : outcomeFor.apply(n++);
                 if (outcome != null) {
-                    sendOutcome(c.getCallId(), outcome, t.plusSeconds(30));
+                    outcomes.pipeInput(c.getCallId(), outcome(c.getCallId(), outcome, t.plusSeconds(30)), t.plusSeconds(30));
                 }
             }
+            tick();
         }
     }
 
