@@ -11,8 +11,8 @@ import java.util.Optional;
 
 /**
  * Ground truth vs what Tokenwatch reported: an injected incident is detected by the first alert
- * episode opened on its task by a call made after the incident began; every other episode is a
- * false alert. Thread-safe.
+ * episode opened on its task by an event (a call, or a decision on one) after the incident began;
+ * every other episode is a false alert. Thread-safe.
  */
 final class Scorecard {
     record Detection(Incident incident, long startedAtMillis, java.time.Instant startedAtEventTime, Long detectedAtMillis, String alertId,
@@ -39,7 +39,7 @@ final class Scorecard {
             return incidents.values().stream().filter(d -> alert.getAlertId().equals(d.alertId())).map(Detection::incident).findFirst();
         }
         for (Detection d : incidents.values()) {
-            // Evidence only if the call that raised it came after the incident began, in event time.
+            // Evidence only if what raised it (a call, or a decision on one) came after the incident began, in event time.
             if (!alert.getUpdatedAt().isBefore(d.startedAtEventTime()) && affects(d.incident(), alert)) {
                 if (d.detectedAtMillis() == null) {
                     incidents.put(d.incident(), new Detection(d.incident(), d.startedAtMillis(), d.startedAtEventTime(), wallMillis,

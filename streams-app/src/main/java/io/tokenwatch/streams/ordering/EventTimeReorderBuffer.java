@@ -77,7 +77,7 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
                 LOG.debug("Delta of call {} ordered at {} arrived after {} was released (its task was idle); taken as it arrived ({} so far)",
                         delta.callId(), order, released(), behind);
             }
-            forward(record.key(), delta);
+            forward(record.key(), delta, order);
             return;
         }
         long offset = context.recordMetadata().map(m -> m.offset()).orElse(0L);
@@ -132,15 +132,16 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
                 byte[] key = new byte[value.getShort() & 0xFFFF];
                 value.get(key);
                 forward(new String(key, StandardCharsets.UTF_8),
-                        DELTAS.deserializer().deserialize(null, Arrays.copyOfRange(entry.value, value.position(), entry.value.length)));
+                        DELTAS.deserializer().deserialize(null, Arrays.copyOfRange(entry.value, value.position(), entry.value.length)),
+                        ByteBuffer.wrap(entry.key.get(), 0, 8).getLong() ^ Long.MIN_VALUE);
             }
         } while (due.size() == RELEASE_CHUNK);
         progress.put(RELEASED_KEY, watermark);
         context.forward(new Record<>("", Sequenced.of(new ProgressMarker(ProgressMarker.RELEASED, upstreams, watermark, false)), watermark));
     }
 
-    private void forward(String key, CallDelta delta) {
-        context.forward(new Record<>(key, Sequenced.of(delta), delta.timestamp()));
+    private void forward(String key, CallDelta delta, long order) {
+        context.forward(new Record<>(key, Sequenced.released(delta, order), delta.timestamp()));
     }
 
     private long released() {

@@ -14,17 +14,31 @@ import java.util.Arrays;
  * event-time order) or an upstream task's progress marker. Exactly one is set. Internal: the tag byte
  * lets the format grow.
  */
-public record Sequenced(CallDelta delta, ProgressMarker marker) {
+public record Sequenced(CallDelta delta, ProgressMarker marker, long orderTime) {
     private static final byte DELTA = 'D';
     private static final byte MARKER = 'M';
+    private static final long UNKNOWN = Long.MIN_VALUE;
     private static final Serde<CallDelta> DELTA_SERDE = CallDelta.serde();
 
     public static Sequenced of(CallDelta delta) {
-        return new Sequenced(delta, null);
+        return new Sequenced(delta, null, UNKNOWN);
+    }
+
+    /** A delta released in order, with its place in event time (in memory only: the serde does not carry it). */
+    public static Sequenced released(CallDelta delta, long orderTime) {
+        return new Sequenced(delta, null, orderTime);
     }
 
     public static Sequenced of(ProgressMarker marker) {
-        return new Sequenced(null, marker);
+        return new Sequenced(null, marker, UNKNOWN);
+    }
+
+    /**
+     * When the change this delta carries happened, in event time: the call for a new call, the decision
+     * for an outcome, the deadline for NONE (its place in order); the call's time where that is not known.
+     */
+    public long eventTime() {
+        return orderTime != UNKNOWN ? orderTime : delta.timestamp();
     }
 
     public boolean isMarker() {

@@ -89,6 +89,7 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
         }
         String groupKey = record.key();
         CallDelta delta = record.value().delta();
+        long eventTime = record.value().eventTime();
         long slot = Math.floorDiv(delta.timestamp(), windowMs);
 
         byte[] stored = baselines.get(groupKey);
@@ -118,7 +119,7 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
         String group = groupKey.substring(split + 1);
         long windowStart = slot * windowMs;
         context.forward(new Record<>(OutputRecords.statsKey(dimension, group, windowStart),
-                new GroupOutput(OutputRecords.windowStats(dimension, group, windowStart, windowStart + windowMs, window, delta.timestamp()), null),
+                new GroupOutput(OutputRecords.windowStats(dimension, group, windowStart, windowStart + windowMs, window, eventTime), null),
                 record.timestamp()));
 
         if (slot != baseline.currentSlot()) {
@@ -130,12 +131,12 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
             contributors.put(groupKey, spenders.toBytes());
         }
         for (Metric metric : metrics) {
-            judge(groupKey, dimension, group, metric, window, baseline, spenders, delta);
+            judge(groupKey, dimension, group, metric, window, baseline, spenders, delta, eventTime);
         }
     }
 
     private void judge(String groupKey, String dimension, String group, Metric metric, WindowSums window, RollingBaseline baseline,
-                       Contributors spenders, CallDelta delta) {
+                       Contributors spenders, CallDelta delta, long eventTime) {
         Judgement judgement = rule.judge(metric, window, baseline);
         String episodeKey = groupKey + "|" + metric.id();
         byte[] openBytes = openEpisodes.get(episodeKey);
@@ -146,7 +147,7 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
         long slot = baseline.currentSlot();
         long judgedStart = (metric.kind() == Metric.Kind.VOLUME ? slot - day + 1 : slot) * windowMs;
         long judgedEnd = (slot + 1) * windowMs;
-        EpisodePolicy.Decision decision = episodes.decide(open, judgement, episodeKey, delta.timestamp(), judgedStart);
+        EpisodePolicy.Decision decision = episodes.decide(open, judgement, episodeKey, eventTime, judgedStart);
         if (decision.episode() == null) {
             openEpisodes.delete(episodeKey);
         } else if (!decision.episode().equals(open)) {
@@ -155,7 +156,7 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
         if (decision.emit() != null) {
             AlertEpisode episode = decision.episode() != null ? decision.episode() : open;
             AnomalyAlert alert = OutputRecords.alert(episode, decision.emit(), dimension, group, judgement, rule.threshold(),
-                    judgedStart, judgedEnd, spenders.top(window.get(Field.COST_NANOS)), delta.timestamp(), delta.callId(),
+                    judgedStart, judgedEnd, spenders.top(window.get(Field.COST_NANOS)), eventTime, delta.callId(),
                     decision.emit() == AlertStatus.RESOLVED ? OutputRecords.RESOLVED_BACK_UNDER : null);
             context.forward(new Record<>(episode.alertId(), new GroupOutput(null, alert), delta.timestamp()));
         }

@@ -216,6 +216,8 @@ class AnomalyTopologyTest {
             // 6 of 20 accepted is already 2.7x the cost per accepted outcome, but the acceptance drop
             // first stands 5 standard errors clear of noise at 9 of 26.
             assertThat(alerts.get(0).getWindowCalls()).as("decided calls in the window").isEqualTo(26);
+            // Raised by the 26th decision (call 25, two minutes apart, decided 30 s later): its time, not its call's.
+            assertThat(alerts.get(0).getUpdatedAt()).isEqualTo(WEEK_LATER.plusSeconds(25 * 120 + 30));
             assertThat(alerts.get(0).getRatio()).isGreaterThanOrEqualTo(1.3);
         }
     }

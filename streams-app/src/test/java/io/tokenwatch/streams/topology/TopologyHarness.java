@@ -54,6 +54,8 @@ final class TopologyHarness implements AutoCloseable {
     private final String scope = "ttd-" + UUID.randomUUID();
     private int seq;
     private Instant wallClock = WALL_CLOCK_START;
+    /** What the join is told about its inputs: caught up (everything piped is processed at once), except while history() delivers an hour. */
+    private volatile boolean caughtUp = true;
 
     TopologyHarness(Map<String, String> overrides) {
         Map<String, String> settings = new HashMap<>(Map.of(
@@ -74,7 +76,7 @@ final class TopologyHarness implements AutoCloseable {
         // record's time before it is piped, never back), and every pipe is followed by a little more wall
         // clock, for the join to send its progress downstream. Everything piped is processed at once, so
         // both inputs are always caught up.
-        driver = new TopologyTestDriver(TokenwatchTopology.build(config, serdes, new PipelineMetrics(meters), 1, (topic, partition) -> true),
+        driver = new TopologyTestDriver(TokenwatchTopology.build(config, serdes, new PipelineMetrics(meters), 1, (topic, partition) -> caughtUp),
                 props, WALL_CLOCK_START);
         calls = driver.createInputTopic(config.callsTopic, new StringSerializer(), serdes.calls().serializer());
         outcomes = driver.createInputTopic(config.outcomesTopic, new StringSerializer(), serdes.outcomes().serializer());
@@ -150,8 +152,11 @@ final class TopologyHarness implements AutoCloseable {
                  java.util.function.IntFunction<Outcome> outcomeFor) {
         int n = 0;
         for (long hour = from.toEpochMilli(); hour < to.toEpochMilli(); hour += HOUR) {
-            // An hour at a time, as a busy live partition delivers it: the clock at the hour's end, one tick after it.
+            // An hour at a time, as a busy partition delivers it: the clock moves to the hour's end while its
+            // records are still unread (not caught up), then they are read, then one tick.
+            caughtUp = false;
             wallClockAtLeast(Instant.ofEpochMilli(hour + HOUR));
+            caughtUp = true;
             for (int i = 0; i < perHour; i++) {
                 Instant t = Instant.ofEpochMilli(hour + (i * HOUR) / perHour);
                 LlmCall.Builder b = call(task, t);
