@@ -50,6 +50,8 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
     private ProcessorContext<String, Sequenced> context;
     private KeyValueStore<Bytes, byte[]> buffer;
     private KeyValueStore<String, Long> progress;
+    /** Copy of the store's released watermark, read for every delta: rebuilt from the store in {@link #init}. */
+    private long released;
 
     public EventTimeReorderBuffer(String bufferStoreName, String progressStoreName) {
         this.bufferStoreName = bufferStoreName;
@@ -61,6 +63,8 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
         this.context = context;
         this.buffer = context.getStateStore(bufferStoreName);
         this.progress = context.getStateStore(progressStoreName);
+        Long stored = progress.get(RELEASED_KEY);
+        this.released = stored == null ? Long.MIN_VALUE : stored;
     }
 
     @Override
@@ -71,11 +75,11 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
         }
         CallDelta delta = record.value().delta();
         long order = record.timestamp();
-        if (order <= released()) {
+        if (order <= released) {
             long behind = BEHIND.incrementAndGet();
             if (Long.bitCount(behind) == 1) {
                 LOG.debug("Delta of call {} ordered at {} arrived after {} was released (its task was idle); taken as it arrived ({} so far)",
-                        delta.callId(), order, released(), behind);
+                        delta.callId(), order, released, behind);
             }
             forward(record.key(), delta, order);
             return;
@@ -110,13 +114,13 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
         }
         long watermark = busiest != Long.MAX_VALUE ? busiest : idleFurthest;
         // Deltas at the watermark itself may still come: release only what is strictly before it.
-        if (watermark != Long.MIN_VALUE && watermark - 1 > released()) {
+        if (watermark != Long.MIN_VALUE && watermark - 1 > released) {
             releaseUpTo(watermark - 1, marker.upstreams());
         }
     }
 
     private void releaseUpTo(long watermark, int upstreams) {
-        Bytes from = Bytes.wrap(ByteBuffer.allocate(8).putLong(released() + 1 ^ Long.MIN_VALUE).array());
+        Bytes from = Bytes.wrap(ByteBuffer.allocate(8).putLong(released + 1 ^ Long.MIN_VALUE).array());
         Bytes to = Bytes.wrap(ByteBuffer.allocate(9).putLong(watermark ^ Long.MIN_VALUE).put((byte) 0xFF).array());
         List<KeyValue<Bytes, byte[]>> due;
         do {
@@ -137,6 +141,7 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
             }
         } while (due.size() == RELEASE_CHUNK);
         progress.put(RELEASED_KEY, watermark);
+        released = watermark;
         context.forward(new Record<>("", Sequenced.of(new ProgressMarker(ProgressMarker.RELEASED, upstreams, watermark, false)), watermark));
     }
 
@@ -144,12 +149,7 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
         context.forward(new Record<>(key, Sequenced.released(delta, order), delta.timestamp()));
     }
 
-    private long released() {
-        Long released = progress.get(RELEASED_KEY);
-        return released == null ? Long.MIN_VALUE : released;
-    }
-
-    /** How many deltas arrived behind a released watermark, since start (should stay 0). */
+    /** How many deltas arrived behind the released watermark (from tasks that were idle and resumed), since start. */
     public static long behindCount() {
         return BEHIND.get();
     }

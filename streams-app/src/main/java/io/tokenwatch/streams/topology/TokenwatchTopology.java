@@ -123,7 +123,7 @@ public final class TokenwatchTopology {
         // Deltas reach the sessions in event-time order (outcomes up to a day after their call); only a task
         // that was idle and resumes with old events sends deltas out of order. The grace covers what the
         // group windows keep (8 days), so none of those is dropped either.
-        java.time.Duration sessionGrace = config.windowSize.multipliedBy(8L * config.slotsPerDay());
+        java.time.Duration sessionGrace = java.time.Duration.ofDays(8);
         AvroBinary<SessionSummary> sessionCodec = new AvroBinary<>(SessionSummary.class);
         inEventTimeOrder(joins, SESSION_DELTAS, delta -> delta.attribute(Attribute.SESSION) == null ? List.of() : List.of(delta.attribute(Attribute.SESSION)))
                 .filter((session, item) -> !item.isMarker(), Named.as("session-delta"))
