@@ -73,6 +73,46 @@ final class BenchSupport {
         }
     }
 
+    /**
+     * Records in every topic, by end offset (control records of transactions included, a fraction of
+     * a percent here): taken before and after a run, their difference is what the run wrote.
+     */
+    record TopicRecords(Map<String, Long> endOffsets) {
+        static TopicRecords of(EmbeddedKafkaBroker broker) throws Exception {
+            try (Admin admin = broker.admin()) {
+                var topics = admin.describeTopics(admin.listTopics().names().get()).allTopicNames().get();
+                Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+                topics.values().forEach(t -> t.partitions().forEach(p ->
+                        latest.put(new org.apache.kafka.common.TopicPartition(t.name(), p.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest())));
+                Map<String, Long> ends = new java.util.TreeMap<>();
+                admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.merge(tp.topic(), info.offset(), Long::sum));
+                return new TopicRecords(ends);
+            }
+        }
+
+        /** Records written since {@code before} per input event, by kind: repartition, changelog, output topics of {@code appId}. */
+        String writtenPerEvent(TopicRecords before, String appId, java.util.Set<String> outputs, long events) {
+            Map<String, Long> byKind = new java.util.TreeMap<>();
+            Map<String, Long> byTopic = new java.util.TreeMap<>();
+            endOffsets.forEach((topic, end) -> {
+                long written = end - before.endOffsets.getOrDefault(topic, 0L);
+                String kind = !topic.startsWith(appId + "-") ? (outputs.contains(topic) ? "output" : null)
+                        : topic.endsWith("-repartition") ? "repartition" : topic.endsWith("-changelog") ? "changelog" : null;
+                if (kind != null && written > 0) {
+                    byKind.merge(kind, written, Long::sum);
+                    byTopic.put(topic.startsWith(appId + "-") ? topic.substring(appId.length() + 1) : topic, written);
+                }
+            });
+            long total = byKind.values().stream().mapToLong(Long::longValue).sum();
+            StringBuilder text = new StringBuilder(String.format("records written per input event: %.2f (", (double) total / events));
+            byKind.forEach((kind, n) -> text.append(String.format("%s %.2f ", kind, (double) n / events)));
+            text.setLength(text.length() - 1);
+            text.append(")");
+            byTopic.forEach((topic, n) -> text.append(String.format("%n    %-70s %.3f", topic, (double) n / events)));
+            return text.toString();
+        }
+    }
+
     /** Waits until {@code groupId} has processed everything (see {@link ConsumerGroupLag#awaitDrained}); returns the seconds it took from {@code startNanos}. */
     static double awaitDrained(EmbeddedKafkaBroker broker, String groupId, long startNanos, String label) throws Exception {
         try (Admin admin = broker.admin()) {

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -48,6 +49,7 @@ public final class PipelineBenchmark {
                 TokenwatchConfig config = TokenwatchConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(),
                         "schema.registry.url", "mock://bench", "application.id", appId, "state.dir", state.toString(),
                         "processing.guarantee", guarantee, "tokenwatch.dimensions", "task,team,model"));
+                BenchSupport.TopicRecords before = BenchSupport.TopicRecords.of(broker);
                 long start = System.nanoTime();
                 double seconds;
                 BenchSupport.Memory memory;
@@ -59,6 +61,7 @@ public final class PipelineBenchmark {
                 long stateBytes = directorySize(state);
                 System.out.printf("topology     %-15s: %,10.0f events/s  = %.2f x passthrough(eos); state on disk %,d bytes = %,d bytes per task group; %s%n",
                         guarantee, rate, rate / passthrough, stateBytes, stateBytes / groups, memory.perGroup(groups));
+                System.out.println("  " + BenchSupport.TopicRecords.of(broker).writtenPerEvent(before, appId, Set.copyOf(config.outputTopics()), events));
             }
         }
     }
