@@ -73,6 +73,21 @@ final class BenchSupport {
         }
     }
 
+    /** Kafka Streams' own account of its threads' time (KIP-444 ratios, averaged over threads): where a slow topology waits. */
+    static String timeShares(KafkaStreams streams) {
+        Map<String, double[]> sums = new java.util.TreeMap<>();
+        streams.metrics().forEach((name, metric) -> {
+            if (name.group().equals("stream-thread-metrics") && name.name().endsWith("-ratio") && metric.metricValue() instanceof Double v && !v.isNaN()) {
+                double[] sum = sums.computeIfAbsent(name.name().replace("-ratio", ""), k -> new double[2]);
+                sum[0] += v;
+                sum[1]++;
+            }
+        });
+        StringBuilder text = new StringBuilder();
+        sums.forEach((what, sum) -> text.append(String.format("%s %.0f%% ", what, 100 * sum[0] / sum[1])));
+        return text.toString().trim();
+    }
+
     /**
      * Records in every topic, by end offset (control records of transactions included, a fraction of
      * a percent here): taken before and after a run, their difference is what the run wrote.
@@ -115,11 +130,17 @@ final class BenchSupport {
 
     /** Waits until {@code groupId} has processed everything (see {@link ConsumerGroupLag#awaitDrained}); returns the seconds it took from {@code startNanos}. */
     static double awaitDrained(EmbeddedKafkaBroker broker, String groupId, long startNanos, String label) throws Exception {
+        return awaitDrained(broker, groupId, startNanos, label, null);
+    }
+
+    /** As above, printing how the stream threads of {@code streams} (when given) spend their time with each progress line. */
+    static double awaitDrained(EmbeddedKafkaBroker broker, String groupId, long startNanos, String label, KafkaStreams streams) throws Exception {
         try (Admin admin = broker.admin()) {
             long[] lastPrint = {0};
             ConsumerGroupLag.awaitDrained(admin, groupId, Long.MAX_VALUE / 2, lag -> {
                 if (System.nanoTime() - lastPrint[0] > 5e9) {
-                    System.out.printf("  %s: %s records to go%n", label, lag.started() ? String.format("%,d", lag.lag()) : "(starting)");
+                    System.out.printf("  %s: %s records to go%s%n", label, lag.started() ? String.format("%,d", lag.lag()) : "(starting)",
+                            streams == null ? "" : "; stream threads " + timeShares(streams));
                     lastPrint[0] = System.nanoTime();
                 }
             });

@@ -15,6 +15,7 @@ import org.apache.kafka.streams.kstream.Produced;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -24,13 +25,18 @@ import java.util.stream.Stream;
 /**
  * The full anomaly topology vs a plain consume-produce passthrough, on the same pre-loaded events,
  * broker and run, with the state it ends with (on disk, RocksDB memory, heap) per task group. Usage:
- * {@code java -Xmx2g -cp benchmarks.jar io.tokenwatch.bench.PipelineBenchmark [calls] [groups] [eos|alos|both]}.
+ * {@code java -Xmx2g -cp benchmarks.jar io.tokenwatch.bench.PipelineBenchmark [calls] [groups] [eos|alos|both] [key=value ...]}
+ * (settings for the topology's run, e.g. {@code num.stream.threads=2}).
  */
 public final class PipelineBenchmark {
     public static void main(String[] args) throws Exception {
         long calls = args.length > 0 ? Long.parseLong(args[0]) : 500_000;
         int groups = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
         String which = args.length > 2 ? args[2] : "both";
+        Map<String, String> overrides = new HashMap<>(); // key=value arguments after the first three: settings of the topology's run
+        for (int i = 3; i < args.length; i++) {
+            overrides.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
+        }
         List<String> guarantees = switch (which) {
             case "eos" -> List.of(StreamsConfig.EXACTLY_ONCE_V2);
             case "alos" -> List.of(StreamsConfig.AT_LEAST_ONCE);
@@ -46,15 +52,17 @@ public final class PipelineBenchmark {
             for (String guarantee : guarantees) {
                 Path state = Files.createTempDirectory("bench-state");
                 String appId = "tokenwatch-bench-" + guarantee;
-                TokenwatchConfig config = TokenwatchConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(),
+                Map<String, String> settings = new HashMap<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
                         "schema.registry.url", "mock://bench", "application.id", appId, "state.dir", state.toString(),
                         "processing.guarantee", guarantee, "tokenwatch.dimensions", "task,team,model"));
+                settings.putAll(overrides);
+                TokenwatchConfig config = TokenwatchConfig.of(settings);
                 BenchSupport.TopicRecords before = BenchSupport.TopicRecords.of(broker);
                 long start = System.nanoTime();
                 double seconds;
                 BenchSupport.Memory memory;
                 try (TokenwatchApp app = TokenwatchApp.start(config)) {
-                    seconds = BenchSupport.awaitDrained(broker, appId, start, "topology " + guarantee);
+                    seconds = BenchSupport.awaitDrained(broker, appId, start, "topology " + guarantee, app.streams());
                     memory = BenchSupport.Memory.of(app.streams());
                 }
                 double rate = events / seconds;

@@ -1,7 +1,8 @@
 package io.tokenwatch.streams.ordering;
 
 import io.tokenwatch.streams.topology.CallDelta;
-import org.apache.kafka.common.serialization.Serde;
+import io.tokenwatch.streams.topology.DeltaBatch;
+import io.tokenwatch.streams.topology.DeltaBatch.Member;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -15,43 +16,50 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Puts the deltas of every upstream join task back into event-time order. A repartition topic
- * interleaves records from upstream tasks that progress at different speeds (in a catch-up one may
- * be days ahead of another); this buffer holds each delta until every upstream task has promised,
- * by a {@link ProgressMarker}, that nothing earlier will follow, then releases them in order
- * (ties broken by key and call id, so every run releases the same sequence). Downstream
- * processors therefore see what in-order live processing would give, however the input was read.
+ * interleaves batches from upstream tasks that progress at different speeds (in a catch-up one may
+ * be days ahead of another); this buffer holds each batch until every upstream task has promised,
+ * by a {@link ProgressMarker}, that nothing earlier will follow, then hands its deltas on one by one
+ * in order (ties broken by key and call id, so every run hands on the same sequence), merged with
+ * the deltas of every other batch. Downstream processors therefore see what in-order live
+ * processing would give, however the input was read and batched.
  *
  * <p>An idle upstream (fetched to the end and quiet: an empty partition, a quiet one in live
  * operation) is not waited for; a delta it sends later that is ordered before what was already
  * released is passed on as it arrives, as live processing would take it ({@link #behindCount()}).
  *
- * <p>Released deltas keep their call time as record timestamp (the window they count in); after each
- * release a {@link ProgressMarker#RELEASED} marker tells downstream how far event time has got.
- * Everything it needs after a restart (buffered deltas, upstream watermarks, what was released) is
- * in its two stores.
+ * <p>After each release, and after deltas taken as they arrived, a {@link ProgressMarker#RELEASED}
+ * marker tells downstream how far event time has got and that the deltas before it are all there is
+ * for now. Everything it needs after a restart (buffered batches, upstream watermarks, what was
+ * released) is in its two stores.
  */
-public final class EventTimeReorderBuffer implements Processor<String, Sequenced, String, Sequenced> {
+public final class EventTimeReorderBuffer implements Processor<String, Sequenced, String, OrderedDelta> {
     private static final Logger LOG = LoggerFactory.getLogger(EventTimeReorderBuffer.class);
     private static final String RELEASED_KEY = "released";
     private static final String UPSTREAMS_KEY = "upstreams";
-    private static final int RELEASE_CHUNK = 10_000;
-    private static final Serde<CallDelta> DELTAS = CallDelta.serde();
+    /** Batches read per step of a release: bounds the memory a long catch-up release takes. */
+    private static final int RELEASE_CHUNK = 2_000;
     /** Deltas that arrived behind the released watermark: from an upstream that was idle, taken as they arrived. */
     private static final AtomicLong BEHIND = new AtomicLong();
+    private static final Comparator<Due> IN_ORDER = Comparator.comparingLong(Due::orderTime).thenComparing(Due::key)
+            .thenComparing(due -> due.delta().callId());
 
     private final String bufferStoreName;
     private final String progressStoreName;
-    private ProcessorContext<String, Sequenced> context;
+    private ProcessorContext<String, OrderedDelta> context;
     private KeyValueStore<Bytes, byte[]> buffer;
     private KeyValueStore<String, Long> progress;
-    /** Copy of the store's released watermark, read for every delta: rebuilt from the store in {@link #init}. */
+    /** Copy of the store's released watermark, read for every batch: rebuilt from the store in {@link #init}. */
     private long released;
+
+    /** A delta ready to be handed on, with its key. */
+    private record Due(String key, long orderTime, CallDelta delta) {
+    }
 
     public EventTimeReorderBuffer(String bufferStoreName, String progressStoreName) {
         this.bufferStoreName = bufferStoreName;
@@ -59,7 +67,7 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
     }
 
     @Override
-    public void init(ProcessorContext<String, Sequenced> context) {
+    public void init(ProcessorContext<String, OrderedDelta> context) {
         this.context = context;
         this.buffer = context.getStateStore(bufferStoreName);
         this.progress = context.getStateStore(progressStoreName);
@@ -73,19 +81,31 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
             onMarker(record.value().marker());
             return;
         }
-        CallDelta delta = record.value().delta();
-        long order = record.timestamp();
-        if (order <= released) {
-            long behind = BEHIND.incrementAndGet();
-            if (Long.bitCount(behind) == 1) {
-                LOG.debug("Delta of call {} ordered at {} arrived after {} was released (its task was idle); taken as it arrived ({} so far)",
-                        delta.callId(), order, released, behind);
-            }
-            forward(record.key(), delta, order);
+        DeltaBatch batch = record.value().batch();
+        long offset = context.recordMetadata().map(m -> m.offset()).orElse(0L);
+        if (batch.minOrderTime() > released) {
+            buffer.put(bufferKey(batch.minOrderTime(), record.key(), offset), bufferValue(record.key(), batch));
             return;
         }
-        long offset = context.recordMetadata().map(m -> m.offset()).orElse(0L);
-        buffer.put(bufferKey(order, record.key(), delta.callId(), offset), bufferValue(record.key(), delta));
+        List<Due> behind = new ArrayList<>();
+        List<Member> later = new ArrayList<>();
+        for (Member member : batch.members()) {
+            if (member.orderTime() <= released) {
+                behind.add(new Due(record.key(), member.orderTime(), member.delta()));
+            } else {
+                later.add(member);
+            }
+        }
+        LOG.debug("{} deltas of {} ordered before {} arrived after it was released (their task was idle); taken as they arrived ({} so far)",
+                behind.size(), record.key(), released, BEHIND.addAndGet(behind.size()));
+        if (!later.isEmpty()) {
+            DeltaBatch rest = DeltaBatch.of(later);
+            buffer.put(bufferKey(rest.minOrderTime(), record.key(), offset), bufferValue(record.key(), rest));
+        }
+        behind.sort(IN_ORDER);
+        behind.forEach(this::handOn);
+        Long upstreams = progress.get(UPSTREAMS_KEY);
+        forwardReleased(released, upstreams == null ? 0 : upstreams.intValue());
     }
 
     private void onMarker(ProgressMarker marker) {
@@ -119,34 +139,72 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
         }
     }
 
+    /**
+     * Hands on every buffered delta ordered at or before {@code watermark}, in order, in steps of at
+     * most {@value #RELEASE_CHUNK} batches. Batches are kept by their earliest delta, so a step may
+     * hand on everything before the earliest delta of the first batch it did not read; what a read
+     * batch holds beyond that goes back into the buffer.
+     */
     private void releaseUpTo(long watermark, int upstreams) {
-        Bytes from = Bytes.wrap(ByteBuffer.allocate(8).putLong(released + 1 ^ Long.MIN_VALUE).array());
-        Bytes to = Bytes.wrap(ByteBuffer.allocate(9).putLong(watermark ^ Long.MIN_VALUE).put((byte) 0xFF).array());
-        List<KeyValue<Bytes, byte[]>> due;
-        do {
-            due = new ArrayList<>();
-            try (KeyValueIterator<Bytes, byte[]> it = buffer.range(from, to)) {
-                while (it.hasNext() && due.size() < RELEASE_CHUNK) {
-                    due.add(it.next());
+        while (true) {
+            List<KeyValue<Bytes, byte[]>> read = new ArrayList<>();
+            long nextUnread = Long.MAX_VALUE;
+            try (KeyValueIterator<Bytes, byte[]> it = buffer.range(orderPrefix(released + 1), orderEnd(watermark))) {
+                while (it.hasNext()) {
+                    KeyValue<Bytes, byte[]> entry = it.next();
+                    long min = orderOf(entry.key);
+                    // Batches with the same earliest delta are read together, so every step hands something on.
+                    if (read.size() >= RELEASE_CHUNK && min != orderOf(read.get(read.size() - 1).key)) {
+                        nextUnread = min;
+                        break;
+                    }
+                    read.add(entry);
                 }
             }
-            for (KeyValue<Bytes, byte[]> entry : due) {
-                buffer.delete(entry.key);
-                ByteBuffer value = ByteBuffer.wrap(entry.value);
-                byte[] key = new byte[value.getShort() & 0xFFFF];
-                value.get(key);
-                forward(new String(key, StandardCharsets.UTF_8),
-                        DELTAS.deserializer().deserialize(null, Arrays.copyOfRange(entry.value, value.position(), entry.value.length)),
-                        ByteBuffer.wrap(entry.key.get(), 0, 8).getLong() ^ Long.MIN_VALUE);
+            if (read.isEmpty()) {
+                break;
             }
-        } while (due.size() == RELEASE_CHUNK);
+            long upTo = Math.min(watermark, nextUnread - 1);
+            List<Due> due = new ArrayList<>();
+            for (KeyValue<Bytes, byte[]> entry : read) {
+                ByteBuffer value = ByteBuffer.wrap(entry.value);
+                byte[] keyBytes = new byte[value.getShort() & 0xFFFF];
+                value.get(keyBytes);
+                String key = new String(keyBytes, StandardCharsets.UTF_8);
+                byte[] batchBytes = new byte[value.remaining()];
+                value.get(batchBytes);
+                List<Member> later = new ArrayList<>();
+                for (Member member : new DeltaBatch(batchBytes).members()) {
+                    if (member.orderTime() <= upTo) {
+                        due.add(new Due(key, member.orderTime(), member.delta()));
+                    } else {
+                        later.add(member);
+                    }
+                }
+                buffer.delete(entry.key);
+                if (!later.isEmpty()) {
+                    DeltaBatch rest = DeltaBatch.of(later);
+                    buffer.put(bufferKey(rest.minOrderTime(), key, offsetOf(entry.key)), bufferValue(key, rest));
+                }
+            }
+            due.sort(IN_ORDER);
+            due.forEach(this::handOn);
+            if (nextUnread == Long.MAX_VALUE) {
+                break;
+            }
+        }
         progress.put(RELEASED_KEY, watermark);
         released = watermark;
-        context.forward(new Record<>("", Sequenced.of(new ProgressMarker(ProgressMarker.RELEASED, upstreams, watermark, false)), watermark));
+        forwardReleased(watermark, upstreams);
     }
 
-    private void forward(String key, CallDelta delta, long order) {
-        context.forward(new Record<>(key, Sequenced.released(delta, order), delta.timestamp()));
+    private void handOn(Due due) {
+        context.forward(new Record<>(due.key(), OrderedDelta.of(due.delta(), due.orderTime()), due.delta().timestamp()));
+    }
+
+    private void forwardReleased(long watermark, int upstreams) {
+        ProgressMarker marker = new ProgressMarker(ProgressMarker.RELEASED, upstreams, watermark, false);
+        context.forward(new Record<>("", OrderedDelta.released(marker), Math.max(0, watermark)));
     }
 
     /** How many deltas arrived behind the released watermark (from tasks that were idle and resumed), since start. */
@@ -154,17 +212,33 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
         return BEHIND.get();
     }
 
-    /** Order time (sign-flipped so byte order is time order), key, call id, source offset (unique). */
-    private static Bytes bufferKey(long order, String key, String callId, long offset) {
+    /** A batch's earliest order time (sign-flipped so byte order is time order), its key, a 0 byte, its source offset (unique). */
+    private static Bytes bufferKey(long minOrder, String key, long offset) {
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        byte[] id = callId.getBytes(StandardCharsets.UTF_8);
-        return Bytes.wrap(ByteBuffer.allocate(8 + k.length + 1 + id.length + 1 + 8).putLong(order ^ Long.MIN_VALUE)
-                .put(k).put((byte) 0).put(id).put((byte) 0).putLong(offset).array());
+        return Bytes.wrap(ByteBuffer.allocate(8 + k.length + 1 + 8).putLong(minOrder ^ Long.MIN_VALUE).put(k).put((byte) 0).putLong(offset).array());
     }
 
-    private static byte[] bufferValue(String key, CallDelta delta) {
+    private static Bytes orderPrefix(long order) {
+        return Bytes.wrap(ByteBuffer.allocate(8).putLong(order ^ Long.MIN_VALUE).array());
+    }
+
+    /** Just after every key whose order is {@code order} (0xFF never occurs in UTF-8). */
+    private static Bytes orderEnd(long order) {
+        return Bytes.wrap(ByteBuffer.allocate(9).putLong(order ^ Long.MIN_VALUE).put((byte) 0xFF).array());
+    }
+
+    private static long orderOf(Bytes key) {
+        return ByteBuffer.wrap(key.get(), 0, 8).getLong() ^ Long.MIN_VALUE;
+    }
+
+    private static long offsetOf(Bytes key) {
+        byte[] k = key.get();
+        return ByteBuffer.wrap(k, k.length - 8, 8).getLong();
+    }
+
+    private static byte[] bufferValue(String key, DeltaBatch batch) {
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        byte[] d = DELTAS.serializer().serialize(null, delta);
-        return ByteBuffer.allocate(2 + k.length + d.length).putShort((short) k.length).put(k).put(d).array();
+        byte[] b = batch.bytes();
+        return ByteBuffer.allocate(2 + k.length + b.length).putShort((short) k.length).put(k).put(b).array();
     }
 }

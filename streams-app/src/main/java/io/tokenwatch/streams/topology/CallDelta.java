@@ -2,13 +2,8 @@ package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.OutcomeState;
-import io.tokenwatch.streams.stats.Encoding;
 import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.stats.WindowSums.Field;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.ByteBufferOutputStream;
 
 import java.nio.ByteBuffer;
@@ -20,10 +15,11 @@ import java.util.Map;
 /**
  * What one join event changes in the statistics of a call's window: a new call adds its counts; an
  * outcome (or its absence at the window's end) moves outcome counts. Carries the call's attribution so
- * every dimension and the session can be updated. Internal: travels through repartition topics in a
- * compact binary form, never to users.
+ * every dimension and the session can be updated. Internal: travels through repartition topics in
+ * batches ({@link DeltaBatch}) in a compact binary form with a format byte first, never to users.
  */
 public record CallDelta(long timestamp, String callId, boolean newCall, Map<Attribute, String> attribution, WindowSums sums) {
+    private static final byte FORMAT = 1;
 
     /** Attribution carried to the group and session aggregations. */
     public enum Attribute {
@@ -108,41 +104,29 @@ public record CallDelta(long timestamp, String callId, boolean newCall, Map<Attr
         }
     }
 
-    /** Compact binary serde for repartition topics. */
-    public static Serde<CallDelta> serde() {
-        Serializer<CallDelta> serializer = (topic, delta) -> delta == null ? null : encode(delta);
-        Deserializer<CallDelta> deserializer = (topic, bytes) -> bytes == null ? null : decode(bytes);
-        return Serdes.serdeFrom(serializer, deserializer);
-    }
-
-    private static byte[] encode(CallDelta delta) {
-        byte[] callId = delta.callId.getBytes(StandardCharsets.UTF_8);
-        ByteBufferOutputStream out = Encoding.buffer(96 + callId.length + 32 * delta.attribution.size());
-        out.ensureRemaining(8 + 2 + callId.length + 2);
+    /** Format byte, call time, call id, whether it is a new call, attribution, sums: {@link #readFrom} reads it back. */
+    public void writeTo(ByteBufferOutputStream out) {
+        byte[] id = callId.getBytes(StandardCharsets.UTF_8);
+        out.ensureRemaining(1 + 8 + 2 + id.length + 2);
         ByteBuffer head = out.buffer();
-        head.putLong(delta.timestamp);
-        putString(head, callId);
-        head.put((byte) (delta.newCall ? 1 : 0));
-        head.put((byte) delta.attribution.size());
-        for (Map.Entry<Attribute, String> e : delta.attribution.entrySet()) {
+        head.put(FORMAT).putLong(timestamp);
+        putString(head, id);
+        head.put((byte) (newCall ? 1 : 0));
+        head.put((byte) attribution.size());
+        for (Map.Entry<Attribute, String> e : attribution.entrySet()) {
             byte[] value = e.getValue().getBytes(StandardCharsets.UTF_8);
             out.ensureRemaining(1 + 2 + value.length);
-            ByteBuffer buffer = out.buffer();
-            buffer.put((byte) e.getKey().ordinal());
-            putString(buffer, value);
+            out.buffer().put((byte) e.getKey().ordinal());
+            putString(out.buffer(), value);
         }
-        delta.sums.writeTo(out);
-        return Encoding.toArray(out);
+        sums.writeTo(out);
     }
 
-    /** Unsigned 16-bit length, then the UTF-8 bytes (what {@link #readString} reads). */
-    private static void putString(ByteBuffer buffer, byte[] utf8) {
-        buffer.putShort((short) utf8.length);
-        buffer.put(utf8);
-    }
-
-    private static CallDelta decode(byte[] bytes) {
-        ByteBuffer in = ByteBuffer.wrap(bytes);
+    public static CallDelta readFrom(ByteBuffer in) {
+        byte format = in.get();
+        if (format != FORMAT) {
+            throw new IllegalStateException("Unknown CallDelta format " + format);
+        }
         long timestamp = in.getLong();
         String callId = readString(in);
         boolean newCall = in.get() != 0;
@@ -155,10 +139,15 @@ public record CallDelta(long timestamp, String callId, boolean newCall, Map<Attr
         return new CallDelta(timestamp, callId, newCall, attribution, WindowSums.readFrom(in));
     }
 
+    /** Unsigned 16-bit length, then the UTF-8 bytes (what {@link #readString} reads). */
+    private static void putString(ByteBuffer buffer, byte[] utf8) {
+        buffer.putShort((short) utf8.length);
+        buffer.put(utf8);
+    }
+
     private static String readString(ByteBuffer in) {
-        int length = in.getShort() & 0xFFFF;
-        String s = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
-        in.position(in.position() + length);
-        return s;
+        byte[] utf8 = new byte[in.getShort() & 0xFFFF];
+        in.get(utf8);
+        return new String(utf8, StandardCharsets.UTF_8);
     }
 }

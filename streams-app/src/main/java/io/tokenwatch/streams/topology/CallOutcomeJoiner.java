@@ -12,6 +12,7 @@ import io.tokenwatch.streams.errors.DeadLetterReason;
 import io.tokenwatch.streams.errors.RejectedRecordException;
 import io.tokenwatch.streams.ordering.InputLag;
 import io.tokenwatch.streams.ordering.ProgressMarker;
+import io.tokenwatch.streams.topology.CallDelta.Attribute;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -27,7 +28,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Joins each call with its outcome within the outcome window, in either arrival order. Emits a
@@ -45,15 +48,16 @@ import java.util.List;
  * live operation; during a catch-up they never close early. Lateness of a call is judged by the calls read
  * alone, as in-order processing of that partition would judge it.
  *
- * <p>Every delta is forwarded with its place in event-time order as record timestamp (the input's
- * watermark when it was read; a window's deadline for NONE), and a {@link ProgressMarker} with
- * min(calls watermark, outcomes watermark) goes downstream every {@code tokenwatch.watermark.interval}:
+ * <p>Every delta has a place in event-time order (the input's watermark when it was read; a window's
+ * deadline for NONE). The deltas of each group and session are batched ({@link DeltaBatcher}) and
+ * forwarded, each batch with its latest place as record timestamp, just before the {@link ProgressMarker} with
+ * min(calls watermark, outcomes watermark) that goes downstream every {@code tokenwatch.watermark.interval}:
  * no later delta of this task is ordered before it.
  *
  * <p>Deadlines are indexed by time in their own store, so closing windows costs a range scan of what
  * is due. All bookkeeping is in stores: after a dirty close Kafka Streams may call {@link #init} again
  * on this instance over stores restored to the last commit, and the fields here are only caches of
- * the wall clock.
+ * the wall clock and of the progress store (refilled from it after {@link #init}).
  */
 public final class CallOutcomeJoiner implements Processor<String, JoinInput, String, JoinOutput> {
     public static final String PENDING_CALLS = "calls-awaiting-outcome";
@@ -87,12 +91,16 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private final String outcomesTopic;
     private final String dlqTopic;
     private final InputLag lag;
+    private final DeltaBatcher batcher;
+    private final DeltaBatcher.Sink toNextStage;
 
     private ProcessorContext<String, JoinOutput> context;
     private KeyValueStore<String, byte[]> pendingCalls;
     private KeyValueStore<String, byte[]> earlyOutcomes;
     private KeyValueStore<Bytes, byte[]> deadlines;
     private KeyValueStore<String, Long> progress;
+    /** Copy of the marks read from or written to {@link #progress}, read several times per record; emptied by {@link #init}. */
+    private final Map<String, Long> marks = new HashMap<>();
     // Caches only (reset by init): marker ticks since each input last delivered a record, when the last
     // record came (wall clock) and how far event time had got then, the last marker sent.
     private int callsQuietTicks;
@@ -115,6 +123,8 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         this.outcomesTopic = config.outcomesTopic;
         this.dlqTopic = config.dlqTopic;
         this.lag = lag;
+        this.batcher = new DeltaBatcher(config.dimensions.stream().map(Attribute::ofDimension).toList());
+        this.toNextStage = (stage, key, batch) -> context.forward(new Record<>(key, JoinOutput.of(stage, batch), batch.maxOrderTime()));
     }
 
     @Override
@@ -124,6 +134,8 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         this.earlyOutcomes = context.getStateStore(EARLY_OUTCOMES);
         this.deadlines = context.getStateStore(DEADLINES);
         this.progress = context.getStateStore(PROGRESS);
+        marks.clear();
+        batcher.init(context.getStateStore(DeltaBatcher.OPEN_BATCHES));
         callsQuietTicks = 0;
         outcomesQuietTicks = 0;
         lastRecordWall = context.currentSystemTimeMs();
@@ -188,7 +200,10 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         long deadline = ts + outcomeWindowMs + outcomeGraceMs;
         pendingCalls.put(callId, new PendingCall(PendingCall.OPEN, state, deadline, call).encode());
         addDeadline(CALL_DEADLINE, deadline, callId);
-        context.forward(new Record<>(callId, JoinOutput.of(joined, delta), order));
+        if (joined != null) {
+            context.forward(new Record<>(callId, JoinOutput.of(joined), order));
+        }
+        batcher.add(delta, order, toNextStage);
         if (order >= scannedUpTo(OUTCOME_DEADLINE) + SCAN_STEP_MS) {
             expireEarlyOutcomes(order);
         }
@@ -232,8 +247,10 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         }
         OutcomeState after = stateOf(outcome);
         pendingCalls.put(callId, new PendingCall(PendingCall.OPEN, after, pending.deadline, pending.call).encode());
-        CallDelta delta = pending.outcome == after ? null : CallDelta.outcomeChange(pending.call, pending.outcome, after);
-        context.forward(new Record<>(callId, JoinOutput.of(joined(pending.call, after, outcome, order), delta), order));
+        context.forward(new Record<>(callId, JoinOutput.of(joined(pending.call, after, outcome, order)), order));
+        if (pending.outcome != after) {
+            batcher.add(CallDelta.outcomeChange(pending.call, pending.outcome, after), order, toNextStage);
+        }
     }
 
     /**
@@ -270,11 +287,17 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         long watermark = Math.min(watermark(CALLS), watermark(OUTCOMES));
         if (lastMarker == null || lastMarker.idle() != idle || lastMarker.watermark() != watermark) {
             sendMarker(idle);
+        } else {
+            batcher.flush(toNextStage);
         }
     }
 
-    /** Tells every task downstream how far this one has got: min(calls, outcomes) watermark, and whether it is idle. */
+    /**
+     * Tells every task downstream how far this one has got: min(calls, outcomes) watermark, and whether
+     * it is idle. The open batches go first: the marker promises that nothing ordered before it follows.
+     */
     private void sendMarker(boolean idle) {
+        batcher.flush(toNextStage);
         lastMarker = new ProgressMarker(context.taskId().partition(), upstreams, Math.min(watermark(CALLS), watermark(OUTCOMES)), idle);
         context.forward(new Record<>("", JoinOutput.of(lastMarker), Math.max(0, lastMarker.watermark())));
     }
@@ -339,15 +362,15 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
                 due.add(it.next());
             }
         }
-        progress.put(scanKey(kind), upTo);
+        setMark(scanKey(kind), upTo);
         return due;
     }
 
     private PendingCall closeCallWindow(String callId, PendingCall pending) {
         if (pending.outcome == null) {
             JoinedCall abandoned = joined(pending.call, OutcomeState.NONE, null, pending.deadline);
-            context.forward(new Record<>(callId, JoinOutput.of(abandoned, CallDelta.outcomeChange(pending.call, null, OutcomeState.NONE)),
-                    pending.deadline));
+            context.forward(new Record<>(callId, JoinOutput.of(abandoned), pending.deadline));
+            batcher.add(CallDelta.outcomeChange(pending.call, null, OutcomeState.NONE), pending.deadline, toNextStage);
         }
         // Keep the id a further outcome window, so a duplicate of the call is still recognised.
         long forgetAt = pending.deadline + outcomeWindowMs;
@@ -360,28 +383,42 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private void addDeadline(byte kind, long deadline, String callId) {
         deadlines.put(deadlineKey(kind, deadline, callId), new byte[0]);
         if (deadline <= scannedUpTo(kind)) {
-            progress.put(scanKey(kind), deadline - 1);
+            setMark(scanKey(kind), deadline - 1);
         }
     }
 
+    /** A mark of the {@value #PROGRESS} store (Long.MIN_VALUE when unset), read through {@link #marks}. */
+    private long mark(String name) {
+        Long mark = marks.get(name);
+        if (mark == null) {
+            Long stored = progress.get(name);
+            mark = stored == null ? Long.MIN_VALUE : stored;
+            marks.put(name, mark);
+        }
+        return mark;
+    }
+
+    private void setMark(String name, long value) {
+        progress.put(name, value);
+        marks.put(name, value);
+    }
+
     private long watermark(String input) {
-        Long mark = progress.get(input);
-        return mark == null ? Long.MIN_VALUE : mark;
+        return mark(input);
     }
 
     /** Moves an input's watermark forward to {@code eventTime} (never back); returns the watermark. */
     private long advance(String input, long eventTime) {
         long mark = watermark(input);
         if (eventTime > mark) {
-            progress.put(input, eventTime);
+            setMark(input, eventTime);
             return eventTime;
         }
         return mark;
     }
 
     private long scannedUpTo(byte kind) {
-        Long mark = progress.get(scanKey(kind));
-        return mark == null ? Long.MIN_VALUE : mark;
+        return mark(scanKey(kind));
     }
 
     private static String scanKey(byte kind) {

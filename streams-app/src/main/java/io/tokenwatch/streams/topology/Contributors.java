@@ -3,12 +3,8 @@ package io.tokenwatch.streams.topology;
 import io.tokenwatch.events.v1.Contributor;
 import io.tokenwatch.streams.topology.CallDelta.Attribute;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -17,41 +13,41 @@ import java.util.Map;
 
 /**
  * Who spent the current window's money in one group: cost per model, feature, session and prompt
- * version. Each kind keeps at most {@value #CAPACITY} entries; when full, a newcomer replaces the
- * smallest (space-saving), so heavy hitters stay while state stays small.
+ * version. Each kind keeps at most
+ * {@value #CAPACITY} entries; when full, a newcomer replaces the smallest (space-saving), so heavy
+ * hitters stay while state stays small.
  */
 public final class Contributors {
     static final Attribute[] KINDS = {Attribute.MODEL, Attribute.FEATURE, Attribute.SESSION, Attribute.PROMPT_VERSION};
     static final int CAPACITY = 16;
+    private static final byte FORMAT = 1;
 
-    private final long slot;
     private final Map<Attribute, Map<String, Long>> costByKind = new EnumMap<>(Attribute.class);
 
-    public Contributors(long slot) {
-        this.slot = slot;
+    public Contributors() {
         for (Attribute kind : KINDS) {
             costByKind.put(kind, new HashMap<>());
         }
     }
 
-    public long slot() {
-        return slot;
+    /** Adds one call's cost to each of its contributors. */
+    public void add(Map<Attribute, String> attribution, long costNanos) {
+        for (Attribute kind : KINDS) {
+            String value = attribution.get(kind);
+            if (value != null) {
+                add(kind, value, costNanos);
+            }
+        }
     }
 
-    public void add(CallDelta delta, long costNanos) {
-        for (Attribute kind : KINDS) {
-            String value = delta.attribute(kind);
-            if (value == null) {
-                continue;
-            }
-            Map<String, Long> costs = costByKind.get(kind);
-            if (!costs.containsKey(value) && costs.size() >= CAPACITY) {
-                Map.Entry<String, Long> smallest = costs.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow();
-                costs.remove(smallest.getKey());
-                costs.put(value, smallest.getValue() + costNanos);
-            } else {
-                costs.merge(value, costNanos, Long::sum);
-            }
+    private void add(Attribute kind, String value, long costNanos) {
+        Map<String, Long> costs = costByKind.get(kind);
+        if (!costs.containsKey(value) && costs.size() >= CAPACITY) {
+            Map.Entry<String, Long> smallest = costs.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow();
+            costs.remove(smallest.getKey());
+            costs.put(value, smallest.getValue() + costNanos);
+        } else {
+            costs.merge(value, costNanos, Long::sum);
         }
     }
 
@@ -66,36 +62,44 @@ public final class Contributors {
         return top;
     }
 
-    public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeLong(slot);
-            for (Attribute kind : KINDS) {
-                Map<String, Long> costs = costByKind.get(kind);
-                out.writeByte(costs.size());
-                for (Map.Entry<String, Long> e : costs.entrySet()) {
-                    out.writeUTF(e.getKey());
-                    out.writeLong(e.getValue());
-                }
+    /** A format byte, then per kind: a count and (UTF-8 value, cost) pairs. */
+    public void writeTo(ByteBuffer out) {
+        out.put(FORMAT);
+        for (Attribute kind : KINDS) {
+            Map<String, Long> costs = costByKind.get(kind);
+            out.put((byte) costs.size());
+            for (Map.Entry<String, Long> e : costs.entrySet()) {
+                byte[] value = e.getKey().getBytes(StandardCharsets.UTF_8);
+                out.putShort((short) value.length).put(value).putLong(e.getValue());
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
     }
 
-    public static Contributors fromBytes(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            Contributors c = new Contributors(in.readLong());
-            for (Attribute kind : KINDS) {
-                int n = in.readByte();
-                for (int i = 0; i < n; i++) {
-                    c.costByKind.get(kind).put(in.readUTF(), in.readLong());
-                }
+    /** Upper bound of what {@link #writeTo} writes. */
+    public int encodedSize() {
+        int size = 1 + KINDS.length;
+        for (Map<String, Long> costs : costByKind.values()) {
+            for (String value : costs.keySet()) {
+                size += 2 + 3 * value.length() + 8;
             }
-            return c;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
+        return size;
+    }
+
+    public static Contributors readFrom(ByteBuffer in) {
+        byte format = in.get();
+        if (format != FORMAT) {
+            throw new IllegalStateException("Unknown Contributors format " + format);
+        }
+        Contributors c = new Contributors();
+        for (Attribute kind : KINDS) {
+            int n = in.get();
+            for (int i = 0; i < n; i++) {
+                byte[] value = new byte[in.getShort() & 0xFFFF];
+                in.get(value);
+                c.costByKind.get(kind).put(new String(value, StandardCharsets.UTF_8), in.getLong());
+            }
+        }
+        return c;
     }
 }

@@ -2,12 +2,13 @@ package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
-import io.tokenwatch.streams.ordering.Sequenced;
+import io.tokenwatch.streams.ordering.OrderedDelta;
 import io.tokenwatch.streams.anomaly.AlertEpisode;
 import io.tokenwatch.streams.anomaly.AnomalyRule;
 import io.tokenwatch.streams.anomaly.EpisodePolicy;
 import io.tokenwatch.streams.anomaly.Judgement;
 import io.tokenwatch.streams.anomaly.Metric;
+import io.tokenwatch.streams.anomaly.OpenEpisodes;
 import io.tokenwatch.streams.stats.RollingBaseline;
 import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.stats.WindowSums.Field;
@@ -25,7 +26,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -36,13 +41,15 @@ import java.util.Set;
  * one is judged against exactly the sums in-order processing would have; the buffer's released
  * watermark drives the forgetting of quiet groups, by event time.
  */
-public final class GroupAnomalyDetector implements Processor<String, Sequenced, String, GroupOutput> {
+public final class GroupAnomalyDetector implements Processor<String, OrderedDelta, String, GroupOutput> {
     public static final String WINDOW_SUMS = "group-window-sums";
     public static final String BASELINES = "group-baselines";
     public static final String CONTRIBUTORS = "group-window-contributors";
     public static final String EPISODES = "alert-episodes";
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupAnomalyDetector.class);
+    /** Stats held for one release at most: a long catch-up release sends them in chunks of this many windows. */
+    private static final int MAX_CHANGED_WINDOWS = 10_000;
 
     private final long windowMs;
     private final int week;
@@ -57,6 +64,16 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
     private KeyValueStore<String, byte[]> openEpisodes;
     /** Cache of the last slot swept for quiet groups: sweeping again after a revive is harmless. */
     private long sweptSlot = Long.MIN_VALUE;
+    /**
+     * The latest stats of each window changed since the reorder buffer's last RELEASED marker, sent
+     * with that marker: once per window per release, not once per delta. Empty between two calls
+     * of the buffer (a release and its marker come in one), so a commit never finds it holding anything.
+     */
+    private final Map<Bytes, ChangedWindow> changedWindows = new LinkedHashMap<>();
+
+    /** A window whose stats changed: they are built when sent. */
+    private record ChangedWindow(String dimension, String group, long start, WindowSums sums, long changedAt, long timestamp) {
+    }
 
     public GroupAnomalyDetector(Duration window, AnomalyRule rule, EpisodePolicy episodes, Set<Metric> metrics) {
         this.windowMs = window.toMillis();
@@ -75,11 +92,13 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
         this.contributors = context.getStateStore(CONTRIBUTORS);
         this.openEpisodes = context.getStateStore(EPISODES);
         sweptSlot = Long.MIN_VALUE;
+        changedWindows.clear();
     }
 
     @Override
-    public void process(Record<String, Sequenced> record) {
+    public void process(Record<String, OrderedDelta> record) {
         if (record.value().isMarker()) {
+            sendChangedWindows();
             long slot = Math.floorDiv(record.value().marker().watermark(), windowMs);
             if (slot > sweptSlot) {
                 sweptSlot = slot;
@@ -89,7 +108,7 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
         }
         String groupKey = record.key();
         CallDelta delta = record.value().delta();
-        long eventTime = record.value().eventTime();
+        long eventTime = record.value().orderTime();
         long slot = Math.floorDiv(delta.timestamp(), windowMs);
 
         byte[] stored = baselines.get(groupKey);
@@ -118,41 +137,49 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
         String dimension = groupKey.substring(0, split);
         String group = groupKey.substring(split + 1);
         long windowStart = slot * windowMs;
-        context.forward(new Record<>(OutputRecords.statsKey(dimension, group, windowStart),
-                new GroupOutput(OutputRecords.windowStats(dimension, group, windowStart, windowStart + windowMs, window, eventTime), null),
-                record.timestamp()));
+        Bytes changedKey = windowKey(groupKey, slot);
+        changedWindows.remove(changedKey); // re-inserted last: windows go out in the order they last changed
+        changedWindows.put(changedKey, new ChangedWindow(dimension, group, windowStart, window, eventTime, record.timestamp()));
+        if (changedWindows.size() >= MAX_CHANGED_WINDOWS) {
+            sendChangedWindows();
+        }
 
         if (slot != baseline.currentSlot()) {
             return; // a late outcome for an earlier window: its stats are updated, the judged window is the current one
         }
         Contributors spenders = currentContributors(groupKey, slot);
         if (delta.newCall()) {
-            spenders.add(delta, delta.sums().get(Field.COST_NANOS));
-            contributors.put(groupKey, spenders.toBytes());
+            spenders.add(delta.attribution(), delta.sums().get(Field.COST_NANOS));
+            ByteBuffer bytes = ByteBuffer.allocate(8 + spenders.encodedSize()).putLong(slot);
+            spenders.writeTo(bytes);
+            contributors.put(groupKey, Arrays.copyOf(bytes.array(), bytes.position()));
         }
+        OpenEpisodes open = OpenEpisodes.fromBytes(openEpisodes.get(groupKey));
+        boolean changed = false;
         for (Metric metric : metrics) {
-            judge(groupKey, dimension, group, metric, window, baseline, spenders, delta, eventTime);
+            changed |= judge(groupKey, dimension, group, metric, window, baseline, spenders, delta, eventTime, open);
+        }
+        if (changed && open.isEmpty()) {
+            openEpisodes.delete(groupKey);
+        } else if (changed) {
+            openEpisodes.put(groupKey, open.toBytes());
         }
     }
 
-    private void judge(String groupKey, String dimension, String group, Metric metric, WindowSums window, RollingBaseline baseline,
-                       Contributors spenders, CallDelta delta, long eventTime) {
+    /** Judges one metric, updating {@code episodes}; returns whether its episode changed. */
+    private boolean judge(String groupKey, String dimension, String group, Metric metric, WindowSums window, RollingBaseline baseline,
+                          Contributors spenders, CallDelta delta, long eventTime, OpenEpisodes episodesOfGroup) {
         Judgement judgement = rule.judge(metric, window, baseline);
-        String episodeKey = groupKey + "|" + metric.id();
-        byte[] openBytes = openEpisodes.get(episodeKey);
-        if (openBytes == null && !judgement.anomalous()) {
-            return;
+        AlertEpisode open = episodesOfGroup.get(metric);
+        if (open == null && !judgement.anomalous()) {
+            return false;
         }
-        AlertEpisode open = openBytes == null ? null : AlertEpisode.fromBytes(openBytes);
         long slot = baseline.currentSlot();
         long judgedStart = (metric.kind() == Metric.Kind.VOLUME ? slot - day + 1 : slot) * windowMs;
         long judgedEnd = (slot + 1) * windowMs;
-        EpisodePolicy.Decision decision = episodes.decide(open, judgement, episodeKey, eventTime, judgedStart);
-        if (decision.episode() == null) {
-            openEpisodes.delete(episodeKey);
-        } else if (!decision.episode().equals(open)) {
-            openEpisodes.put(episodeKey, decision.episode().toBytes());
-        }
+        EpisodePolicy.Decision decision = episodes.decide(open, judgement, groupKey + "|" + metric.id(), eventTime, judgedStart);
+        boolean changed = !Objects.equals(decision.episode(), open);
+        episodesOfGroup.set(metric, decision.episode());
         if (decision.emit() != null) {
             AlertEpisode episode = decision.episode() != null ? decision.episode() : open;
             AnomalyAlert alert = OutputRecords.alert(episode, decision.emit(), dimension, group, judgement, rule.threshold(),
@@ -160,6 +187,7 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
                     decision.emit() == AlertStatus.RESOLVED ? OutputRecords.RESOLVED_BACK_UNDER : null);
             context.forward(new Record<>(episode.alertId(), new GroupOutput(null, alert), delta.timestamp()));
         }
+        return changed;
     }
 
     /** A group forgotten with an episode still open: the episode ends (RESOLVED, expired) so nobody waits on it forever. */
@@ -167,14 +195,14 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
         int split = groupKey.indexOf('|');
         long slot = baseline.currentSlot();
         WindowSums window = sums(groupKey, slot);
-        for (Metric metric : Metric.values()) {
-            String episodeKey = groupKey + "|" + metric.id();
-            byte[] openBytes = openEpisodes.get(episodeKey);
-            if (openBytes == null) {
-                continue;
-            }
-            openEpisodes.delete(episodeKey);
-            AlertEpisode open = AlertEpisode.fromBytes(openBytes);
+        byte[] stored = openEpisodes.get(groupKey);
+        if (stored == null) {
+            return;
+        }
+        openEpisodes.delete(groupKey);
+        for (Map.Entry<Metric, AlertEpisode> episode : OpenEpisodes.fromBytes(stored).all().entrySet()) {
+            Metric metric = episode.getKey();
+            AlertEpisode open = episode.getValue();
             Judgement last = rule.judge(metric, window == null ? new WindowSums() : window, baseline);
             long judgedStart = (metric.kind() == Metric.Kind.VOLUME ? slot - day + 1 : slot) * windowMs;
             AnomalyAlert alert = OutputRecords.alert(open, AlertStatus.RESOLVED, groupKey.substring(0, split), groupKey.substring(split + 1),
@@ -183,10 +211,19 @@ public final class GroupAnomalyDetector implements Processor<String, Sequenced, 
         }
     }
 
+    /** The contributors of the group's window {@code slot}; stored as the slot, then the contributors. */
     private Contributors currentContributors(String groupKey, long slot) {
         byte[] bytes = contributors.get(groupKey);
-        Contributors current = bytes == null ? null : Contributors.fromBytes(bytes);
-        return current != null && current.slot() == slot ? current : new Contributors(slot);
+        ByteBuffer in = bytes == null ? null : ByteBuffer.wrap(bytes);
+        return in != null && in.getLong() == slot ? Contributors.readFrom(in) : new Contributors();
+    }
+
+    private void sendChangedWindows() {
+        for (ChangedWindow w : changedWindows.values()) {
+            context.forward(new Record<>(OutputRecords.statsKey(w.dimension, w.group, w.start), new GroupOutput(
+                    OutputRecords.windowStats(w.dimension, w.group, w.start, w.start + windowMs, w.sums, w.changedAt), null), w.timestamp));
+        }
+        changedWindows.clear();
     }
 
     private WindowSums sums(String groupKey, long slot) {

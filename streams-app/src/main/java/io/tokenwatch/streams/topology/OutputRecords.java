@@ -73,10 +73,10 @@ public final class OutputRecords {
     }
 
     /** Adds a delta's counts to a session's totals (a new session when {@code totals} is null). */
-    public static SessionSummary addToSession(SessionSummary totals, CallDelta delta) {
+    public static SessionSummary addToSession(SessionSummary totals, String sessionId, CallDelta delta) {
         WindowSums s = delta.sums();
         SessionSummary.Builder b = totals == null
-                ? SessionSummary.newBuilder().setSessionId(delta.attribute(CallDelta.Attribute.SESSION))
+                ? SessionSummary.newBuilder().setSessionId(sessionId)
                 .setStart(Instant.ofEpochMilli(delta.timestamp())).setEnd(Instant.ofEpochMilli(delta.timestamp()))
                 .setCalls(0).setInputTokens(0).setOutputTokens(0).setCacheReadTokens(0).setCostUsd(usd(0))
                 .setRetries(0).setAccepted(0).setRejected(0).setAbandoned(0)
@@ -97,7 +97,7 @@ public final class OutputRecords {
                 .build();
     }
 
-    /** Two session windows that merged into one (either may be null: Streams starts merges from the initial value). */
+    /** Two sessions that merged into one (either may be null: a merge starts from none). */
     public static SessionSummary mergeSessions(SessionSummary a, SessionSummary b) {
         if (a == null || b == null) {
             return a == null ? b : a;

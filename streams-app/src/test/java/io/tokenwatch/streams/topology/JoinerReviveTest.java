@@ -7,6 +7,7 @@ import io.tokenwatch.events.v1.OutcomeState;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.ordering.InputLag;
 import io.tokenwatch.streams.ordering.ProgressMarker;
+import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.support.MockStores;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -45,6 +46,7 @@ class JoinerReviveTest {
         MockStores.addEmpty(context, CallOutcomeJoiner.EARLY_OUTCOMES, Serdes.String(), Serdes.ByteArray());
         MockStores.addEmpty(context, CallOutcomeJoiner.DEADLINES, Serdes.Bytes(), Serdes.ByteArray());
         MockStores.addEmpty(context, CallOutcomeJoiner.PROGRESS, Serdes.String(), Serdes.Long());
+        MockStores.addEmpty(context, DeltaBatcher.OPEN_BATCHES, Serdes.Bytes(), Serdes.ByteArray());
     }
 
     private static LlmCall call(String id, Instant at) {
@@ -57,9 +59,19 @@ class JoinerReviveTest {
         return new Record<>(call.getCallId(), JoinInput.of(call, new byte[0]), call.getTimestamp().toEpochMilli());
     }
 
-    /** What the join forwarded for records (progress markers left out). */
-    private static List<CapturedForward<? extends String, ? extends JoinOutput>> deltas(MockProcessorContext<String, JoinOutput> context) {
-        return context.forwarded().stream().filter(f -> f.record().value().marker() == null).toList();
+    /** The deltas of the task group the join forwarded (after a marker tick flushed its batch), with their places in event-time order. */
+    private static List<DeltaBatch.Member> taskDeltas(MockProcessorContext<String, JoinOutput> context) {
+        tick(context).getPunctuator().punctuate(context.currentSystemTimeMs());
+        return context.forwarded().stream().filter(f -> f.record().value().batch() != null && f.record().key().equals("task|code-review"))
+                .flatMap(f -> f.record().value().batch().members().stream()).toList();
+    }
+
+    private static MockProcessorContext.CapturedPunctuator tick(MockProcessorContext<String, JoinOutput> context) {
+        return context.scheduledPunctuators().stream().filter(p -> p.getType() == PunctuationType.WALL_CLOCK_TIME).findFirst().orElseThrow();
+    }
+
+    private static List<ProgressMarker> markers(MockProcessorContext<String, JoinOutput> context) {
+        return context.forwarded().stream().map(f -> f.record().value().marker()).filter(m -> m != null).map(m -> (ProgressMarker) m).toList();
     }
 
     @Test
@@ -72,7 +84,7 @@ class JoinerReviveTest {
         LlmCall later = call("later", T.plus(Duration.ofHours(2)));
         joiner.process(callRecord(early));
         joiner.process(callRecord(later));
-        assertThat(deltas(context)).hasSize(2);
+        assertThat(taskDeltas(context)).hasSize(2);
 
         // A dirty close before the commit: Kafka Streams revives the task on this same instance, its stores
         // restored to the last commit (made before either call), and reads both calls again. A watermark
@@ -82,8 +94,9 @@ class JoinerReviveTest {
         joiner.init(context);
         assertThatCode(() -> joiner.process(callRecord(early))).as("the watermark rolled back with the stores").doesNotThrowAnyException();
         joiner.process(callRecord(later));
-        assertThat(deltas(context)).extracting(f -> (String) f.record().key()).containsExactly("early", "later");
-        assertThat(deltas(context)).extracting(f -> (Long) f.record().timestamp())
+        List<DeltaBatch.Member> deltas = taskDeltas(context);
+        assertThat(deltas).extracting(m -> m.delta().callId()).containsExactly("early", "later");
+        assertThat(deltas).extracting(DeltaBatch.Member::orderTime)
                 .as("each delta's place in event-time order")
                 .containsExactly(T.toEpochMilli(), T.plus(Duration.ofHours(2)).toEpochMilli());
     }
@@ -107,17 +120,15 @@ class JoinerReviveTest {
         joiner.process(new Record<>("other", JoinInput.of(outcome, new byte[0]), outcome.getDecidedAt().toEpochMilli()));
         context.resetForwards();
 
-        var tick = context.scheduledPunctuators().stream().filter(p -> p.getType() == PunctuationType.WALL_CLOCK_TIME).findFirst().orElseThrow();
+        var tick = tick(context);
         context.setCurrentSystemTimeMs(wall.plusSeconds(1).toEpochMilli());
         for (int i = 0; i < 3; i++) { // tokenwatch.watermark.idle (250 ms) in ticks of 100 ms
             tick.getPunctuator().punctuate(wall.plusSeconds(1).toEpochMilli());
         }
         // Calls are caught up and quiet; outcomes are still being read (a catch-up), so the join has got as
         // far as the outcomes, and "waiting" stays open although the calls input is a day past its deadline.
-        List<CapturedForward<? extends String, ? extends JoinOutput>> forwards = context.forwarded();
-        assertThat(forwards).hasSize(1);
-        ProgressMarker marker = forwards.get(0).record().value().marker();
-        assertThat(marker).isEqualTo(new ProgressMarker(0, 4, outcome.getDecidedAt().toEpochMilli(), false));
+        assertThat(markers(context)).containsExactly(new ProgressMarker(0, 4, outcome.getDecidedAt().toEpochMilli(), false));
+        assertThat(context.forwarded()).filteredOn(f -> f.record().value().joined() != null).as("no window closed").isEmpty();
 
         context.resetForwards();
         outcomesCaughtUp[0] = true; // both inputs idle now: event time goes on at the wall clock's rate from the last record
@@ -127,7 +138,11 @@ class JoinerReviveTest {
         assertThat(closed.joined().getOutcomeState()).isEqualTo(OutcomeState.NONE);
         assertThat(context.forwarded().get(0).record().timestamp()).as("ordered at its deadline")
                 .isEqualTo(T.plus(Duration.ofHours(24)).plus(Duration.ofMinutes(10)).toEpochMilli());
-        assertThat(context.forwarded().get(1).record().value().marker()).as("an idle task: downstream need not wait for it")
+        assertThat(context.forwarded()).filteredOn(f -> f.record().value().batch() != null && f.record().key().equals("task|code-review"))
+                .as("NONE counted in the waiting call's window, sent before the marker").singleElement()
+                .satisfies(f -> assertThat(f.record().value().batch().members()).singleElement()
+                        .satisfies(m -> assertThat(m.delta().sums().get(WindowSums.Field.ABANDONED)).isEqualTo(1)));
+        assertThat(context.forwarded().get(context.forwarded().size() - 1).record().value().marker()).as("an idle task: downstream need not wait for it")
                 .isEqualTo(new ProgressMarker(0, 4, T.plus(Duration.ofHours(25)).plusSeconds(1).minus(config.watermarkIdle).toEpochMilli(), true));
     }
 }

@@ -1,0 +1,81 @@
+package io.tokenwatch.streams.topology;
+
+import io.tokenwatch.streams.stats.Encoding;
+import org.apache.kafka.common.utils.ByteBufferOutputStream;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The deltas a join task has for one group or session between two progress markers, in one
+ * repartition record instead of one each. Every delta keeps its own place in event-time order, so
+ * the reorder buffer downstream still hands them on one by one, in exactly the order in-order
+ * processing gives. Kept as bytes (a format byte, the member count, the earliest and latest place in
+ * order, then the members), so a batch grows by appending, never by decoding it.
+ */
+public record DeltaBatch(byte[] bytes) {
+    private static final byte FORMAT = 1;
+    private static final int HEADER = 1 + 4 + 8 + 8;
+
+    /** One delta and its place in event-time order. */
+    public record Member(long orderTime, CallDelta delta) {
+    }
+
+    public static DeltaBatch of(List<Member> members) {
+        ByteBufferOutputStream out = Encoding.buffer(HEADER + 192 * members.size());
+        out.ensureRemaining(HEADER);
+        out.buffer().put(FORMAT).putInt(members.size())
+                .putLong(members.stream().mapToLong(Member::orderTime).min().orElse(Long.MAX_VALUE))
+                .putLong(members.stream().mapToLong(Member::orderTime).max().orElse(Long.MIN_VALUE));
+        for (Member member : members) {
+            writeMember(out, member.orderTime, member.delta);
+        }
+        return new DeltaBatch(Encoding.toArray(out));
+    }
+
+    /** This batch with {@code delta} (ordered at {@code orderTime}) added at its end. */
+    public DeltaBatch with(long orderTime, CallDelta delta) {
+        ByteBufferOutputStream out = Encoding.buffer(bytes.length + 192);
+        out.write(bytes, 0, bytes.length);
+        writeMember(out, orderTime, delta);
+        ByteBuffer header = ByteBuffer.wrap(out.buffer().array());
+        header.putInt(1, count() + 1).putLong(5, Math.min(minOrderTime(), orderTime)).putLong(13, Math.max(maxOrderTime(), orderTime));
+        return new DeltaBatch(Encoding.toArray(out));
+    }
+
+    public int count() {
+        return ByteBuffer.wrap(bytes).getInt(1);
+    }
+
+    /** The earliest place in event-time order of its members. */
+    public long minOrderTime() {
+        return ByteBuffer.wrap(bytes).getLong(5);
+    }
+
+    /** The latest place in event-time order of its members. */
+    public long maxOrderTime() {
+        return ByteBuffer.wrap(bytes).getLong(13);
+    }
+
+    public List<Member> members() {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        byte format = in.get();
+        if (format != FORMAT) {
+            throw new IllegalStateException("Unknown DeltaBatch format " + format);
+        }
+        int count = in.getInt();
+        in.position(HEADER);
+        List<Member> members = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            members.add(new Member(in.getLong(), CallDelta.readFrom(in)));
+        }
+        return members;
+    }
+
+    private static void writeMember(ByteBufferOutputStream out, long orderTime, CallDelta delta) {
+        out.ensureRemaining(8);
+        out.buffer().putLong(orderTime);
+        delta.writeTo(out);
+    }
+}

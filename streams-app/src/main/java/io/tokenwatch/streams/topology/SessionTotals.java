@@ -1,0 +1,107 @@
+package io.tokenwatch.streams.topology;
+
+import io.tokenwatch.events.v1.SessionSummary;
+import io.tokenwatch.streams.ordering.OrderedDelta;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Window;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.SessionStore;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Totals per session: calls of one session id no more than the session gap apart form one session,
+ * as Kafka Streams' session windows form them (a call within the gap of two sessions merges them).
+ * Deltas come one by one in event-time order from the reorder buffer; the summaries that changed go
+ * out once per release (keyed {@code session|start}), with a tombstone for each session merged away
+ * under another start.
+ */
+public final class SessionTotals implements Processor<String, OrderedDelta, String, SessionSummary> {
+    public static final String STORE = "session-totals";
+    /** Summaries held for one release at most: a long catch-up release sends them in chunks of this many. */
+    private static final int MAX_CHANGED = 10_000;
+
+    private final long gapMs;
+    private ProcessorContext<String, SessionSummary> context;
+    private SessionStore<String, SessionSummary> sessions;
+    /** Output per session key changed since the last RELEASED marker (null: merged away). Empty between two calls of the buffer. */
+    private final Map<String, Record<String, SessionSummary>> changed = new LinkedHashMap<>();
+
+    public SessionTotals(long gapMs) {
+        this.gapMs = gapMs;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SessionSummary> context) {
+        this.context = context;
+        this.sessions = context.getStateStore(STORE);
+        changed.clear();
+    }
+
+    @Override
+    public void process(Record<String, OrderedDelta> record) {
+        if (record.value().isMarker()) {
+            sendChanged();
+            return;
+        }
+        String session = record.key();
+        CallDelta delta = record.value().delta();
+        long start = delta.timestamp();
+        long end = start;
+        SessionSummary merged = null;
+        List<Windowed<String>> mergedAway = new ArrayList<>();
+        try (KeyValueIterator<Windowed<String>, SessionSummary> near = sessions.findSessions(session, start - gapMs, end + gapMs)) {
+            while (near.hasNext()) {
+                KeyValue<Windowed<String>, SessionSummary> found = near.next();
+                merged = OutputRecords.mergeSessions(merged, found.value);
+                start = Math.min(start, found.key.window().start());
+                end = Math.max(end, found.key.window().end());
+                mergedAway.add(found.key);
+            }
+        }
+        SessionSummary totals = OutputRecords.addToSession(merged, session, delta);
+        totals.setStart(Instant.ofEpochMilli(start));
+        totals.setEnd(Instant.ofEpochMilli(end));
+        for (Windowed<String> old : mergedAway) {
+            sessions.remove(old);
+            String oldKey = outputKey(session, old.window().start());
+            changed.put(oldKey, new Record<>(oldKey, null, record.timestamp()));
+        }
+        sessions.put(new Windowed<>(session, new Span(start, end)), totals);
+        String key = outputKey(session, start);
+        changed.remove(key); // re-inserted last: summaries go out in the order they last changed
+        changed.put(key, new Record<>(key, totals, record.timestamp()));
+        if (changed.size() >= MAX_CHANGED) {
+            sendChanged();
+        }
+    }
+
+    private void sendChanged() {
+        changed.values().forEach(context::forward);
+        changed.clear();
+    }
+
+    private static String outputKey(String session, long start) {
+        return session + "|" + Instant.ofEpochMilli(start);
+    }
+
+    /** A session's span of call times, both ends included. */
+    private static final class Span extends Window {
+        Span(long start, long end) {
+            super(start, end);
+        }
+
+        @Override
+        public boolean overlap(Window other) {
+            return start() <= other.end() && other.start() <= end();
+        }
+    }
+}
