@@ -210,6 +210,9 @@ public final class TokenwatchConfig {
         Map<String, String> all = new LinkedHashMap<>();
         all.put(StreamsConfig.APPLICATION_ID_CONFIG, "tokenwatch");
         all.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // Kafka Streams' 10 MB record cache is thrashed by calls waiting for their outcome (a day of them);
+        // 64 MB keeps hot groups' state in it between commits: 28% fewer changelog writes (docs/PERFORMANCE.md).
+        all.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(64L * 1024 * 1024));
         if (file != null) {
             Properties props = new Properties();
             try (InputStream in = Files.newInputStream(file)) {

@@ -69,10 +69,18 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     /** Latest call time read from records only: lateness is judged by it, never by the wall clock. */
     private static final String CALLS_READ = "calls-read";
     private static final String OUTCOMES = "outcomes";
-    /** Deadlines of calls, due when the outcomes input passes them. */
+    /**
+     * Deadlines of calls, one entry per call: its window closes when the outcomes input passes it, and
+     * the call is forgotten an outcome window later (kept that long so a duplicate is still recognised).
+     */
     private static final byte CALL_DEADLINE = 'C';
+    /** Every call with a deadline up to this mark is closed: NONE was sent for it unless it had an outcome. */
+    private static final String CALLS_CLOSED = "call-deadlines-scanned";
+    /** Every call with a deadline up to this mark is forgotten. */
+    private static final String CALLS_FORGOTTEN = "call-ids-forgotten";
     /** Deadlines of early outcomes, due when the calls input passes them. */
     private static final byte OUTCOME_DEADLINE = 'O';
+    private static final String OUTCOMES_EXPIRED = "outcome-deadlines-scanned";
     /** Due deadlines are scanned at most once per this much event time while records flow (and at every marker). */
     private static final long SCAN_STEP_MS = 1_000;
     private static final AvroBinary<LlmCall> CALL_CODEC = new AvroBinary<>(LlmCall.class);
@@ -197,14 +205,19 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
             delta.sums().addAll(CallDelta.outcomeSums(state, CallDelta.costNanos(call)), 1);
             joined = joined(call, state, outcome.outcome, order);
         }
-        long deadline = ts + outcomeWindowMs + outcomeGraceMs;
-        pendingCalls.put(callId, new PendingCall(PendingCall.OPEN, state, deadline, call).encode());
-        addDeadline(CALL_DEADLINE, deadline, callId);
         if (joined != null) {
             context.forward(new Record<>(callId, JoinOutput.of(joined), order));
         }
         batcher.add(delta, order, toNextStage);
-        if (order >= scannedUpTo(OUTCOME_DEADLINE) + SCAN_STEP_MS) {
+        long deadline = ts + outcomeWindowMs + outcomeGraceMs;
+        if (deadline <= mark(CALLS_CLOSED) && state == null) {
+            abandon(callId, call, deadline); // the outcomes input is already past its window (read far ahead in a catch-up)
+        }
+        if (deadline > mark(CALLS_FORGOTTEN)) {
+            pendingCalls.put(callId, new PendingCall(state, deadline, call).encode());
+            deadlines.put(deadlineKey(CALL_DEADLINE, deadline, callId), new byte[0]);
+        }
+        if (order >= mark(OUTCOMES_EXPIRED) + SCAN_STEP_MS) {
             expireEarlyOutcomes(order);
         }
     }
@@ -222,7 +235,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         long decided = outcome.getDecidedAt().toEpochMilli();
         rejectFuture("Outcome for call " + callId, decided, wall);
         long order = advance(OUTCOMES, decided);
-        if (order >= scannedUpTo(CALL_DEADLINE) + SCAN_STEP_MS) {
+        if (order >= mark(CALLS_CLOSED) + SCAN_STEP_MS) {
             closeDueCalls(order);
         }
         byte[] known = pendingCalls.get(callId);
@@ -234,19 +247,20 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
             long deadline = decided + outcomeWindowMs + outcomeGraceMs;
             long offset = context.recordMetadata().map(m -> m.offset()).orElse(-1L);
             earlyOutcomes.put(callId, new EarlyOutcome(deadline, offset, outcome, original).encode());
-            addDeadline(OUTCOME_DEADLINE, deadline, callId);
+            deadlines.put(deadlineKey(OUTCOME_DEADLINE, deadline, callId), new byte[0]);
+            if (deadline <= mark(OUTCOMES_EXPIRED)) {
+                setMark(OUTCOMES_EXPIRED, deadline - 1);
+            }
             return;
         }
         PendingCall pending = PendingCall.decode(known);
-        if (pending.status == PendingCall.OPEN && pending.deadline <= order) {
-            pending = closeCallWindow(callId, pending);
-        }
-        if (pending.status == PendingCall.CLOSED) {
+        if (pending.deadline <= order) {
+            closeDueCalls(order); // its window closed by this outcome's time: NONE goes first, as in order
             throw new RejectedRecordException(DeadLetterReason.LATE, "Outcome for call " + callId + " decided at " + outcome.getDecidedAt()
                     + " arrived after the call's outcome window (" + Duration.ofMillis(outcomeWindowMs) + " + grace) closed");
         }
         OutcomeState after = stateOf(outcome);
-        pendingCalls.put(callId, new PendingCall(PendingCall.OPEN, after, pending.deadline, pending.call).encode());
+        pendingCalls.put(callId, new PendingCall(after, pending.deadline, pending.call).encode());
         context.forward(new Record<>(callId, JoinOutput.of(joined(pending.call, after, outcome, order)), order));
         if (pending.outcome != after) {
             batcher.add(CallDelta.outcomeChange(pending.call, pending.outcome, after), order, toNextStage);
@@ -311,28 +325,25 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
 
     /** Emits NONE for calls whose outcome window closed (the outcomes input passed their deadline), and forgets old ones. */
     private void closeDueCalls(long outcomesRead) {
-        for (KeyValue<Bytes, byte[]> entry : due(CALL_DEADLINE, outcomesRead)) {
-            deadlines.delete(entry.key);
+        if (outcomesRead == Long.MIN_VALUE) {
+            return;
+        }
+        for (KeyValue<Bytes, byte[]> entry : due(CALL_DEADLINE, CALLS_CLOSED, outcomesRead)) {
             String callId = callIdOf(entry.key);
             byte[] bytes = pendingCalls.get(callId);
-            if (bytes == null) {
-                continue;
+            if (bytes != null && PendingCall.hasNoOutcome(bytes)) {
+                abandon(callId, PendingCall.decode(bytes).call, deadlineOf(entry.key));
             }
-            PendingCall pending = PendingCall.decode(bytes);
-            if (pending.deadline != deadlineOf(entry.key)) {
-                continue; // closed early by its outcome's arrival; its entry now waits under a later deadline
-            }
-            if (pending.status == PendingCall.CLOSED) {
-                pendingCalls.delete(callId);
-            } else {
-                closeCallWindow(callId, pending);
-            }
+        }
+        for (KeyValue<Bytes, byte[]> entry : due(CALL_DEADLINE, CALLS_FORGOTTEN, outcomesRead - outcomeWindowMs)) {
+            deadlines.delete(entry.key);
+            pendingCalls.delete(callIdOf(entry.key));
         }
     }
 
     /** Dead-letters early outcomes whose call never came (the calls input passed their deadline). */
     private void expireEarlyOutcomes(long callsRead) {
-        for (KeyValue<Bytes, byte[]> entry : due(OUTCOME_DEADLINE, callsRead)) {
+        for (KeyValue<Bytes, byte[]> entry : due(OUTCOME_DEADLINE, OUTCOMES_EXPIRED, callsRead)) {
             deadlines.delete(entry.key);
             String callId = callIdOf(entry.key);
             byte[] bytes = earlyOutcomes.get(callId);
@@ -351,40 +362,26 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         }
     }
 
-    private List<KeyValue<Bytes, byte[]>> due(byte kind, long upTo) {
-        long from = scannedUpTo(kind);
-        if (upTo == Long.MIN_VALUE || upTo < from) {
+    /** The deadline entries of {@code kind} after the scan mark {@code scanned} and up to {@code upTo}; moves the mark there. */
+    private List<KeyValue<Bytes, byte[]>> due(byte kind, String scanned, long upTo) {
+        long from = mark(scanned);
+        if (upTo <= from) {
             return List.of();
         }
         List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = deadlines.range(deadlineKey(kind, from, ""), endOf(kind, upTo))) {
+        try (KeyValueIterator<Bytes, byte[]> it = deadlines.range(deadlineKey(kind, from + 1, ""), endOf(kind, upTo))) {
             while (it.hasNext()) {
                 due.add(it.next());
             }
         }
-        setMark(scanKey(kind), upTo);
+        setMark(scanned, upTo);
         return due;
     }
 
-    private PendingCall closeCallWindow(String callId, PendingCall pending) {
-        if (pending.outcome == null) {
-            JoinedCall abandoned = joined(pending.call, OutcomeState.NONE, null, pending.deadline);
-            context.forward(new Record<>(callId, JoinOutput.of(abandoned), pending.deadline));
-            batcher.add(CallDelta.outcomeChange(pending.call, null, OutcomeState.NONE), pending.deadline, toNextStage);
-        }
-        // Keep the id a further outcome window, so a duplicate of the call is still recognised.
-        long forgetAt = pending.deadline + outcomeWindowMs;
-        PendingCall closed = new PendingCall(PendingCall.CLOSED, pending.outcome, forgetAt, pending.call);
-        pendingCalls.put(callId, closed.encode());
-        addDeadline(CALL_DEADLINE, forgetAt, callId);
-        return closed;
-    }
-
-    private void addDeadline(byte kind, long deadline, String callId) {
-        deadlines.put(deadlineKey(kind, deadline, callId), new byte[0]);
-        if (deadline <= scannedUpTo(kind)) {
-            setMark(scanKey(kind), deadline - 1);
-        }
+    /** The call's window closed without an outcome: joined with NONE, ordered at its deadline. */
+    private void abandon(String callId, LlmCall call, long deadline) {
+        context.forward(new Record<>(callId, JoinOutput.of(joined(call, OutcomeState.NONE, null, deadline)), deadline));
+        batcher.add(CallDelta.outcomeChange(call, null, OutcomeState.NONE), deadline, toNextStage);
     }
 
     /** A mark of the {@value #PROGRESS} store (Long.MIN_VALUE when unset), read through {@link #marks}. */
@@ -415,14 +412,6 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
             return eventTime;
         }
         return mark;
-    }
-
-    private long scannedUpTo(byte kind) {
-        return mark(scanKey(kind));
-    }
-
-    private static String scanKey(byte kind) {
-        return kind == CALL_DEADLINE ? "call-deadlines-scanned" : "outcome-deadlines-scanned";
     }
 
     private static JoinedCall joined(LlmCall call, OutcomeState state, CallOutcome outcome, long now) {
@@ -462,25 +451,33 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         return new String(key.get(), 9, key.get().length - 9, StandardCharsets.UTF_8);
     }
 
-    /** A call the join still remembers: waiting for (or holding) its outcome, or closed and kept for dedupe. */
-    private record PendingCall(byte status, OutcomeState outcome, long deadline, LlmCall call) {
-        static final byte OPEN = 0;
-        static final byte CLOSED = 1;
+    /** A call the join still remembers: waiting for (or holding) its outcome, or closed and kept for dedupe until forgotten. */
+    private record PendingCall(OutcomeState outcome, long deadline, LlmCall call) {
+        private static final byte FORMAT = 1;
+        private static final byte NO_OUTCOME = -1;
 
         byte[] encode() {
             byte[] callBytes = CALL_CODEC.encode(call);
-            return ByteBuffer.allocate(10 + callBytes.length).put(status).put((byte) (outcome == null ? -1 : outcome.ordinal()))
+            return ByteBuffer.allocate(10 + callBytes.length).put(FORMAT).put(outcome == null ? NO_OUTCOME : (byte) outcome.ordinal())
                     .putLong(deadline).put(callBytes).array();
+        }
+
+        /** Whether the encoded call has no outcome yet, without decoding the call. */
+        static boolean hasNoOutcome(byte[] bytes) {
+            return bytes[1] == NO_OUTCOME;
         }
 
         static PendingCall decode(byte[] bytes) {
             ByteBuffer in = ByteBuffer.wrap(bytes);
-            byte status = in.get();
+            byte format = in.get();
+            if (format != FORMAT) {
+                throw new IllegalStateException("Unknown pending call format " + format);
+            }
             byte outcome = in.get();
             long deadline = in.getLong();
             byte[] callBytes = new byte[in.remaining()];
             in.get(callBytes);
-            return new PendingCall(status, outcome < 0 ? null : OutcomeState.values()[outcome], deadline, CALL_CODEC.decode(callBytes));
+            return new PendingCall(outcome == NO_OUTCOME ? null : OutcomeState.values()[outcome], deadline, CALL_CODEC.decode(callBytes));
         }
     }
 

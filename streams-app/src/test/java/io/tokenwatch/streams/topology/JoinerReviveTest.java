@@ -14,6 +14,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -27,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 /**
  * The join on a {@link MockProcessorContext}: what Kafka Streams does after a dirty close (init again
- * on the same instance, over stores restored to the last commit), and its wall-clock punctuator.
+ * on the same instance, over stores restored to the last commit), its wall-clock punctuator, and the
+ * state it keeps per call.
  */
 class JoinerReviveTest {
     private static final Instant T = Instant.parse("2026-11-01T00:10:00Z");
@@ -144,5 +146,46 @@ class JoinerReviveTest {
                         .satisfies(m -> assertThat(m.delta().sums().get(WindowSums.Field.ABANDONED)).isEqualTo(1)));
         assertThat(context.forwarded().get(context.forwarded().size() - 1).record().value().marker()).as("an idle task: downstream need not wait for it")
                 .isEqualTo(new ProgressMarker(0, 4, T.plus(Duration.ofHours(25)).plusSeconds(1).minus(config.watermarkIdle).toEpochMilli(), true));
+    }
+
+    private static long entries(MockProcessorContext<String, JoinOutput> context, String store) {
+        KeyValueStore<Object, Object> kv = context.getStateStore(store);
+        return kv.approximateNumEntries();
+    }
+
+    private Record<String, JoinInput> outcomeRecord(MockProcessorContext<String, JoinOutput> context, String callId, Instant decided) {
+        context.setRecordMetadata("llm.outcomes.v1", 0, 0);
+        CallOutcome outcome = CallOutcome.newBuilder().setCallId(callId).setOutcome(Outcome.ACCEPTED).setDecidedAt(decided).setDecidedBy("ci").build();
+        return new Record<>(callId, JoinInput.of(outcome, new byte[0]), decided.toEpochMilli());
+    }
+
+    @Test
+    void keepsOneEntryPerCallClosesItOnceAndForgetsItAnOutcomeWindowLater() {
+        MockProcessorContext<String, JoinOutput> context = context(T.plus(Duration.ofDays(5)));
+        freshStores(context);
+        CallOutcomeJoiner joiner = new CallOutcomeJoiner(config, 1, InputLag.UNKNOWN);
+        joiner.init(context);
+        joiner.process(callRecord(call("abandoned", T)));
+        joiner.process(callRecord(call("decided", T)));
+        joiner.process(outcomeRecord(context, "decided", T.plusSeconds(60)));
+        assertThat(entries(context, CallOutcomeJoiner.PENDING_CALLS)).isEqualTo(2);
+        assertThat(entries(context, CallOutcomeJoiner.DEADLINES)).as("one deadline entry per call, outcome or not").isEqualTo(2);
+
+        // Outcomes read past both deadlines (a day + 10 min), then again past them: NONE once, for the call without an outcome.
+        joiner.process(outcomeRecord(context, "other-1", T.plus(Duration.ofHours(25))));
+        joiner.process(outcomeRecord(context, "other-2", T.plus(Duration.ofHours(26))));
+        List<JoinOutput> none = context.forwarded().stream().map(f -> (JoinOutput) f.record().value())
+                .filter(o -> o.joined() != null && o.joined().getOutcomeState() == OutcomeState.NONE).toList();
+        assertThat(none).extracting(o -> o.joined().getCallId()).containsExactly("abandoned");
+        assertThat(entries(context, CallOutcomeJoiner.DEADLINES)).as("closing writes nothing: closed is below the scan mark")
+                .isEqualTo(2 + 2); // and the two early outcomes' own deadlines
+        context.setRecordMetadata("llm.calls.v1", 0, 9);
+        assertThatCode(() -> joiner.process(callRecord(call("abandoned", T.plus(Duration.ofHours(1))))))
+                .as("a duplicate after its window closed is still recognised").hasMessageContaining("Duplicate call_id abandoned");
+
+        // An outcome window after the deadlines, both calls are forgotten.
+        joiner.process(outcomeRecord(context, "other-3", T.plus(Duration.ofHours(49))));
+        assertThat(entries(context, CallOutcomeJoiner.PENDING_CALLS)).isZero();
+        assertThat(entries(context, CallOutcomeJoiner.DEADLINES)).as("only the three early outcomes' deadlines").isEqualTo(3);
     }
 }
