@@ -6,6 +6,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
@@ -49,6 +50,11 @@ public record ConsumerGroupLag(Map<TopicPartition, Long> committed, Map<TopicPar
         return earlier.started() && earlier.ends.entrySet().stream().allMatch(e -> committed.getOrDefault(e.getKey(), -1L) >= e.getValue());
     }
 
+    /**
+     * The group's committed offsets, and 0 for every partition of its repartition topics
+     * ({@code groupId-...-repartition}) it has not committed on yet: a task that has not processed
+     * anything is behind, not absent.
+     */
     public static ConsumerGroupLag of(Admin admin, String groupId) throws ExecutionException, InterruptedException {
         Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
         Map<TopicPartition, Long> committed = new HashMap<>();
@@ -60,6 +66,10 @@ public record ConsumerGroupLag(Map<TopicPartition, Long> committed, Map<TopicPar
         if (committed.isEmpty()) {
             return new ConsumerGroupLag(Map.of(), Map.of());
         }
+        List<String> repartitionTopics = admin.listTopics().names().get().stream()
+                .filter(t -> t.startsWith(groupId + "-") && t.endsWith("-repartition")).toList();
+        admin.describeTopics(repartitionTopics).allTopicNames().get().values().forEach(topic -> topic.partitions()
+                .forEach(p -> committed.putIfAbsent(new TopicPartition(topic.name(), p.partition()), 0L)));
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
         Map<TopicPartition, Long> ends = new HashMap<>();
