@@ -50,6 +50,7 @@ public final class TokenwatchApp implements AutoCloseable {
         TokenwatchApp app = new TokenwatchApp(streams, registry, config.kafkaProperties().containsKey("group.instance.id"));
         streams.setStateListener((now, before) -> {
             LOG.info("Kafka Streams {} -> {}", before, now);
+            lag.partitionsMayHaveMoved();
             if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
                 app.stopped.countDown();
             }

@@ -81,8 +81,6 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     /** Deadlines of early outcomes, due when the calls input passes them. */
     private static final byte OUTCOME_DEADLINE = 'O';
     private static final String OUTCOMES_EXPIRED = "outcome-deadlines-scanned";
-    /** Due deadlines are scanned at most once per this much event time while records flow (and at every marker). */
-    private static final long SCAN_STEP_MS = 1_000;
     private static final AvroBinary<LlmCall> CALL_CODEC = new AvroBinary<>(LlmCall.class);
     private static final AvroBinary<CallOutcome> OUTCOME_CODEC = new AvroBinary<>(CallOutcome.class);
 
@@ -143,7 +141,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         this.deadlines = context.getStateStore(DEADLINES);
         this.progress = context.getStateStore(PROGRESS);
         marks.clear();
-        batcher.init(context.getStateStore(DeltaBatcher.OPEN_BATCHES));
+        batcher.init(context.getStateStore(DeltaBatcher.WAITING));
         callsQuietTicks = 0;
         outcomesQuietTicks = 0;
         lastRecordWall = context.currentSystemTimeMs();
@@ -208,7 +206,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         if (joined != null) {
             context.forward(new Record<>(callId, JoinOutput.of(joined), order));
         }
-        batcher.add(delta, order, toNextStage);
+        batcher.add(delta, order);
         long deadline = ts + outcomeWindowMs + outcomeGraceMs;
         if (deadline <= mark(CALLS_CLOSED) && state == null) {
             abandon(callId, call, deadline); // the outcomes input is already past its window (read far ahead in a catch-up)
@@ -216,9 +214,6 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         if (deadline > mark(CALLS_FORGOTTEN)) {
             pendingCalls.put(callId, new PendingCall(state, deadline, call).encode());
             deadlines.put(deadlineKey(CALL_DEADLINE, deadline, callId), new byte[0]);
-        }
-        if (order >= mark(OUTCOMES_EXPIRED) + SCAN_STEP_MS) {
-            expireEarlyOutcomes(order);
         }
     }
 
@@ -235,9 +230,6 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         long decided = outcome.getDecidedAt().toEpochMilli();
         rejectFuture("Outcome for call " + callId, decided, wall);
         long order = advance(OUTCOMES, decided);
-        if (order >= mark(CALLS_CLOSED) + SCAN_STEP_MS) {
-            closeDueCalls(order);
-        }
         byte[] known = pendingCalls.get(callId);
         if (known == null) {
             byte[] previous = earlyOutcomes.get(callId);
@@ -260,10 +252,10 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
                     + " arrived after the call's outcome window (" + Duration.ofMillis(outcomeWindowMs) + " + grace) closed");
         }
         OutcomeState after = stateOf(outcome);
-        pendingCalls.put(callId, new PendingCall(after, pending.deadline, pending.call).encode());
+        pendingCalls.put(callId, PendingCall.withOutcome(known, after));
         context.forward(new Record<>(callId, JoinOutput.of(joined(pending.call, after, outcome, order)), order));
         if (pending.outcome != after) {
-            batcher.add(CallDelta.outcomeChange(pending.call, pending.outcome, after), order, toNextStage);
+            batcher.add(CallDelta.outcomeChange(pending.call, pending.outcome, after), order);
         }
     }
 
@@ -381,7 +373,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     /** The call's window closed without an outcome: joined with NONE, ordered at its deadline. */
     private void abandon(String callId, LlmCall call, long deadline) {
         context.forward(new Record<>(callId, JoinOutput.of(joined(call, OutcomeState.NONE, null, deadline)), deadline));
-        batcher.add(CallDelta.outcomeChange(call, null, OutcomeState.NONE), deadline, toNextStage);
+        batcher.add(CallDelta.outcomeChange(call, null, OutcomeState.NONE), deadline);
     }
 
     /** A mark of the {@value #PROGRESS} store (Long.MIN_VALUE when unset), read through {@link #marks}. */
@@ -460,6 +452,13 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
             byte[] callBytes = CALL_CODEC.encode(call);
             return ByteBuffer.allocate(10 + callBytes.length).put(FORMAT).put(outcome == null ? NO_OUTCOME : (byte) outcome.ordinal())
                     .putLong(deadline).put(callBytes).array();
+        }
+
+        /** The encoded call with its outcome set to {@code outcome}, without decoding or encoding the call. */
+        static byte[] withOutcome(byte[] encoded, OutcomeState outcome) {
+            byte[] bytes = encoded.clone();
+            bytes[1] = (byte) outcome.ordinal();
+            return bytes;
         }
 
         /** Whether the encoded call has no outcome yet, without decoding the call. */

@@ -11,8 +11,8 @@ import java.util.List;
  * The deltas a join task has for one group or session between two progress markers, in one
  * repartition record instead of one each. Every delta keeps its own place in event-time order, so
  * the reorder buffer downstream still hands them on one by one, in exactly the order in-order
- * processing gives. Kept as bytes (a format byte, the member count, the earliest and latest place in
- * order, then the members), so a batch grows by appending, never by decoding it.
+ * processing gives. Kept as bytes: a format byte, the member count, the earliest and latest place in
+ * order (read without decoding the members), then the members.
  */
 public record DeltaBatch(byte[] bytes) {
     private static final byte FORMAT = 1;
@@ -32,20 +32,6 @@ public record DeltaBatch(byte[] bytes) {
             writeMember(out, member.orderTime, member.delta);
         }
         return new DeltaBatch(Encoding.toArray(out));
-    }
-
-    /** This batch with {@code delta} (ordered at {@code orderTime}) added at its end. */
-    public DeltaBatch with(long orderTime, CallDelta delta) {
-        ByteBufferOutputStream out = Encoding.buffer(bytes.length + 192);
-        out.write(bytes, 0, bytes.length);
-        writeMember(out, orderTime, delta);
-        ByteBuffer header = ByteBuffer.wrap(out.buffer().array());
-        header.putInt(1, count() + 1).putLong(5, Math.min(minOrderTime(), orderTime)).putLong(13, Math.max(maxOrderTime(), orderTime));
-        return new DeltaBatch(Encoding.toArray(out));
-    }
-
-    public int count() {
-        return ByteBuffer.wrap(bytes).getInt(1);
     }
 
     /** The earliest place in event-time order of its members. */

@@ -1,30 +1,35 @@
 package io.tokenwatch.streams.topology;
 
+import io.tokenwatch.streams.stats.Encoding;
 import io.tokenwatch.streams.topology.CallDelta.Attribute;
+import io.tokenwatch.streams.topology.DeltaBatch.Member;
+import org.apache.kafka.common.utils.ByteBufferOutputStream;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Batches, in the join task, the deltas of each group and each session until the task sends its next
- * progress marker, then forwards one {@link DeltaBatch} per key: in a catch-up a busy team sees
- * hundreds of deltas between two markers, and they cross the repartition topic and the reorder buffer
- * as one record. A batch is also sent as soon as it holds {@value #MAX_BATCH} deltas. Every member
- * keeps its own place in event-time order, which is never before the marker sent ahead of it.
+ * progress marker, then forwards one {@link DeltaBatch} per key (of at most {@value #MAX_BATCH}
+ * deltas): in a catch-up a busy team sees hundreds of deltas between two markers, and they cross the
+ * repartition topic and the reorder buffer as one record. Every member keeps its own place in
+ * event-time order, which is never before the marker sent ahead of it.
  *
- * <p>The open batches live in a store (in memory, changelogged, cached): a crash between two flushes
- * loses nothing, and a revived task flushes what its last commit held.
+ * <p>Waiting deltas are kept once each, in arrival order, in a store (in memory, changelogged,
+ * cached), and sorted into batches when they go: a crash between two flushes loses nothing, and a
+ * revived task flushes what its last commit held.
  */
 public final class DeltaBatcher {
-    public static final String OPEN_BATCHES = "join-open-batches";
-    /** Bounds the bytes copied to add a delta (a batch grows by copying) and the size of a repartition record. */
-    static final int MAX_BATCH = 64;
+    public static final String WAITING = "join-deltas-waiting";
+    /** Bounds the size of a repartition record (~200 bytes a delta). */
+    static final int MAX_BATCH = 256;
 
     /** Where batches go next: the group detector or the session totals, each through its own repartition topic. */
     public enum Stage {
@@ -47,62 +52,69 @@ public final class DeltaBatcher {
         void forward(Stage stage, String key, DeltaBatch batch);
     }
 
+    private record StageKey(Stage stage, String key) {
+    }
+
     private final List<Attribute> dimensions;
-    private KeyValueStore<Bytes, byte[]> openBatches;
+    private KeyValueStore<Bytes, byte[]> waiting;
+    /** Sequence number of the next delta: one after the last in the store, found again by {@link #init}. */
+    private long next;
 
     public DeltaBatcher(List<Attribute> dimensions) {
         this.dimensions = dimensions;
     }
 
-    public void init(KeyValueStore<Bytes, byte[]> openBatches) {
-        this.openBatches = openBatches;
+    public void init(KeyValueStore<Bytes, byte[]> waiting) {
+        this.waiting = waiting;
+        try (KeyValueIterator<Bytes, byte[]> last = waiting.reverseAll()) {
+            next = last.hasNext() ? ByteBuffer.wrap(last.next().key.get()).getLong() + 1 : 0;
+        }
     }
 
-    /** Adds {@code delta}, ordered at {@code orderTime}, to the batch of each of its groups and of its session. */
-    public void add(CallDelta delta, long orderTime, Sink sink) {
+    /** Keeps {@code delta}, ordered at {@code orderTime}, for the batches of its groups and its session. */
+    public void add(CallDelta delta, long orderTime) {
+        ByteBufferOutputStream out = Encoding.buffer(192);
+        out.ensureRemaining(8);
+        out.buffer().putLong(orderTime);
+        delta.writeTo(out);
+        waiting.put(Bytes.wrap(ByteBuffer.allocate(8).putLong(next++).array()), Encoding.toArray(out));
+    }
+
+    /** Forwards every waiting delta in batches by key, and forgets them: before each progress marker, which promises that nothing earlier follows. */
+    public void flush(Sink sink) {
+        List<Bytes> sent = new ArrayList<>();
+        Map<StageKey, List<Member>> batches = new LinkedHashMap<>();
+        try (KeyValueIterator<Bytes, byte[]> it = waiting.all()) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> entry = it.next();
+                sent.add(entry.key);
+                ByteBuffer value = ByteBuffer.wrap(entry.value);
+                Member member = new Member(value.getLong(), CallDelta.readFrom(value));
+                for (StageKey key : keysOf(member.delta())) {
+                    batches.computeIfAbsent(key, k -> new ArrayList<>()).add(member);
+                }
+            }
+        }
+        sent.forEach(waiting::delete);
+        batches.forEach((key, members) -> {
+            for (int from = 0; from < members.size(); from += MAX_BATCH) {
+                sink.forward(key.stage(), key.key(), DeltaBatch.of(members.subList(from, Math.min(members.size(), from + MAX_BATCH))));
+            }
+        });
+    }
+
+    private List<StageKey> keysOf(CallDelta delta) {
+        List<StageKey> keys = new ArrayList<>(dimensions.size() + 1);
         for (Attribute dimension : dimensions) {
             String group = delta.attribute(dimension);
             if (group != null) {
-                add(Stage.GROUP, dimension.dimension() + "|" + group, delta, orderTime, sink);
+                keys.add(new StageKey(Stage.GROUP, dimension.dimension() + "|" + group));
             }
         }
         String session = delta.attribute(Attribute.SESSION);
         if (session != null) {
-            add(Stage.SESSION, session, delta, orderTime, sink);
+            keys.add(new StageKey(Stage.SESSION, session));
         }
-    }
-
-    private void add(Stage stage, String key, CallDelta delta, long orderTime, Sink sink) {
-        Bytes storeKey = batchKey(stage, key);
-        byte[] open = openBatches.get(storeKey);
-        DeltaBatch batch = open == null ? DeltaBatch.of(List.of(new DeltaBatch.Member(orderTime, delta)))
-                : new DeltaBatch(open).with(orderTime, delta);
-        if (batch.count() >= MAX_BATCH) {
-            openBatches.delete(storeKey);
-            sink.forward(stage, key, batch);
-        } else {
-            openBatches.put(storeKey, batch.bytes());
-        }
-    }
-
-    /** Forwards every open batch and forgets it: before each progress marker, which promises that nothing earlier follows. */
-    public void flush(Sink sink) {
-        List<KeyValue<Bytes, byte[]>> all = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = openBatches.all()) {
-            while (it.hasNext()) {
-                all.add(it.next());
-            }
-        }
-        for (KeyValue<Bytes, byte[]> entry : all) {
-            openBatches.delete(entry.key);
-            byte[] key = entry.key.get();
-            sink.forward(Stage.values()[key[0]], new String(key, 1, key.length - 1, StandardCharsets.UTF_8), new DeltaBatch(entry.value));
-        }
-    }
-
-    /** Stage ordinal, then the key's UTF-8 bytes. */
-    private static Bytes batchKey(Stage stage, String key) {
-        byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        return Bytes.wrap(ByteBuffer.allocate(1 + k.length).put((byte) stage.ordinal()).put(k).array());
+        return keys;
     }
 }

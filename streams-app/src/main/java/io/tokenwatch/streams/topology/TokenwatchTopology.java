@@ -59,8 +59,8 @@ public final class TokenwatchTopology {
         builder.addStateStore(keyValueStore(CallOutcomeJoiner.EARLY_OUTCOMES, Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(keyValueStore(CallOutcomeJoiner.DEADLINES, Serdes.Bytes(), Serdes.ByteArray()));
         builder.addStateStore(keyValueStore(CallOutcomeJoiner.PROGRESS, Serdes.String(), Serdes.Long()));
-        // Open batches live for one marker interval: in memory (changelogged); cached, so a batch that grows many times reaches the changelog once per commit.
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DeltaBatcher.OPEN_BATCHES), Serdes.Bytes(), Serdes.ByteArray())
+        // Deltas wait here for one marker interval at most: in memory, changelogged.
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DeltaBatcher.WAITING), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingEnabled());
         for (Stage stage : Stage.values()) {
             builder.addStateStore(keyValueStore(bufferStore(stage), Serdes.Bytes(), Serdes.ByteArray()));
@@ -95,7 +95,7 @@ public final class TokenwatchTopology {
         KStream<String, JoinOutput> joins = calls.merge(outcomes, Named.as("calls-and-outcomes"))
                 .process(() -> new CallOutcomeJoiner(config, inputPartitions, lag), Named.as("join-calls-with-outcomes"),
                         CallOutcomeJoiner.PENDING_CALLS, CallOutcomeJoiner.EARLY_OUTCOMES, CallOutcomeJoiner.DEADLINES, CallOutcomeJoiner.PROGRESS,
-                        DeltaBatcher.OPEN_BATCHES);
+                        DeltaBatcher.WAITING);
 
         joins.filter((id, out) -> out.joined() != null, Named.as("has-joined-call"))
                 .mapValues(JoinOutput::joined, Named.as("joined-call"))

@@ -48,7 +48,7 @@ class JoinerReviveTest {
         MockStores.addEmpty(context, CallOutcomeJoiner.EARLY_OUTCOMES, Serdes.String(), Serdes.ByteArray());
         MockStores.addEmpty(context, CallOutcomeJoiner.DEADLINES, Serdes.Bytes(), Serdes.ByteArray());
         MockStores.addEmpty(context, CallOutcomeJoiner.PROGRESS, Serdes.String(), Serdes.Long());
-        MockStores.addEmpty(context, DeltaBatcher.OPEN_BATCHES, Serdes.Bytes(), Serdes.ByteArray());
+        MockStores.addEmpty(context, DeltaBatcher.WAITING, Serdes.Bytes(), Serdes.ByteArray());
     }
 
     private static LlmCall call(String id, Instant at) {
@@ -171,9 +171,13 @@ class JoinerReviveTest {
         assertThat(entries(context, CallOutcomeJoiner.PENDING_CALLS)).isEqualTo(2);
         assertThat(entries(context, CallOutcomeJoiner.DEADLINES)).as("one deadline entry per call, outcome or not").isEqualTo(2);
 
-        // Outcomes read past both deadlines (a day + 10 min), then again past them: NONE once, for the call without an outcome.
+        // Outcomes read past both deadlines (a day + 10 min), then again past them, a marker tick after each:
+        // NONE once, for the call without an outcome.
+        var tick = tick(context).getPunctuator();
         joiner.process(outcomeRecord(context, "other-1", T.plus(Duration.ofHours(25))));
+        tick.punctuate(context.currentSystemTimeMs());
         joiner.process(outcomeRecord(context, "other-2", T.plus(Duration.ofHours(26))));
+        tick.punctuate(context.currentSystemTimeMs());
         List<JoinOutput> none = context.forwarded().stream().map(f -> (JoinOutput) f.record().value())
                 .filter(o -> o.joined() != null && o.joined().getOutcomeState() == OutcomeState.NONE).toList();
         assertThat(none).extracting(o -> o.joined().getCallId()).containsExactly("abandoned");
@@ -185,6 +189,7 @@ class JoinerReviveTest {
 
         // An outcome window after the deadlines, both calls are forgotten.
         joiner.process(outcomeRecord(context, "other-3", T.plus(Duration.ofHours(49))));
+        tick.punctuate(context.currentSystemTimeMs());
         assertThat(entries(context, CallOutcomeJoiner.PENDING_CALLS)).isZero();
         assertThat(entries(context, CallOutcomeJoiner.DEADLINES)).as("only the three early outcomes' deadlines").isEqualTo(3);
     }
