@@ -23,15 +23,32 @@ public record DeltaBatch(byte[] bytes) {
     }
 
     public static DeltaBatch of(List<Member> members) {
-        ByteBufferOutputStream out = Encoding.buffer(HEADER + 192 * members.size());
-        out.ensureRemaining(HEADER);
-        out.buffer().put(FORMAT).putInt(members.size())
-                .putLong(members.stream().mapToLong(Member::orderTime).min().orElse(Long.MAX_VALUE))
-                .putLong(members.stream().mapToLong(Member::orderTime).max().orElse(Long.MIN_VALUE));
-        for (Member member : members) {
-            writeMember(out, member.orderTime, member.delta);
+        return ofEncoded(members.stream().map(m -> encodeMember(m.orderTime(), m.delta())).toList());
+    }
+
+    /** One member as a batch holds it: its place in event-time order, then the delta's own encoding. */
+    public static byte[] encodeMember(long orderTime, CallDelta delta) {
+        ByteBufferOutputStream out = Encoding.buffer(192);
+        out.ensureRemaining(8);
+        out.buffer().putLong(orderTime);
+        delta.writeTo(out);
+        return Encoding.toArray(out);
+    }
+
+    /** A batch of members encoded by {@link #encodeMember}. */
+    public static DeltaBatch ofEncoded(List<byte[]> members) {
+        int size = HEADER;
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (byte[] member : members) {
+            size += member.length;
+            long order = ByteBuffer.wrap(member).getLong();
+            min = Math.min(min, order);
+            max = Math.max(max, order);
         }
-        return new DeltaBatch(Encoding.toArray(out));
+        ByteBuffer out = ByteBuffer.allocate(size).put(FORMAT).putInt(members.size()).putLong(min).putLong(max);
+        members.forEach(out::put);
+        return new DeltaBatch(out.array());
     }
 
     /** The earliest place in event-time order of its members. */
@@ -57,11 +74,5 @@ public record DeltaBatch(byte[] bytes) {
             members.add(new Member(in.getLong(), CallDelta.readFrom(in)));
         }
         return members;
-    }
-
-    private static void writeMember(ByteBufferOutputStream out, long orderTime, CallDelta delta) {
-        out.ensureRemaining(8);
-        out.buffer().putLong(orderTime);
-        delta.writeTo(out);
     }
 }

@@ -1,9 +1,6 @@
 package io.tokenwatch.streams.topology;
 
-import io.tokenwatch.streams.stats.Encoding;
 import io.tokenwatch.streams.topology.CallDelta.Attribute;
-import io.tokenwatch.streams.topology.DeltaBatch.Member;
-import org.apache.kafka.common.utils.ByteBufferOutputStream;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -73,32 +70,28 @@ public final class DeltaBatcher {
 
     /** Keeps {@code delta}, ordered at {@code orderTime}, for the batches of its groups and its session. */
     public void add(CallDelta delta, long orderTime) {
-        ByteBufferOutputStream out = Encoding.buffer(192);
-        out.ensureRemaining(8);
-        out.buffer().putLong(orderTime);
-        delta.writeTo(out);
-        waiting.put(Bytes.wrap(ByteBuffer.allocate(8).putLong(next++).array()), Encoding.toArray(out));
+        waiting.put(Bytes.wrap(ByteBuffer.allocate(8).putLong(next++).array()), DeltaBatch.encodeMember(orderTime, delta));
     }
 
     /** Forwards every waiting delta in batches by key, and forgets them: before each progress marker, which promises that nothing earlier follows. */
     public void flush(Sink sink) {
         List<Bytes> sent = new ArrayList<>();
-        Map<StageKey, List<Member>> batches = new LinkedHashMap<>();
+        Map<StageKey, List<byte[]>> batches = new LinkedHashMap<>();
         try (KeyValueIterator<Bytes, byte[]> it = waiting.all()) {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> entry = it.next();
                 sent.add(entry.key);
-                ByteBuffer value = ByteBuffer.wrap(entry.value);
-                Member member = new Member(value.getLong(), CallDelta.readFrom(value));
-                for (StageKey key : keysOf(member.delta())) {
-                    batches.computeIfAbsent(key, k -> new ArrayList<>()).add(member);
+                // Stored as a batch member is encoded: read for its keys, copied into each batch as it is.
+                ByteBuffer value = ByteBuffer.wrap(entry.value, 8, entry.value.length - 8);
+                for (StageKey key : keysOf(CallDelta.readFrom(value))) {
+                    batches.computeIfAbsent(key, k -> new ArrayList<>()).add(entry.value);
                 }
             }
         }
         sent.forEach(waiting::delete);
         batches.forEach((key, members) -> {
             for (int from = 0; from < members.size(); from += MAX_BATCH) {
-                sink.forward(key.stage(), key.key(), DeltaBatch.of(members.subList(from, Math.min(members.size(), from + MAX_BATCH))));
+                sink.forward(key.stage(), key.key(), DeltaBatch.ofEncoded(members.subList(from, Math.min(members.size(), from + MAX_BATCH))));
             }
         });
     }

@@ -32,8 +32,14 @@ public final class SessionTotals implements Processor<String, OrderedDelta, Stri
     private final long gapMs;
     private ProcessorContext<String, SessionSummary> context;
     private SessionStore<String, SessionSummary> sessions;
-    /** Output per session key changed since the last RELEASED marker (null: merged away). Empty between two calls of the buffer. */
-    private final Map<String, Record<String, SessionSummary>> changed = new LinkedHashMap<>();
+    /** Summary per session changed since the last RELEASED marker (null: merged away). Empty between two calls of the buffer. */
+    private final Map<SessionStart, Changed> changed = new LinkedHashMap<>();
+
+    private record SessionStart(String session, long start) {
+    }
+
+    private record Changed(SessionSummary summary, long timestamp) {
+    }
 
     public SessionTotals(long gapMs) {
         this.gapMs = gapMs;
@@ -72,25 +78,21 @@ public final class SessionTotals implements Processor<String, OrderedDelta, Stri
         totals.setEnd(Instant.ofEpochMilli(end));
         for (Windowed<String> old : mergedAway) {
             sessions.remove(old);
-            String oldKey = outputKey(session, old.window().start());
-            changed.put(oldKey, new Record<>(oldKey, null, record.timestamp()));
+            changed.put(new SessionStart(session, old.window().start()), new Changed(null, record.timestamp()));
         }
         sessions.put(new Windowed<>(session, new Span(start, end)), totals);
-        String key = outputKey(session, start);
+        SessionStart key = new SessionStart(session, start);
         changed.remove(key); // re-inserted last: summaries go out in the order they last changed
-        changed.put(key, new Record<>(key, totals, record.timestamp()));
+        changed.put(key, new Changed(totals, record.timestamp()));
         if (changed.size() >= MAX_CHANGED) {
             sendChanged();
         }
     }
 
     private void sendChanged() {
-        changed.values().forEach(context::forward);
+        changed.forEach((key, change) -> context.forward(new Record<>(key.session() + "|" + Instant.ofEpochMilli(key.start()),
+                change.summary(), change.timestamp())));
         changed.clear();
-    }
-
-    private static String outputKey(String session, long start) {
-        return session + "|" + Instant.ofEpochMilli(start);
     }
 
     /** A session's span of call times, both ends included. */
