@@ -27,7 +27,7 @@ import java.util.Map;
  * Recovery: the app restarts on an empty state directory after 7 days of baselines for many groups
  * and must restore its stores from the changelogs. Compared, in the same run on the same broker,
  * with the ceiling: a plain consumer reading the same changelog topics end to end as bytes. Usage:
- * {@code java -Xmx2g -cp benchmarks.jar io.tokenwatch.bench.RecoveryBenchmark [groups] [hours]}.
+ * {@code java -Xmx2g -cp benchmarks.jar io.tokenwatch.bench.RecoveryBenchmark [groups] [hours] [key=value settings of the restoring run ...]}.
  */
 public final class RecoveryBenchmark {
     private static final String APP_ID = "tokenwatch-recovery";
@@ -60,6 +60,9 @@ public final class RecoveryBenchmark {
 
             Path empty = Files.createTempDirectory("recovery-restore");
             settings.put("state.dir", empty.toString());
+            for (int i = 2; i < args.length; i++) { // key=value arguments after the first two: settings of the restoring run
+                settings.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
+            }
             long restoreStart = System.nanoTime();
             try (TokenwatchApp app = TokenwatchApp.start(TokenwatchConfig.of(settings))) {
                 if (!app.awaitRunning(Duration.ofMinutes(30))) {
