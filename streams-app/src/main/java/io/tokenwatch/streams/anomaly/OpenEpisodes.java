@@ -1,5 +1,7 @@
 package io.tokenwatch.streams.anomaly;
 
+import io.tokenwatch.streams.stats.StateFormat;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -62,10 +64,7 @@ public final class OpenEpisodes {
             return episodes;
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            byte format = in.readByte();
-            if (format != FORMAT) {
-                throw new IllegalStateException("Unknown OpenEpisodes format " + format);
-            }
+            StateFormat.check(in.readByte(), FORMAT, "open alert episodes");
             int count = in.readUnsignedByte();
             for (int i = 0; i < count; i++) {
                 episodes.byMetric.put(Metric.fromId(in.readUTF()), AlertEpisode.readFrom(in));

@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.ordering;
 
+import io.tokenwatch.streams.stats.StateFormat;
 import io.tokenwatch.streams.topology.CallDelta;
 import io.tokenwatch.streams.topology.DeltaBatch;
 import io.tokenwatch.streams.topology.DeltaBatch.Member;
@@ -42,6 +43,7 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
     private static final Logger LOG = LoggerFactory.getLogger(EventTimeReorderBuffer.class);
     private static final String RELEASED_KEY = "released";
     private static final String UPSTREAMS_KEY = "upstreams";
+    private static final byte BUFFERED_FORMAT = 1;
     /** Batches read per step of a release: bounds the memory a long catch-up release takes. */
     private static final int RELEASE_CHUNK = 2_000;
     /** Deltas that arrived behind the released watermark: from an upstream that was idle, taken as they arrived. */
@@ -168,6 +170,7 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
             List<Due> due = new ArrayList<>();
             for (KeyValue<Bytes, byte[]> entry : read) {
                 ByteBuffer value = ByteBuffer.wrap(entry.value);
+                StateFormat.check(value.get(), BUFFERED_FORMAT, "reorder buffer entry");
                 byte[] keyBytes = new byte[value.getShort() & 0xFFFF];
                 value.get(keyBytes);
                 String key = new String(keyBytes, StandardCharsets.UTF_8);
@@ -236,9 +239,10 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
         return ByteBuffer.wrap(k, k.length - 8, 8).getLong();
     }
 
+    /** A format byte, the key (16-bit length, UTF-8), the batch. */
     private static byte[] bufferValue(String key, DeltaBatch batch) {
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
         byte[] b = batch.bytes();
-        return ByteBuffer.allocate(2 + k.length + b.length).putShort((short) k.length).put(k).put(b).array();
+        return ByteBuffer.allocate(1 + 2 + k.length + b.length).put(BUFFERED_FORMAT).putShort((short) k.length).put(k).put(b).array();
     }
 }

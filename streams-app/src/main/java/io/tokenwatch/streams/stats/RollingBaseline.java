@@ -161,9 +161,7 @@ public final class RollingBaseline {
 
     public static RollingBaseline fromBytes(byte[] bytes) {
         ByteBuffer in = ByteBuffer.wrap(bytes);
-        if (in.get() != FORMAT_VERSION) {
-            throw new IllegalStateException("Unknown RollingBaseline format");
-        }
+        StateFormat.check(in.get(), FORMAT_VERSION, "rolling baseline");
         int week = ByteUtils.readVarint(in);
         int day = ByteUtils.readVarint(in);
         long first = ByteUtils.readVarlong(in);

@@ -93,10 +93,7 @@ public final class WindowSums {
     }
 
     public static WindowSums readFrom(ByteBuffer in) {
-        byte version = in.get();
-        if (version != FORMAT_VERSION) {
-            throw new IllegalStateException("Unknown WindowSums format " + version);
-        }
+        StateFormat.check(in.get(), FORMAT_VERSION, "window sums");
         int count = ByteUtils.readVarint(in);
         long[] values = new long[FIELDS.length];
         for (int i = 0; i < count; i++) {

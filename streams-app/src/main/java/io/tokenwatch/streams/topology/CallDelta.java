@@ -2,6 +2,7 @@ package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.OutcomeState;
+import io.tokenwatch.streams.stats.StateFormat;
 import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.stats.WindowSums.Field;
 import org.apache.kafka.common.utils.ByteBufferOutputStream;
@@ -123,10 +124,7 @@ public record CallDelta(long timestamp, String callId, boolean newCall, Map<Attr
     }
 
     public static CallDelta readFrom(ByteBuffer in) {
-        byte format = in.get();
-        if (format != FORMAT) {
-            throw new IllegalStateException("Unknown CallDelta format " + format);
-        }
+        StateFormat.check(in.get(), FORMAT, "call delta");
         long timestamp = in.getLong();
         String callId = readString(in);
         boolean newCall = in.get() != 0;

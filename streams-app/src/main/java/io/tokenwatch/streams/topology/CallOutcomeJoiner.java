@@ -12,6 +12,7 @@ import io.tokenwatch.streams.errors.DeadLetterReason;
 import io.tokenwatch.streams.errors.RejectedRecordException;
 import io.tokenwatch.streams.ordering.InputLag;
 import io.tokenwatch.streams.ordering.ProgressMarker;
+import io.tokenwatch.streams.stats.StateFormat;
 import io.tokenwatch.streams.topology.CallDelta.Attribute;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.utils.Bytes;
@@ -468,10 +469,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
 
         static PendingCall decode(byte[] bytes) {
             ByteBuffer in = ByteBuffer.wrap(bytes);
-            byte format = in.get();
-            if (format != FORMAT) {
-                throw new IllegalStateException("Unknown pending call format " + format);
-            }
+            StateFormat.check(in.get(), FORMAT, "pending call");
             byte outcome = in.get();
             long deadline = in.getLong();
             byte[] callBytes = new byte[in.remaining()];
@@ -482,15 +480,18 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
 
     /** An outcome read before its call, with its original bytes and offset for the dead-letter topic should the call never come. */
     private record EarlyOutcome(long deadline, long offset, CallOutcome outcome, byte[] original) {
+        private static final byte FORMAT = 1;
+
         byte[] encode() {
             byte[] outcomeBytes = OUTCOME_CODEC.encode(outcome);
             byte[] raw = original == null ? new byte[0] : original;
-            return ByteBuffer.allocate(20 + raw.length + outcomeBytes.length).putLong(deadline).putLong(offset)
+            return ByteBuffer.allocate(21 + raw.length + outcomeBytes.length).put(FORMAT).putLong(deadline).putLong(offset)
                     .putInt(raw.length).put(raw).put(outcomeBytes).array();
         }
 
         static EarlyOutcome decode(byte[] bytes) {
             ByteBuffer in = ByteBuffer.wrap(bytes);
+            StateFormat.check(in.get(), FORMAT, "early outcome");
             long deadline = in.getLong();
             long offset = in.getLong();
             byte[] raw = new byte[in.getInt()];

@@ -1,11 +1,13 @@
 package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.Contributor;
+import io.tokenwatch.streams.stats.StateFormat;
 import io.tokenwatch.streams.topology.CallDelta.Attribute;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -22,12 +24,19 @@ public final class Contributors {
     static final int CAPACITY = 16;
     private static final byte FORMAT = 1;
 
+    private final long slot;
     private final Map<Attribute, Map<String, Long>> costByKind = new EnumMap<>(Attribute.class);
 
-    public Contributors() {
+    /** Contributors of the window {@code slot} (window start / window size). */
+    public Contributors(long slot) {
+        this.slot = slot;
         for (Attribute kind : KINDS) {
             costByKind.put(kind, new HashMap<>());
         }
+    }
+
+    public long slot() {
+        return slot;
     }
 
     /** Adds one call's cost to each of its contributors. */
@@ -62,9 +71,16 @@ public final class Contributors {
         return top;
     }
 
-    /** A format byte, then per kind: a count and (UTF-8 value, cost) pairs. */
-    public void writeTo(ByteBuffer out) {
-        out.put(FORMAT);
+    /** A format byte, the slot, then per kind: a count and (UTF-8 value, cost) pairs. */
+    public byte[] toBytes() {
+        int size = 1 + 8 + KINDS.length;
+        for (Map<String, Long> costs : costByKind.values()) {
+            for (String value : costs.keySet()) {
+                size += 2 + 3 * value.length() + 8;
+            }
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.put(FORMAT).putLong(slot);
         for (Attribute kind : KINDS) {
             Map<String, Long> costs = costByKind.get(kind);
             out.put((byte) costs.size());
@@ -73,25 +89,13 @@ public final class Contributors {
                 out.putShort((short) value.length).put(value).putLong(e.getValue());
             }
         }
+        return Arrays.copyOf(out.array(), out.position());
     }
 
-    /** Upper bound of what {@link #writeTo} writes. */
-    public int encodedSize() {
-        int size = 1 + KINDS.length;
-        for (Map<String, Long> costs : costByKind.values()) {
-            for (String value : costs.keySet()) {
-                size += 2 + 3 * value.length() + 8;
-            }
-        }
-        return size;
-    }
-
-    public static Contributors readFrom(ByteBuffer in) {
-        byte format = in.get();
-        if (format != FORMAT) {
-            throw new IllegalStateException("Unknown Contributors format " + format);
-        }
-        Contributors c = new Contributors();
+    public static Contributors fromBytes(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        StateFormat.check(in.get(), FORMAT, "contributors");
+        Contributors c = new Contributors(in.getLong());
         for (Attribute kind : KINDS) {
             int n = in.get();
             for (int i = 0; i < n; i++) {

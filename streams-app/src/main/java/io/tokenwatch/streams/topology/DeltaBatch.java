@@ -1,6 +1,7 @@
 package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.streams.stats.Encoding;
+import io.tokenwatch.streams.stats.StateFormat;
 import org.apache.kafka.common.utils.ByteBufferOutputStream;
 
 import java.nio.ByteBuffer;
@@ -63,10 +64,7 @@ public record DeltaBatch(byte[] bytes) {
 
     public List<Member> members() {
         ByteBuffer in = ByteBuffer.wrap(bytes);
-        byte format = in.get();
-        if (format != FORMAT) {
-            throw new IllegalStateException("Unknown DeltaBatch format " + format);
-        }
+        StateFormat.check(in.get(), FORMAT, "delta batch");
         int count = in.getInt();
         in.position(HEADER);
         List<Member> members = new ArrayList<>(count);

@@ -26,7 +26,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,9 +153,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
         if (delta.newCall()) {
             Contributors updated = currentSpenders.get();
             updated.add(delta.attribution(), delta.sums().get(Field.COST_NANOS));
-            ByteBuffer bytes = ByteBuffer.allocate(8 + updated.encodedSize()).putLong(slot);
-            updated.writeTo(bytes);
-            contributors.put(groupKey, Arrays.copyOf(bytes.array(), bytes.position()));
+            contributors.put(groupKey, updated.toBytes());
         }
         OpenEpisodes open = OpenEpisodes.fromBytes(openEpisodes.get(groupKey));
         boolean changed = false;
@@ -215,11 +212,10 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
         }
     }
 
-    /** The contributors of the group's window {@code slot}; stored as the slot, then the contributors. */
     private Contributors currentContributors(String groupKey, long slot) {
         byte[] bytes = contributors.get(groupKey);
-        ByteBuffer in = bytes == null ? null : ByteBuffer.wrap(bytes);
-        return in != null && in.getLong() == slot ? Contributors.readFrom(in) : new Contributors();
+        Contributors current = bytes == null ? null : Contributors.fromBytes(bytes);
+        return current != null && current.slot() == slot ? current : new Contributors(slot);
     }
 
     private void sendChangedWindows() {

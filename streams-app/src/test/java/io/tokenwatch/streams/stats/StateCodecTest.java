@@ -4,6 +4,7 @@ import io.tokenwatch.streams.stats.WindowSums.Field;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The state codecs round-trip every value, including ones far larger than the buffers start with. */
 class StateCodecTest {
@@ -35,5 +36,13 @@ class StateCodecTest {
         assertThat(back.lastDay()).isEqualTo(baseline.lastDay());
         assertThat(back.previousWeek()).isEqualTo(baseline.previousWeek());
         assertThat(back.toBytes()).isEqualTo(bytes);
+    }
+
+    @Test
+    void aStoredValueOfAnUnknownFormatIsRefusedByName() {
+        byte[] bytes = new WindowSums().add(Field.CALLS, 1).toBytes();
+        bytes[0] = 9; // as a later version might write it
+        assertThatThrownBy(() -> WindowSums.fromBytes(bytes)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Unknown window sums format 9 (this version reads format 1)");
     }
 }
