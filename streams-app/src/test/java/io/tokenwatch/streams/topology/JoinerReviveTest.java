@@ -76,12 +76,18 @@ class JoinerReviveTest {
         return context.forwarded().stream().map(f -> f.record().value().marker()).filter(m -> m != null).map(m -> (ProgressMarker) m).toList();
     }
 
-    @Test
-    void aSecondInitOverRestoredStoresReprocessesExactlyAsTheFirstTime() {
-        MockProcessorContext<String, JoinOutput> context = context(T.plus(Duration.ofHours(3)));
+    /** A join of one input partition, initialised over empty stores. */
+    private CallOutcomeJoiner startedJoiner(MockProcessorContext<String, JoinOutput> context) {
         freshStores(context);
         CallOutcomeJoiner joiner = new CallOutcomeJoiner(config, 1, InputLag.UNKNOWN);
         joiner.init(context);
+        return joiner;
+    }
+
+    @Test
+    void aSecondInitOverRestoredStoresReprocessesExactlyAsTheFirstTime() {
+        MockProcessorContext<String, JoinOutput> context = context(T.plus(Duration.ofHours(3)));
+        CallOutcomeJoiner joiner = startedJoiner(context);
         LlmCall early = call("early", T);
         LlmCall later = call("later", T.plus(Duration.ofHours(2)));
         joiner.process(callRecord(early));
@@ -162,9 +168,7 @@ class JoinerReviveTest {
     @Test
     void keepsOneEntryPerCallClosesItOnceAndForgetsItAnOutcomeWindowLater() {
         MockProcessorContext<String, JoinOutput> context = context(T.plus(Duration.ofDays(5)));
-        freshStores(context);
-        CallOutcomeJoiner joiner = new CallOutcomeJoiner(config, 1, InputLag.UNKNOWN);
-        joiner.init(context);
+        CallOutcomeJoiner joiner = startedJoiner(context);
         joiner.process(callRecord(call("abandoned", T)));
         joiner.process(callRecord(call("decided", T)));
         joiner.process(outcomeRecord(context, "decided", T.plusSeconds(60)));
