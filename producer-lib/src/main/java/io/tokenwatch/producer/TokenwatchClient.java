@@ -11,6 +11,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +64,10 @@ public final class TokenwatchClient implements AutoCloseable {
     private static final AvroBinary<CallOutcome> OUTCOME_CODEC = new AvroBinary<>(CallOutcome.class);
 
     private final Builder config;
-    private final Producer<String, Object> producer;
+    private final Map<String, Object> producerProps = new HashMap<>();
+    /** Null until Kafka's client could be created (an unresolvable bootstrap host stops it): retried each replay interval. */
+    private volatile Producer<String, Object> producer;
+    private long lastProducerAttemptNanos;
     private final BlockingQueue<SpecificRecord> queue;
     private final SpillFile spill;
     private final ProducerCounters counters = new ProducerCounters();
@@ -82,7 +86,7 @@ public final class TokenwatchClient implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("Cannot open spill directory " + config.spillDirectory, e);
         }
-        Map<String, Object> props = new HashMap<>();
+        Map<String, Object> props = producerProps;
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -96,7 +100,7 @@ public final class TokenwatchClient implements AutoCloseable {
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, KafkaAvroSerializer.class.getName());
         props.put("schema.registry.url", config.schemaRegistryUrl);
         props.putAll(config.producerOverrides);
-        this.producer = new KafkaProducer<>(props);
+        producer();
         this.sender = new Thread(this::sendLoop, "tokenwatch-sender");
         this.sender.setDaemon(true);
         this.sender.start();
@@ -277,7 +281,7 @@ public final class TokenwatchClient implements AutoCloseable {
                     queue.drainTo(batch, SEND_BATCH - 1);
                     inHand = batch.size();
                     for (SpecificRecord event : batch) {
-                        if (kafkaFailing() && spill != null) {
+                        if ((kafkaFailing() || producer() == null) && spill != null) {
                             // Circuit open: each send would block on missing metadata; the replay probes Kafka instead.
                             spillOrDrop(event, "Kafka unavailable");
                         } else {
@@ -302,7 +306,11 @@ public final class TokenwatchClient implements AutoCloseable {
         String key = event instanceof LlmCall call ? call.getCallId() : ((CallOutcome) event).getCallId();
         long timestamp = event instanceof LlmCall call ? call.getTimestamp().toEpochMilli() : ((CallOutcome) event).getDecidedAt().toEpochMilli();
         try {
-            producer.send(new ProducerRecord<>(topic, null, timestamp, key, event), (metadata, error) -> {
+            Producer<String, Object> kafka = producer();
+            if (kafka == null) {
+                throw new KafkaException("no Kafka client for " + config.bootstrapServers + " (bootstrap servers not resolvable)");
+            }
+            kafka.send(new ProducerRecord<>(topic, null, timestamp, key, event), (metadata, error) -> {
                 if (error == null) {
                     lastSuccessNanos = System.nanoTime();
                     (replay ? counters.replayed : counters.sent).incrementAndGet();
@@ -350,6 +358,37 @@ public final class TokenwatchClient implements AutoCloseable {
         return lastFailureNanos > lastSuccessNanos;
     }
 
+    /**
+     * Kafka's producer, created on first use. Kafka refuses to create one when no bootstrap server
+     * resolves (a DNS name not there yet): recording must not fail for that, so events spill and the
+     * client tries again each replay interval.
+     */
+    private Producer<String, Object> producer() {
+        Producer<String, Object> current = producer;
+        if (current != null || System.nanoTime() - lastProducerAttemptNanos < config.replayInterval.toNanos() && lastProducerAttemptNanos != 0) {
+            return current;
+        }
+        lastProducerAttemptNanos = System.nanoTime();
+        boolean firstAttempt = lastFailureNanos == 0;
+        try {
+            producer = new KafkaProducer<>(producerProps);
+            if (!firstAttempt) {
+                LOG.info("Tokenwatch reaches Kafka at {} now", config.bootstrapServers);
+            }
+            return producer;
+        } catch (KafkaException e) {
+            lastFailureNanos = System.nanoTime();
+            String why = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
+            if (firstAttempt) {
+                LOG.warn("Tokenwatch cannot reach Kafka at {} ({}); events {} until it can (tried again every {})", config.bootstrapServers, why,
+                        spill == null ? "are dropped (no spill directory)" : "spill to " + config.spillDirectory, config.replayInterval);
+            } else {
+                LOG.debug("Kafka at {} still not reachable: {}", config.bootstrapServers, why);
+            }
+            return null;
+        }
+    }
+
     /** Replays spilled events once Kafka looks reachable again; at most once per replay interval. */
     private void maybeReplay() {
         if (spill == null || replaysInFlight.get() > 0 || System.nanoTime() - lastReplayAttemptNanos < config.replayInterval.toNanos()) {
@@ -358,7 +397,7 @@ public final class TokenwatchClient implements AutoCloseable {
         lastReplayAttemptNanos = System.nanoTime();
         try {
             spill.flush();
-            if (spill.isEmpty() || (kafkaFailing() && !brokerAcceptsConnections())) {
+            if (spill.isEmpty() || producer() == null || (kafkaFailing() && !brokerAcceptsConnections())) {
                 return;
             }
             List<SpillFile.Entry> entries = spill.takeForReplay();
@@ -408,7 +447,9 @@ public final class TokenwatchClient implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        if (producer != null) {
+            producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
         for (SpecificRecord left; (left = queue.poll()) != null; ) {
             spillOrDrop(left, "client closed before it was sent");
         }
@@ -468,6 +509,12 @@ public final class TokenwatchClient implements AutoCloseable {
         public TokenwatchClient build() {
             if (bootstrapServers == null || bootstrapServers.isBlank()) {
                 throw new IllegalArgumentException("bootstrapServers is required");
+            }
+            for (String server : bootstrapServers.split(",")) {
+                // A typo is the caller's to fix now; a host that does not resolve (yet) is Kafka being unreachable: events spill.
+                if (!server.trim().matches("\\S+:\\d{1,5}")) {
+                    throw new IllegalArgumentException("bootstrapServers: '" + server.trim() + "' is not host:port");
+                }
             }
             if (schemaRegistryUrl == null || schemaRegistryUrl.isBlank()) {
                 throw new IllegalArgumentException("schemaRegistryUrl is required (http(s)://… or mock://scope)");

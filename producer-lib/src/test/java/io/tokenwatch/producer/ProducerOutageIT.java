@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** producer-lib against a real in-process broker that is stopped mid-run and started again. */
 class ProducerOutageIT {
@@ -39,6 +41,23 @@ class ProducerOutageIT {
     static void stopBroker() {
         broker.close();
         MockSchemaRegistry.dropScope("producer-it");
+    }
+
+    @Test
+    void anUnresolvableBootstrapHostNeitherFailsBuildNorRecordingEventsSpill() throws Exception {
+        Path spillDir = Files.createTempDirectory("tw-spill-dns");
+        try (TokenwatchClient client = TokenwatchClient.builder()
+                .bootstrapServers("kafka.does-not-resolve.invalid:9092").schemaRegistryUrl(REGISTRY)
+                .spillDirectory(spillDir).replayInterval(Duration.ofMillis(200)).build()) {
+            for (int i = 0; i < 50; i++) {
+                client.recordCall(report(i));
+            }
+            await("events spilled", () -> client.counts().spilled() == 50);
+            assertThat(client.counts().dropped()).isZero();
+            assertThat(client.counts().sent()).isZero();
+        }
+        assertThatThrownBy(() -> TokenwatchClient.builder().bootstrapServers("kafka").schemaRegistryUrl(REGISTRY).build())
+                .as("a typo is not an outage").isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'kafka' is not host:port");
     }
 
     @Test
@@ -125,7 +144,8 @@ class ProducerOutageIT {
         return d;
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    /** Waits for {@code condition} (two minutes at most, then fails naming {@code what}). */
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
