@@ -169,9 +169,10 @@ public final class DemoCommand implements Callable<Integer> {
 
         Instant liveStartEvent = eventEpoch();
         TrafficWriter traffic = new TrafficWriter(stage.client, workload.seed, liveStartEvent.minus(Duration.ofDays(7)));
-        traffic.history(Duration.ofDays(7), (done, hours, calls) -> progress("history", done, hours,
+        ProgressLine history = new ProgressLine(out, System.console() != null, "history");
+        traffic.history(Duration.ofDays(7), (done, hours, calls) -> history.update(done, hours,
                 String.format(Locale.ROOT, "%,d calls, day %d/7", calls, (done - 1) / 24 + 1)));
-        out.println();
+        history.finish();
         awaitCaughtUp(stage);
         out.printf(Locale.ROOT, "History processed after %.1f s; live traffic at %dx event time from %s%n",
                 (System.currentTimeMillis() - began) / 1000.0, speed, liveStartEvent);
@@ -211,12 +212,13 @@ public final class DemoCommand implements Callable<Integer> {
             while (stage.client.queued() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
-            boolean drained = ConsumerGroupLag.awaitDrained(admin, APP_ID, deadline - System.nanoTime(), lag -> progress("processing",
+            ProgressLine processing = new ProgressLine(out, System.console() != null, "processing");
+            boolean drained = ConsumerGroupLag.awaitDrained(admin, APP_ID, deadline - System.nanoTime(), lag -> processing.update(
                     lag.consumed(), lag.end(), String.format(Locale.ROOT, "%,d / %,d records (input and repartition)", lag.consumed(), lag.end())));
+            processing.finish();
             if (!drained) {
                 throw new IllegalStateException("The topology did not catch up with the history in 5 minutes");
             }
-            out.println();
         }
     }
 
@@ -248,14 +250,6 @@ public final class DemoCommand implements Callable<Integer> {
                 nextFootprint = now + 20_000;
             }
         }
-    }
-
-    private void progress(String what, long done, long total, String detail) {
-        int width = 30;
-        int filled = total <= 0 ? width : (int) Math.min(width, width * done / total);
-        out.print("\r" + String.format(Locale.ROOT, "%-10s [%s%s] %3d%% %s   ", what, "#".repeat(filled), ".".repeat(width - filled),
-                total <= 0 ? 100 : Math.min(100, 100 * done / total), detail));
-        out.flush();
     }
 
     static Duration parseDuration(String option, String text) {
