@@ -86,7 +86,8 @@ public final class TokenwatchConfig {
         all.forEach((k, v) -> (k.startsWith(PREFIX) ? own : kafkaProps).put(k, v));
         for (String key : own.keySet()) {
             if (!DEFAULTS.containsKey(key)) {
-                throw new ConfigException(key, own.get(key), "unknown setting; known: " + String.join(", ", DEFAULTS.keySet()));
+                throw new ConfigException(key, own.get(key), "unknown setting; " + nearest(key, DEFAULTS.keySet())
+                        .map(k -> "did you mean " + k + "?").orElse("known: " + String.join(", ", DEFAULTS.keySet())));
             }
         }
         Map<String, String> v = new LinkedHashMap<>(DEFAULTS);
@@ -217,6 +218,9 @@ public final class TokenwatchConfig {
         // Restoring writes each poll to RocksDB as one batch: bigger polls, faster restore (2.9x -> 2.3x a plain read of the changelogs).
         all.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), "10000");
         if (file != null) {
+            if (!Files.isReadable(file)) {
+                throw new ConfigException("--config", file.toString(), Files.exists(file) ? "file not readable" : "no such file");
+            }
             Properties props = new Properties();
             try (InputStream in = Files.newInputStream(file)) {
                 props.load(in);
@@ -237,6 +241,31 @@ public final class TokenwatchConfig {
         });
         all.putAll(overrides);
         return new TokenwatchConfig(all);
+    }
+
+    /** The known key closest to {@code key} by edit distance, when it is close enough to be a typo (at most 3 edits). */
+    static Optional<String> nearest(String key, Set<String> known) {
+        return known.stream().map(k -> Map.entry(k, editDistance(key, k))).filter(e -> e.getValue() <= 3)
+                .min(Map.Entry.comparingByValue()).map(Map.Entry::getKey);
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     public static TokenwatchConfig of(Map<String, String> settings) {

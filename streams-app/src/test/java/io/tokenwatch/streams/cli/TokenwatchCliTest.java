@@ -24,6 +24,19 @@ class TokenwatchCliTest {
     }
 
     @Test
+    void aMissingConfigFileOrAMisspeltKeyIsOneLineWithExitCode2() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = TokenwatchCli.commandLine();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("run", "--config", "/nonexistent/tokenwatch.properties")).isEqualTo(2);
+        assertThat(cli.execute("run", "--set", "bootstrap.servers=127.0.0.1:9", "--set", "schema.registry.url=mock://cli",
+                "--set", "tokenwatch.anomaly.treshold=0.5")).isEqualTo(2);
+        assertThat(err.toString().lines().toList()).containsExactly(
+                "Invalid configuration: Invalid value /nonexistent/tokenwatch.properties for configuration --config: no such file",
+                "Invalid configuration: Invalid value 0.5 for configuration tokenwatch.anomaly.treshold: unknown setting; did you mean tokenwatch.anomaly.threshold?");
+    }
+
+    @Test
     void listsItsCommands() {
         StringWriter out = new StringWriter();
         CommandLine cli = TokenwatchCli.commandLine();
