@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -44,14 +45,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int brokerPort;
     private final int controllerPort;
     private final Map<String, String> overrides;
-    private final String clusterId = Uuid.randomUuid().toString();
+    private final String clusterId;
     private KafkaRaftServer server;
 
     private EmbeddedKafkaBroker(Path dataDir, boolean deleteOnClose, int brokerPort, Map<String, String> overrides) {
         this.dataDir = dataDir;
         this.deleteOnClose = deleteOnClose;
         this.brokerPort = brokerPort == 0 ? freePort() : brokerPort;
-        this.controllerPort = freePort();
+        // A data directory formatted before names its cluster and its controller's address: a broker
+        // started on it again must be that cluster, reachable where its metadata says.
+        Properties formatted = readProperties(dataDir.resolve("server.properties"));
+        Properties meta = readProperties(dataDir.resolve("logs").resolve("meta.properties"));
+        this.clusterId = meta.getProperty("cluster.id", Uuid.randomUuid().toString());
+        String controller = formatted.getProperty("controller.quorum.bootstrap.servers");
+        this.controllerPort = controller == null ? freePort() : Integer.parseInt(controller.substring(controller.lastIndexOf(':') + 1));
         this.overrides = Map.copyOf(overrides);
     }
 
@@ -163,6 +170,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("auto.create.topics.enable", "false");
         props.putAll(overrides);
+        return props;
+    }
+
+    /** The properties in {@code file}; none when it does not exist. */
+    private static Properties readProperties(Path file) {
+        Properties props = new Properties();
+        if (Files.exists(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                props.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         return props;
     }
 

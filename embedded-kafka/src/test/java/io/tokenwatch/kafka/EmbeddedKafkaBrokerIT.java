@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -34,6 +35,24 @@ class EmbeddedKafkaBrokerIT {
             assertThat(consumeAll(broker, 4)).containsExactlyInAnyOrder("a", "b", "c", "d");
         }
         assertThat(Files.exists(dataDir)).isFalse();
+    }
+
+    @Test
+    void aNewBrokerOnTheSameDataDirectoryServesTheSameCluster() throws Exception {
+        Path dataDir = Files.createTempDirectory("tw-kafka-kept");
+        try (EmbeddedKafkaBroker first = EmbeddedKafkaBroker.create(dataDir, 0, Map.of()).start()) {
+            first.createTopics(2, List.of("t"));
+            produce(first, "a", "b");
+        }
+        assertThat(Files.exists(dataDir.resolve("logs"))).as("a given data directory is kept").isTrue();
+        try (EmbeddedKafkaBroker second = EmbeddedKafkaBroker.create(dataDir, 0, Map.of()).start()) {
+            produce(second, "c");
+            assertThat(consumeAll(second, 3)).containsExactlyInAnyOrder("a", "b", "c");
+        } finally {
+            try (var files = Files.walk(dataDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     private static void produce(EmbeddedKafkaBroker broker, String... values) throws Exception {
