@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * Per group (a value of one dimension, key {@code dimension|group}): adds each delta to its window's
@@ -147,18 +146,17 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
         if (slot != baseline.currentSlot()) {
             return; // a late outcome for an earlier window: its stats are updated, the judged window is the current one
         }
-        // Decoded only for a new call's cost or an alert's top contributors: most deltas need neither.
-        Contributors[] spenders = {null};
-        Supplier<Contributors> currentSpenders = () -> spenders[0] != null ? spenders[0] : (spenders[0] = currentContributors(groupKey, slot));
+        // Decoded for a new call's cost, or later for an alert's top contributors: most outcome deltas need neither.
+        Contributors spenders = null;
         if (delta.newCall()) {
-            Contributors updated = currentSpenders.get();
-            updated.add(delta.attribution(), delta.sums().get(Field.COST_NANOS));
-            contributors.put(groupKey, updated.toBytes());
+            spenders = currentContributors(groupKey, slot);
+            spenders.add(delta.attribution(), delta.sums().get(Field.COST_NANOS));
+            contributors.put(groupKey, spenders.toBytes());
         }
         OpenEpisodes open = OpenEpisodes.fromBytes(openEpisodes.get(groupKey));
         boolean changed = false;
         for (Metric metric : metrics) {
-            changed |= judge(groupKey, dimension, group, metric, window, baseline, currentSpenders, delta, eventTime, open);
+            changed |= judge(groupKey, dimension, group, metric, window, baseline, spenders, delta, eventTime, open);
         }
         if (changed && open.isEmpty()) {
             openEpisodes.delete(groupKey);
@@ -169,7 +167,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
 
     /** Judges one metric, updating {@code episodes}; returns whether its episode changed. */
     private boolean judge(String groupKey, String dimension, String group, Metric metric, WindowSums window, RollingBaseline baseline,
-                          Supplier<Contributors> spenders, CallDelta delta, long eventTime, OpenEpisodes episodesOfGroup) {
+                          Contributors spenders, CallDelta delta, long eventTime, OpenEpisodes episodesOfGroup) {
         Judgement judgement = rule.judge(metric, window, baseline);
         AlertEpisode open = episodesOfGroup.get(metric);
         if (open == null && !judgement.anomalous()) {
@@ -184,7 +182,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
         if (decision.emit() != null) {
             AlertEpisode episode = decision.episode() != null ? decision.episode() : open;
             AnomalyAlert alert = OutputRecords.alert(episode, decision.emit(), dimension, group, judgement, rule.threshold(),
-                    judgedStart, judgedEnd, spenders.get().top(window.get(Field.COST_NANOS)), eventTime, delta.callId(),
+                    judgedStart, judgedEnd, (spenders != null ? spenders : currentContributors(groupKey, slot)).top(window.get(Field.COST_NANOS)), eventTime, delta.callId(),
                     decision.emit() == AlertStatus.RESOLVED ? OutputRecords.RESOLVED_BACK_UNDER : null);
             context.forward(new Record<>(episode.alertId(), new GroupOutput(null, alert), delta.timestamp()));
         }
