@@ -10,6 +10,7 @@ import io.tokenwatch.streams.ordering.StreamsConsumerLag;
 import io.tokenwatch.streams.topology.TokenwatchTopology;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -35,9 +36,23 @@ public final class TokenwatchApp implements AutoCloseable {
         this.staticMember = staticMember;
     }
 
+    /** An admin client; a bootstrap host that does not resolve stops start-up in one line. */
+    private static Admin admin(TokenwatchConfig config) {
+        try {
+            return Admin.create(config.clientProperties(AdminClientConfig.configNames()));
+        } catch (KafkaException e) {
+            throw new CannotStartException("bootstrap.servers=" + config.kafkaProperties().get("bootstrap.servers") + ": "
+                    + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()));
+        }
+    }
+
+    /** How long start-up waits for a broker to answer before it stops, saying so in one line. */
+    static final Duration REACHABLE_WITHIN = Duration.ofSeconds(10);
+
     public static TokenwatchApp start(TokenwatchConfig config) {
         int inputPartitions;
-        try (Admin admin = Admin.create(config.clientProperties(AdminClientConfig.configNames()))) {
+        try (Admin admin = admin(config)) {
+            TopicSetup.requireReachable(admin, config.kafkaProperties().get("bootstrap.servers"), REACHABLE_WITHIN);
             TopicSetup.ensureTopics(admin, config);
             inputPartitions = TopicSetup.inputPartitions(admin, config);
         }

@@ -1,6 +1,6 @@
 package io.tokenwatch.streams.cli;
 
-import io.tokenwatch.streams.app.TopicSetup;
+import io.tokenwatch.streams.app.CannotStartException;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,7 +23,7 @@ public final class TokenwatchCli implements Runnable {
                 cmd.getErr().println("Invalid configuration: " + e.getMessage());
                 return 2;
             }
-            if (e instanceof TopicSetup.PartitionMismatchException) {
+            if (e instanceof CannotStartException) {
                 cmd.getErr().println("Cannot start: " + e.getMessage());
                 return 2;
             }

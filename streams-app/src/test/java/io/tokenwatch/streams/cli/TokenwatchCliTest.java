@@ -1,10 +1,13 @@
 package io.tokenwatch.streams.cli;
 
+import io.tokenwatch.streams.support.FreePort;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,6 +37,25 @@ class TokenwatchCliTest {
         assertThat(err.toString().lines().toList()).containsExactly(
                 "Invalid configuration: Invalid value /nonexistent/tokenwatch.properties for configuration --config: no such file",
                 "Invalid configuration: Invalid value 0.5 for configuration tokenwatch.anomaly.treshold: unknown setting; did you mean tokenwatch.anomaly.threshold?");
+    }
+
+    @Test
+    void aKafkaThatDoesNotAnswerOrResolveStopsRunInOneLineWithin15Seconds() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = TokenwatchCli.commandLine();
+        cli.setErr(new PrintWriter(err));
+        String nobody = "127.0.0.1:" + FreePort.pick();
+        long start = System.nanoTime();
+        assertThat(cli.execute("run", "--set", "bootstrap.servers=" + nobody, "--set", "schema.registry.url=mock://cli")).isEqualTo(2);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+        start = System.nanoTime();
+        assertThat(cli.execute("run", "--set", "bootstrap.servers=kafka.does-not-resolve.invalid:9092", "--set", "schema.registry.url=mock://cli"))
+                .isEqualTo(2);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+        List<String> lines = err.toString().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).startsWith("Cannot start: no Kafka broker answers at bootstrap.servers=" + nobody + " within 10 s (");
+        assertThat(lines.get(1)).isEqualTo("Cannot start: bootstrap.servers=kafka.does-not-resolve.invalid:9092: No resolvable bootstrap urls given in bootstrap.servers");
     }
 
     @Test
