@@ -26,7 +26,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,8 +46,6 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
     public static final String EPISODES = "alert-episodes";
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupAnomalyDetector.class);
-    /** Stats held for one release at most: a long catch-up release sends them in chunks of this many windows. */
-    private static final int MAX_CHANGED_WINDOWS = 10_000;
 
     private final long windowMs;
     private final int week;
@@ -63,12 +60,8 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
     private KeyValueStore<String, byte[]> openEpisodes;
     /** Cache of the last slot swept for quiet groups: sweeping again after a revive is harmless. */
     private long sweptSlot = Long.MIN_VALUE;
-    /**
-     * The latest stats of each window changed since the reorder buffer's last RELEASED marker, sent
-     * with that marker: once per window per release, not once per delta. Empty between two calls
-     * of the buffer (a release and its marker come in one), so a commit never finds it holding anything.
-     */
-    private final Map<Bytes, ChangedWindow> changedWindows = new LinkedHashMap<>();
+    /** The latest stats of each window changed since the last release: sent once per window and release. */
+    private final ChangedSinceRelease<Bytes, ChangedWindow> changedWindows = new ChangedSinceRelease<>(this::sendStats);
 
     /** A window whose stats changed: they are built when sent. */
     private record ChangedWindow(String dimension, String group, long start, WindowSums sums, long changedAt, long timestamp) {
@@ -97,7 +90,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
     @Override
     public void process(Record<String, OrderedDelta> record) {
         if (record.value().isMarker()) {
-            sendChangedWindows();
+            changedWindows.send();
             long slot = Math.floorDiv(record.value().marker().watermark(), windowMs);
             if (slot > sweptSlot) {
                 sweptSlot = slot;
@@ -136,12 +129,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
         String dimension = groupKey.substring(0, split);
         String group = groupKey.substring(split + 1);
         long windowStart = slot * windowMs;
-        Bytes changedKey = windowKey(groupKey, slot);
-        changedWindows.remove(changedKey); // re-inserted last: windows go out in the order they last changed
-        changedWindows.put(changedKey, new ChangedWindow(dimension, group, windowStart, window, eventTime, record.timestamp()));
-        if (changedWindows.size() >= MAX_CHANGED_WINDOWS) {
-            sendChangedWindows();
-        }
+        changedWindows.put(windowKey(groupKey, slot), new ChangedWindow(dimension, group, windowStart, window, eventTime, record.timestamp()));
 
         if (slot != baseline.currentSlot()) {
             return; // a late outcome for an earlier window: its stats are updated, the judged window is the current one
@@ -210,19 +198,17 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
         }
     }
 
+    private void sendStats(Bytes windowKey, ChangedWindow w) {
+        context.forward(new Record<>(OutputRecords.statsKey(w.dimension, w.group, w.start), new GroupOutput(
+                OutputRecords.windowStats(w.dimension, w.group, w.start, w.start + windowMs, w.sums, w.changedAt), null), w.timestamp));
+    }
+
     private Contributors currentContributors(String groupKey, long slot) {
         byte[] bytes = contributors.get(groupKey);
         Contributors current = bytes == null ? null : Contributors.fromBytes(bytes);
         return current != null && current.slot() == slot ? current : new Contributors(slot);
     }
 
-    private void sendChangedWindows() {
-        for (ChangedWindow w : changedWindows.values()) {
-            context.forward(new Record<>(OutputRecords.statsKey(w.dimension, w.group, w.start), new GroupOutput(
-                    OutputRecords.windowStats(w.dimension, w.group, w.start, w.start + windowMs, w.sums, w.changedAt), null), w.timestamp));
-        }
-        changedWindows.clear();
-    }
 
     private WindowSums sums(String groupKey, long slot) {
         byte[] bytes = windowSums.get(windowKey(groupKey, slot));

@@ -13,9 +13,7 @@ import org.apache.kafka.streams.state.SessionStore;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Totals per session: calls of one session id no more than the session gap apart form one session,
@@ -26,14 +24,12 @@ import java.util.Map;
  */
 public final class SessionTotals implements Processor<String, OrderedDelta, String, SessionSummary> {
     public static final String STORE = "session-totals";
-    /** Summaries held for one release at most: a long catch-up release sends them in chunks of this many. */
-    private static final int MAX_CHANGED = 10_000;
 
     private final long gapMs;
     private ProcessorContext<String, SessionSummary> context;
     private SessionStore<String, SessionSummary> sessions;
-    /** Summary per session changed since the last RELEASED marker (null: merged away). Empty between two calls of the buffer. */
-    private final Map<SessionStart, Changed> changed = new LinkedHashMap<>();
+    /** Summary per session changed since the last release (null: merged away), sent once per session and release. */
+    private final ChangedSinceRelease<SessionStart, Changed> changed = new ChangedSinceRelease<>(this::sendSummary);
 
     private record SessionStart(String session, long start) {
     }
@@ -55,7 +51,7 @@ public final class SessionTotals implements Processor<String, OrderedDelta, Stri
     @Override
     public void process(Record<String, OrderedDelta> record) {
         if (record.value().isMarker()) {
-            sendChanged();
+            changed.send();
             return;
         }
         String session = record.key();
@@ -81,18 +77,12 @@ public final class SessionTotals implements Processor<String, OrderedDelta, Stri
             changed.put(new SessionStart(session, old.window().start()), new Changed(null, record.timestamp()));
         }
         sessions.put(new Windowed<>(session, new Span(start, end)), totals);
-        SessionStart key = new SessionStart(session, start);
-        changed.remove(key); // re-inserted last: summaries go out in the order they last changed
-        changed.put(key, new Changed(totals, record.timestamp()));
-        if (changed.size() >= MAX_CHANGED) {
-            sendChanged();
-        }
+        changed.put(new SessionStart(session, start), new Changed(totals, record.timestamp()));
     }
 
-    private void sendChanged() {
-        changed.forEach((key, change) -> context.forward(new Record<>(key.session() + "|" + Instant.ofEpochMilli(key.start()),
-                change.summary(), change.timestamp())));
-        changed.clear();
+
+    private void sendSummary(SessionStart key, Changed change) {
+        context.forward(new Record<>(key.session() + "|" + Instant.ofEpochMilli(key.start()), change.summary(), change.timestamp()));
     }
 
     /** A session's span of call times, both ends included. */
