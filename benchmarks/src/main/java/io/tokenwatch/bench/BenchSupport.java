@@ -73,6 +73,15 @@ final class BenchSupport {
         }
     }
 
+    /** The {@code key=value} arguments from index {@code from} on: settings for the app a benchmark runs. */
+    static Map<String, String> settings(String[] args, int from) {
+        Map<String, String> settings = new HashMap<>();
+        for (int i = from; i < args.length; i++) {
+            settings.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
+        }
+        return settings;
+    }
+
     /** Kafka Streams' own account of its threads' time (KIP-444 ratios, averaged over threads): where a slow topology waits. */
     static String timeShares(KafkaStreams streams) {
         Map<String, double[]> sums = new java.util.TreeMap<>();

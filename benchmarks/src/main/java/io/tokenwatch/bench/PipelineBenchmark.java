@@ -33,10 +33,7 @@ public final class PipelineBenchmark {
         long calls = args.length > 0 ? Long.parseLong(args[0]) : 500_000;
         int groups = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
         String which = args.length > 2 ? args[2] : "both";
-        Map<String, String> overrides = new HashMap<>(); // key=value arguments after the first three: settings of the topology's run
-        for (int i = 3; i < args.length; i++) {
-            overrides.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
-        }
+        Map<String, String> overrides = BenchSupport.settings(args, 3);
         List<String> guarantees = switch (which) {
             case "eos" -> List.of(StreamsConfig.EXACTLY_ONCE_V2);
             case "alos" -> List.of(StreamsConfig.AT_LEAST_ONCE);

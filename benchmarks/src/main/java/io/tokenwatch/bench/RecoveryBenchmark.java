@@ -60,9 +60,7 @@ public final class RecoveryBenchmark {
 
             Path empty = Files.createTempDirectory("recovery-restore");
             settings.put("state.dir", empty.toString());
-            for (int i = 2; i < args.length; i++) { // key=value arguments after the first two: settings of the restoring run
-                settings.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
-            }
+            settings.putAll(BenchSupport.settings(args, 2)); // the restoring run's own settings
             long restoreStart = System.nanoTime();
             try (TokenwatchApp app = TokenwatchApp.start(TokenwatchConfig.of(settings))) {
                 if (!app.awaitRunning(Duration.ofMinutes(30))) {
