@@ -33,6 +33,7 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -152,6 +153,28 @@ public final class TokenwatchClient implements AutoCloseable {
         return queue.size() + inHand;
     }
 
+    /**
+     * Waits until every event recorded so far has been sent (acknowledged by Kafka), spilled or
+     * dropped, at most {@code timeout}; true if it got there. Never needed on a request path: it is
+     * for batch writers such as back-fills, which call it between slices so that calls and outcomes
+     * reach Kafka in step (the producer would otherwise let one topic's backlog run ahead of the other's).
+     */
+    public boolean flush(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long target = enqueued.get();
+        while (handedOff < target) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            Thread.sleep(1);
+        }
+        Producer<String, Object> current = producer;
+        if (current != null) {
+            current.flush();
+        }
+        return true;
+    }
+
     /** Live counters (sent, failed, spilled, replayed, dropped, invalid, unpriced). */
     public ProducerCounters counters() {
         return counters;
@@ -260,10 +283,16 @@ public final class TokenwatchClient implements AutoCloseable {
     }
 
     private void enqueue(SpecificRecord event) {
-        if (!running || !queue.offer(event)) {
+        if (running && queue.offer(event)) {
+            enqueued.incrementAndGet();
+        } else {
             spillOrDrop(event, "send queue full or client closing");
         }
     }
+
+    /** Events put on the queue, and those of them the sender has handed to Kafka or the spill file (for {@link #flush}). */
+    private final AtomicLong enqueued = new AtomicLong();
+    private volatile long handedOff;
 
     /** Events the sender takes from the queue at once; small, so few are in its hands if close() times out. */
     private static final int SEND_BATCH = 64;
@@ -288,6 +317,7 @@ public final class TokenwatchClient implements AutoCloseable {
                             send(event, false, null);
                         }
                     }
+                    handedOff += batch.size(); // the sender thread is the only writer
                     batch.clear();
                     inHand = 0;
                 }

@@ -114,9 +114,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                     throw e;
                 }
                 last = e;
-                LOG.warn("Schema registry {} {}{} failed (attempt {}/{}): {}", method, base, path, attempt, maxAttempts, e.getMessage());
             }
             if (attempt < maxAttempts) {
+                // The last failure is thrown for the caller to report; only retries are logged here.
+                LOG.warn("Schema registry {} {}{} failed (attempt {}/{}), retrying in {} ms: {}", method, base, path, attempt, maxAttempts,
+                        backoff.toMillis(), last.getMessage());
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2);
             }

@@ -69,14 +69,24 @@ public final class AvroSerdeConfig {
         return CLIENTS.computeIfAbsent(cacheKey, k -> new CachingSchemaRegistryClient(createClient()));
     }
 
+    /**
+     * A client of its own (not shared, no cache) making {@code attempts} tries of at most {@code timeout}
+     * each: for a start-up check that must answer quickly without changing the serdes' client.
+     */
+    public SchemaRegistryClient probeClient(int attempts, Duration timeout) {
+        return createClient(attempts, timeout);
+    }
+
     private SchemaRegistryClient createClient() {
+        return createClient((int) number(REGISTRY_ATTEMPTS, 3), Duration.ofMillis(number(REGISTRY_TIMEOUT_MS, 10_000)));
+    }
+
+    private SchemaRegistryClient createClient(int attempts, Duration timeout) {
         List<String> urls = Arrays.stream(registryUrl.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         if (urls.size() == 1 && urls.get(0).startsWith("mock://")) {
             return MockSchemaRegistry.forScope(urls.get(0).substring("mock://".length()));
         }
         List<URI> uris = urls.stream().map(this::httpUri).toList();
-        int attempts = (int) number(REGISTRY_ATTEMPTS, 3);
-        Duration timeout = Duration.ofMillis(number(REGISTRY_TIMEOUT_MS, 10_000));
         return new RestSchemaRegistryClient(uris, userInfo, sslContext(), attempts, timeout, Duration.ofMillis(100));
     }
 

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
@@ -24,7 +25,7 @@ public final class OperatorHttpServer implements AutoCloseable {
     public OperatorHttpServer(int port, Supplier<String> state, BooleanSupplier live, BooleanSupplier ready, PrometheusMeterRegistry registry)
             throws IOException {
         new JvmMemoryMetrics().bindTo(registry);
-        server = HttpServer.create(new InetSocketAddress(port), 0);
+        server = bind(port, "the HTTP port (tokenwatch.http.port, --http-port)");
         server.setExecutor(Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "tokenwatch-http");
             t.setDaemon(true);
@@ -33,6 +34,15 @@ public final class OperatorHttpServer implements AutoCloseable {
         server.createContext("/health/live", exchange -> respond(exchange, live.getAsBoolean() ? 200 : 503, "text/plain", state.get()));
         server.createContext("/health/ready", exchange -> respond(exchange, ready.getAsBoolean() ? 200 : 503, "text/plain", state.get()));
         server.createContext("/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+    }
+
+    /** An HTTP server bound to {@code port}; a port in use stops start-up in one line naming the setting. */
+    public static HttpServer bind(int port, String setting) throws IOException {
+        try {
+            return HttpServer.create(new InetSocketAddress(port), 0);
+        } catch (BindException e) {
+            throw new CannotStartException("port " + port + " is in use; choose another for " + setting + ", or 0 for any free port");
+        }
     }
 
     public OperatorHttpServer context(String path, HttpHandler handler) {

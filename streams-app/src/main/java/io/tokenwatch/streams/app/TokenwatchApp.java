@@ -6,18 +6,18 @@ import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.topology.EventSerdes;
 import io.tokenwatch.streams.topology.PipelineMetrics;
 import io.tokenwatch.streams.topology.StreamsSettings;
-import io.tokenwatch.streams.ordering.StreamsConsumerLag;
+import io.tokenwatch.streams.ordering.BrokerEndOffsets;
 import io.tokenwatch.streams.topology.TokenwatchTopology;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /** The running pipeline: creates missing topics, starts Kafka Streams, and closes it cleanly. */
@@ -27,45 +27,34 @@ public final class TokenwatchApp implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final PrometheusMeterRegistry meterRegistry;
+    private final BrokerEndOffsets endOffsets;
     private final boolean staticMember;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private TokenwatchApp(KafkaStreams streams, PrometheusMeterRegistry meterRegistry, boolean staticMember) {
+    private TokenwatchApp(KafkaStreams streams, PrometheusMeterRegistry meterRegistry, BrokerEndOffsets endOffsets, boolean staticMember) {
         this.streams = streams;
         this.meterRegistry = meterRegistry;
+        this.endOffsets = endOffsets;
         this.staticMember = staticMember;
     }
 
-    /** An admin client; a bootstrap host that does not resolve stops start-up in one line. */
-    private static Admin admin(TokenwatchConfig config) {
-        try {
-            return Admin.create(config.clientProperties(AdminClientConfig.configNames()));
-        } catch (KafkaException e) {
-            throw new CannotStartException("bootstrap.servers=" + config.kafkaProperties().get("bootstrap.servers") + ": "
-                    + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()));
-        }
-    }
-
-    /** How long start-up waits for a broker to answer before it stops, saying so in one line. */
-    static final Duration REACHABLE_WITHIN = Duration.ofSeconds(10);
-
     public static TokenwatchApp start(TokenwatchConfig config) {
         int inputPartitions;
-        try (Admin admin = admin(config)) {
-            TopicSetup.requireReachable(admin, config.kafkaProperties().get("bootstrap.servers"), REACHABLE_WITHIN);
+        try (Admin admin = Preflight.admin(config)) {
+            Preflight.requireKafka(admin, config);
             TopicSetup.ensureTopics(admin, config);
             inputPartitions = TopicSetup.inputPartitions(admin, config);
         }
+        Preflight.requireRegistry(config);
         EventSerdes serdes = EventSerdes.of(config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        StreamsConsumerLag lag = new StreamsConsumerLag();
+        BrokerEndOffsets lag = new BrokerEndOffsets(Preflight.admin(config), config.kafkaProperties().get(StreamsConfig.APPLICATION_ID_CONFIG),
+                List.of(config.callsTopic, config.outcomesTopic), inputPartitions);
         KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(config, serdes, new PipelineMetrics(registry), inputPartitions, lag),
                 StreamsSettings.of(config));
-        lag.attach(streams);
-        TokenwatchApp app = new TokenwatchApp(streams, registry, config.kafkaProperties().containsKey("group.instance.id"));
+        TokenwatchApp app = new TokenwatchApp(streams, registry, lag, config.kafkaProperties().containsKey("group.instance.id"));
         streams.setStateListener((now, before) -> {
             LOG.info("Kafka Streams {} -> {}", before, now);
-            lag.partitionsMayHaveMoved();
             if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
                 app.stopped.countDown();
             }
@@ -124,6 +113,7 @@ public final class TokenwatchApp implements AutoCloseable {
         boolean clean = streams.close(CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(staticMember
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         stopped.countDown();
+        endOffsets.close();
         meterRegistry.close();
         LOG.info(clean ? "Tokenwatch stopped cleanly" : "Tokenwatch did not stop within {} s", CLOSE_TIMEOUT.toSeconds());
     }

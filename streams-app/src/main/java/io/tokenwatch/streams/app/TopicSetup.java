@@ -2,7 +2,6 @@ package io.tokenwatch.streams.app;
 
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
@@ -10,7 +9,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,19 +24,6 @@ public final class TopicSetup {
     private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
 
     private TopicSetup() {
-    }
-
-    /** Fails in one line when no broker answers at the bootstrap servers within {@code timeout}, instead of retrying for minutes. */
-    public static void requireReachable(Admin admin, String bootstrapServers, Duration timeout) {
-        try {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis())).clusterId().get();
-        } catch (ExecutionException e) {
-            throw new CannotStartException("no Kafka broker answers at bootstrap.servers=" + bootstrapServers + " within "
-                    + timeout.toSeconds() + " s (" + e.getCause().getMessage() + ")");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CannotStartException("interrupted while reaching Kafka at " + bootstrapServers);
-        }
     }
 
     public static void ensureTopics(Admin admin, TokenwatchConfig config) {

@@ -19,7 +19,13 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TokenwatchConfig config = options.load();
         TokenwatchApp app = TokenwatchApp.start(config);
-        TokenwatchHttpServer http = new TokenwatchHttpServer(app, config, config.httpPort);
+        TokenwatchHttpServer http;
+        try {
+            http = new TokenwatchHttpServer(app, config, config.httpPort);
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
             http.close();

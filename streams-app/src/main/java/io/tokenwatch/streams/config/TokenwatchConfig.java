@@ -90,6 +90,14 @@ public final class TokenwatchConfig {
                         .map(k -> "did you mean " + k + "?").orElse("known: " + String.join(", ", DEFAULTS.keySet())));
             }
         }
+        for (String key : kafkaProps.keySet()) {
+            if (!KafkaSettingNames.isKnown(key)) {
+                // A misspelt password or JAAS key still holds a secret: name the key, not the value.
+                boolean secret = key.matches(".*(password|secret|jaas|token|user\\.info|key).*");
+                throw new ConfigException(key, secret ? "(hidden)" : kafkaProps.get(key), "unknown setting (not a tokenwatch.*, Kafka Streams, client, topic or serde key)"
+                        + nearest(key, KafkaSettingNames.all()).map(k -> "; did you mean " + k + "?").orElse(""));
+            }
+        }
         Map<String, String> v = new LinkedHashMap<>(DEFAULTS);
         v.putAll(own);
         callsTopic = topic(v, "tokenwatch.topic.calls");

@@ -1,7 +1,10 @@
 package io.tokenwatch.streams.demo;
 
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
+import io.tokenwatch.registry.MockSchemaRegistry;
+import io.tokenwatch.registry.SchemaRegistryHttpServer;
 import io.tokenwatch.producer.TokenwatchClient;
+import io.tokenwatch.streams.app.CannotStartException;
 import io.tokenwatch.streams.app.ConsumerGroupLag;
 import io.tokenwatch.streams.app.TokenwatchApp;
 import io.tokenwatch.streams.app.TokenwatchHttpServer;
@@ -15,6 +18,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +32,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -42,6 +47,8 @@ import java.util.concurrent.TimeUnit;
         description = "Run Tokenwatch end to end on an embedded Kafka broker with a synthetic workload and injected incidents.")
 public final class DemoCommand implements Callable<Integer> {
     private static final String APP_ID = "tokenwatch-demo";
+    /** The in-process registry the demo's own clients use; {@link SchemaRegistryHttpServer} serves it to other processes. */
+    private static final String REGISTRY = "mock://tokenwatch-demo";
 
     @Mixin
     WorkloadOptions workload;
@@ -60,6 +67,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--http-port", defaultValue = "8080", description = "Port of the dashboard, API, health and metrics; 0 for any free port (default: ${DEFAULT-VALUE}).")
     int httpPort;
+
+    @Option(names = "--registry-port", defaultValue = "8081", description = "Port of the demo's schema registry (Confluent REST API), for the other commands to use; 0 for any free port (default: ${DEFAULT-VALUE}).")
+    int registryPort;
 
     @Option(names = "--no-color", description = "Plain output even on a terminal.")
     boolean noColor;
@@ -101,6 +111,7 @@ public final class DemoCommand implements Callable<Integer> {
     /** Everything the demo starts, closed in reverse order. */
     private final class Stage implements AutoCloseable {
         EmbeddedKafkaBroker broker;
+        SchemaRegistryHttpServer registry;
         TokenwatchApp app;
         TokenwatchHttpServer http;
         TokenwatchClient client;
@@ -123,6 +134,9 @@ public final class DemoCommand implements Callable<Integer> {
             if (app != null) {
                 app.close();
             }
+            if (registry != null) {
+                registry.close();
+            }
             if (broker != null) {
                 broker.close();
             }
@@ -135,12 +149,19 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private void runDemo(Stage stage, Set<Incident> chosen, long began, Duration runFor) throws Exception {
-        out.println("Tokenwatch demo: starting an embedded Kafka broker (KRaft) ...");
+        Optional<Instant> resumeAt = dataDir == null ? Optional.empty() : DemoClock.resumePoint(dataDir);
+        if (dataDir != null && resumeAt.isEmpty() && Files.isDirectory(dataDir.resolve("kafka"))) {
+            throw new CannotStartException("--data-dir " + dataDir + " holds a demo that stopped before its history was processed;"
+                    + " remove the directory to start over");
+        }
+        out.println(resumeAt.isPresent() ? "Tokenwatch demo: starting the embedded Kafka broker (KRaft) on the data kept in " + dataDir + " ..."
+                : "Tokenwatch demo: starting an embedded Kafka broker (KRaft) ...");
         stage.broker = EmbeddedKafkaBroker.create(dataDir == null ? null : dataDir.resolve("kafka"), 0, Map.of()).start();
         stage.stateDir = dataDir == null ? Files.createTempDirectory("tokenwatch-demo-state") : Files.createDirectories(dataDir.resolve("state"));
+        stage.registry = startRegistry();
         Map<String, String> settings = new HashMap<>();
         settings.put("bootstrap.servers", stage.broker.bootstrapServers());
-        settings.put("schema.registry.url", "mock://tokenwatch-demo");
+        settings.put("schema.registry.url", REGISTRY);
         settings.put("application.id", APP_ID);
         settings.put("state.dir", stage.stateDir.toString());
         // The demo's busy hours give 100+ calls a window: judge a window once it has 40 (default 20) for steadier ratios.
@@ -151,13 +172,13 @@ public final class DemoCommand implements Callable<Integer> {
         TokenwatchConfig config = TokenwatchConfig.load(null, Map.of(), settings);
         stage.app = TokenwatchApp.start(config);
         stage.http = new TokenwatchHttpServer(stage.app, config, httpPort);
-        stage.client = TokenwatchClient.builder().bootstrapServers(stage.broker.bootstrapServers()).schemaRegistryUrl("mock://tokenwatch-demo")
+        stage.client = TokenwatchClient.builder().bootstrapServers(stage.broker.bootstrapServers()).schemaRegistryUrl(REGISTRY)
                 .spillDirectory(stage.stateDir.resolve("spill")).queueCapacity(50_000).build();
         if (!stage.app.awaitRunning(Duration.ofSeconds(60))) {
             throw new IllegalStateException("Kafka Streams did not reach RUNNING within 60 s");
         }
-        out.printf(Locale.ROOT, "Broker on %s, topology RUNNING (exactly-once, dimensions %s) after %.1f s%n",
-                stage.broker.bootstrapServers(), config.dimensions, (System.currentTimeMillis() - began) / 1000.0);
+        out.printf(Locale.ROOT, "Broker on %s, schema registry on %s, topology RUNNING (exactly-once, dimensions %s) after %.1f s%n",
+                stage.broker.bootstrapServers(), stage.registry.url(), config.dimensions, (System.currentTimeMillis() - began) / 1000.0);
         out.printf(Locale.ROOT, "Dashboard: http://localhost:%d/  (API /api/groups, /api/outliers, /api/alerts; /metrics)%n", stage.http.port());
 
         Scorecard scorecard = new Scorecard();
@@ -167,23 +188,32 @@ public final class DemoCommand implements Callable<Integer> {
         stage.watcherThread = new Thread(stage.watcher, "tokenwatch-demo-alerts");
         stage.watcherThread.start();
 
-        Instant liveStartEvent = eventEpoch();
-        TrafficWriter traffic = new TrafficWriter(stage.client, workload.seed, liveStartEvent.minus(Duration.ofDays(7)));
-        ProgressLine history = new ProgressLine(out, System.console() != null, "history");
-        traffic.history(Duration.ofDays(7), (done, hours, calls) -> history.update(done, hours,
-                String.format(Locale.ROOT, "%,d calls, day %d/7", calls, (done - 1) / 24 + 1)));
-        history.finish();
+        Instant liveStartEvent = resumeAt.orElseGet(DemoCommand::eventEpoch);
+        TrafficWriter traffic = new TrafficWriter(stage.client, workload.seed, resumeAt.orElse(liveStartEvent.minus(Duration.ofDays(7))));
+        if (resumeAt.isEmpty()) {
+            ProgressLine history = new ProgressLine(out, System.console() != null, "history");
+            traffic.history(Duration.ofDays(7), (done, hours, calls) -> history.update(done, hours,
+                    String.format(Locale.ROOT, "%,d calls, day %d/7", calls, (done - 1) / 24 + 1)));
+            history.finish();
+        }
         awaitCaughtUp(stage);
-        out.printf(Locale.ROOT, "History processed after %.1f s; live traffic at %dx event time from %s%n",
+        if (dataDir != null) {
+            DemoClock.save(dataDir, traffic.cursor());
+        }
+        out.printf(Locale.ROOT, "%s after %.1f s; live traffic at %dx event time from %s%n", resumeAt.isPresent() ? "State restored" : "History processed",
                 (System.currentTimeMillis() - began) / 1000.0, speed, liveStartEvent);
+        printTryLines(stage);
 
         liveStartWallMillis = System.currentTimeMillis();
         runLive(stage, traffic, chosen, scorecard, liveStartEvent, began, runFor);
+        if (dataDir != null) {
+            DemoClock.save(dataDir, traffic.cursor());
+        }
 
         // Let the last alerts through before scoring.
         Thread.sleep(1_000);
         out.println();
-        Instant eventEnd = liveStartEvent.plusMillis((System.currentTimeMillis() - liveStartWallMillis) * speed);
+        Instant eventEnd = traffic.cursor();
         out.print(ReportFormatter.text(FootprintReport.build(StatsTopicReader.readAll(config), "task",
                 eventEnd.minus(Duration.ofDays(1)), eventEnd), 5));
         out.println();
@@ -193,7 +223,53 @@ public final class DemoCommand implements Callable<Integer> {
                     : String.format(Locale.ROOT, "detected after %.1f s by %s (%s)", d.delaySeconds().orElseThrow(), d.metric(), d.alertId()));
         }
         scorecard.falseAlerts().forEach(a -> out.printf("  false alert: %s=%s %s (%s)%n", a.getDimension(), a.getGroup(), a.getMetric(), a.getAlertId()));
+        if (dataDir != null) {
+            out.println("Kept in " + dataDir + ": the same demo command with --data-dir " + dataDir + " continues from event time "
+                    + traffic.cursor().truncatedTo(ChronoUnit.SECONDS));
+        }
         out.println(scorecard.summaryLine());
+    }
+
+    /** The demo's registry over HTTP, so commands in other processes read and write the same schemas. */
+    private SchemaRegistryHttpServer startRegistry() throws java.io.IOException {
+        try {
+            return SchemaRegistryHttpServer.start(MockSchemaRegistry.forScope(REGISTRY.substring("mock://".length())), "127.0.0.1", registryPort);
+        } catch (BindException e) {
+            throw new CannotStartException("port " + registryPort + " is in use; choose another with --registry-port, or 0 for any free port");
+        }
+    }
+
+    /**
+     * Writes the demo's connection settings to a properties file and prints the other commands with
+     * it. {@code generate} writes to topics of its own: its events are dated by the wall clock, hours
+     * ahead of the demo's fast-forwarded event time, and would make the demo's own traffic late.
+     */
+    private void printTryLines(Stage stage) throws java.io.IOException {
+        Path file = (dataDir != null ? dataDir : stage.stateDir).resolve("tokenwatch-demo.properties");
+        Files.writeString(file, "# Written by the Tokenwatch demo: its embedded broker and schema registry, for the other commands.\n"
+                + "bootstrap.servers=" + stage.broker.bootstrapServers() + "\n"
+                + "schema.registry.url=" + stage.registry.url() + "\n");
+        String jar = "java -jar " + launcher();
+        out.println("Try the other commands against this demo, from another terminal:");
+        out.println("  " + jar + " report --config " + file + " --period P7D");
+        out.println("  " + jar + " notify-slack --config " + file + " --dry-run");
+        out.println("  " + jar + " generate --config " + file + " --history 0s --duration 30s " + GENERATE_OWN_TOPICS);
+    }
+
+    static final String GENERATE_OWN_TOPICS = "--set tokenwatch.topic.calls=try.calls.v1 --set tokenwatch.topic.outcomes=try.outcomes.v1";
+
+    /** The jar this runs from, relative to the working directory when it is below it. */
+    private static String launcher() {
+        try {
+            Path jar = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (!jar.toString().endsWith(".jar")) {
+                return "streams-app/target/tokenwatch.jar"; // run from classes (tests, an IDE): the README's build output
+            }
+            Path cwd = Path.of("").toAbsolutePath();
+            return jar.startsWith(cwd) ? cwd.relativize(jar).toString() : jar.toString();
+        } catch (java.net.URISyntaxException | SecurityException e) {
+            return "tokenwatch.jar";
+        }
     }
 
     /** The last 10:00 UTC at least 3 hours ago: live traffic starts in busy hours and never runs ahead of the broker's clock. */
@@ -223,13 +299,15 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private void runLive(Stage stage, TrafficWriter traffic, Set<Incident> chosen, Scorecard scorecard, Instant liveStartEvent,
-                         long began, Duration runFor) throws InterruptedException {
+                         long began, Duration runFor) throws InterruptedException, java.io.IOException {
         long liveStartWall = liveStartWallMillis;
         List<Incident> schedule = new ArrayList<>(chosen);
         long firstAfter = parseDuration("--first-incident-after", firstIncidentAfter).toMillis();
         long spacing = parseDuration("--incident-spacing", incidentSpacing).toMillis();
         EnumSet<Incident> active = EnumSet.noneOf(Incident.class);
         long nextFootprint = liveStartWall + 20_000;
+        long nextClockSave = liveStartWall;
+        boolean realTime = false;
         while (!stopRequested.await(100, TimeUnit.MILLISECONDS)) {
             long now = System.currentTimeMillis();
             if (runFor != null && now - began >= runFor.toMillis()) {
@@ -244,10 +322,20 @@ public final class DemoCommand implements Callable<Integer> {
                             traffic.cursor().truncatedTo(ChronoUnit.SECONDS));
                 }
             }
-            traffic.advanceTo(liveStartEvent.plusMillis((now - liveStartWall) * speed), active);
+            Instant fastForward = liveStartEvent.plusMillis((now - liveStartWall) * speed);
+            if (!realTime && !fastForward.isBefore(Instant.ofEpochMilli(now))) {
+                realTime = true;
+                out.println("Live traffic has caught up with the wall clock; it goes on in real time (the broker refuses events from the future).");
+            }
+            traffic.advanceTo(realTime ? Instant.ofEpochMilli(Math.max(now, traffic.cursor().toEpochMilli())) : fastForward, active);
             if (now >= nextFootprint) {
                 stage.watcher.printFootprint();
                 nextFootprint = now + 20_000;
+            }
+            if (dataDir != null && now >= nextClockSave) {
+                // Kept every few seconds: after a kill -9 a restart resumes at most this far back, well inside the window grace.
+                DemoClock.save(dataDir, traffic.cursor());
+                nextClockSave = now + 2_000;
             }
         }
     }

@@ -27,7 +27,8 @@ final class TrafficWriter {
 
     TrafficWriter(TokenwatchClient client, long seed, Instant start) {
         this.client = client;
-        this.workload = new Workload(seed);
+        // A run starting at another instant gets other call ids: a restart or a second generator never writes duplicates.
+        this.workload = new Workload(seed, Long.toString(start.getEpochSecond(), 36));
         this.cursor = start;
     }
 
@@ -36,9 +37,9 @@ final class TrafficWriter {
         long hours = length.toHours();
         for (long h = 0; h < hours; h++) {
             advanceTo(cursor.plus(Duration.ofHours(1)), Set.of());
-            while (client.queued() > 20_000) {
-                Thread.sleep(5); // never faster than Kafka takes it: the client's queue is bounded
-            }
+            // Each hour on the broker before the next: a producer with a backlog sends the small outcome records ahead of the
+            // calls, and outcomes a day ahead of their calls would be judged as the join judges any input that far out of step.
+            client.flush(Duration.ofMinutes(1));
             progress.hourDone(h + 1, hours, calls);
         }
     }

@@ -29,10 +29,13 @@ final class Workload {
     private final Random random;
     private final Map<String, AgentSession> sessions = new HashMap<>();
     private final Map<String, Integer> sessionCallsLeft = new HashMap<>();
+    private final String callIdPrefix;
     private long sequence;
 
-    Workload(long seed) {
+    /** {@code run} tells this run's call ids from those of earlier runs on the same topics (duplicates would be dead-lettered). */
+    Workload(long seed, String run) {
         this.random = new Random(seed);
+        this.callIdPrefix = "demo-" + run + "-";
     }
 
     /** Every call in event time [from, to), in time order, shaped by the active incidents. */
@@ -76,7 +79,7 @@ final class Workload {
         double retryRate = mine.contains(Incident.RETRY_STORM) ? 0.45 : p.retryRate();
         int retries = random.nextDouble() < retryRate ? 1 + random.nextInt(2) : 0;
         long latency = Math.round(p.medianLatencyMs() * Math.exp(random.nextGaussian() * 0.15)) * (1 + retries);
-        String callId = "demo-" + (++sequence);
+        String callId = callIdPrefix + (++sequence);
         Attribution attribution = Attribution.NONE.withTeam(p.team()).withFeature(newFeature ? "auto-triage" : p.feature())
                 .withAgent(p.agent()).withPromptVersion(mine.contains(Incident.CACHE_BREAK) ? "v8" : "v7").withEnvironment("prod")
                 .withOwner("agent:" + p.agent()).withTag("route", p.task());

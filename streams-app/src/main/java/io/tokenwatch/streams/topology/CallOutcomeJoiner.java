@@ -114,6 +114,9 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private int outcomesQuietTicks;
     private long lastRecordWall;
     private long lastRecordEventTime;
+    /** The offset after the last record processed from each input since init (-1: none yet). */
+    private long nextCallOffset;
+    private long nextOutcomeOffset;
     private ProgressMarker lastMarker;
 
     public CallOutcomeJoiner(TokenwatchConfig config, int upstreams, InputLag lag) {
@@ -145,6 +148,8 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         batcher.init(context.getStateStore(DeltaBatcher.WAITING));
         callsQuietTicks = 0;
         outcomesQuietTicks = 0;
+        nextCallOffset = -1;
+        nextOutcomeOffset = -1;
         lastRecordWall = context.currentSystemTimeMs();
         lastRecordEventTime = Math.max(watermark(CALLS), watermark(OUTCOMES));
         lastMarker = null;
@@ -159,11 +164,14 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
             sendMarker(false);
         }
         JoinInput input = record.value();
+        long next = context.recordMetadata().map(m -> m.offset() + 1).orElse(-1L);
         if (input.call() != null) {
             callsQuietTicks = 0;
+            nextCallOffset = next;
             onCall(record.key(), input.call(), wall);
         } else {
             outcomesQuietTicks = 0;
+            nextOutcomeOffset = next;
             onOutcome(record.key(), input.outcome(), input.original(), wall);
         }
         lastRecordWall = wall;
@@ -273,8 +281,8 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
      */
     private void onTick(long wall) {
         int partition = context.taskId().partition();
-        boolean callsIdle = ++callsQuietTicks >= quietTicks && lag.caughtUp(callsTopic, partition);
-        boolean outcomesIdle = ++outcomesQuietTicks >= quietTicks && lag.caughtUp(outcomesTopic, partition);
+        boolean callsIdle = ++callsQuietTicks >= quietTicks && lag.caughtUp(callsTopic, partition, nextCallOffset);
+        boolean outcomesIdle = ++outcomesQuietTicks >= quietTicks && lag.caughtUp(outcomesTopic, partition, nextOutcomeOffset);
         long callsMark = watermark(CALLS);
         long outcomesMark = watermark(OUTCOMES);
         if (callsIdle && outcomesIdle) {

@@ -59,4 +59,35 @@ class TokenwatchConfigTest {
         assertThat(config.clientProperties(AdminClientConfig.configNames())).containsOnlyKeys("bootstrap.servers", "security.protocol", "sasl.mechanism")
                 .containsEntry("security.protocol", "SASL_SSL");
     }
+
+    @Test
+    void unknownKafkaKeysAreRefusedWithTheNearestKnownOneWhileConfluentSerdeAndPrefixedClientKeysPass() {
+        Map<String, String> accepted = new java.util.HashMap<>(REQUIRED);
+        accepted.putAll(Map.of("bearer.auth.token", "t", "schema.registry.ssl.keystore.location", "/ks.p12", "max.schemas.per.subject", "100",
+                "consumer.max.poll.records", "500", "main.consumer.fetch.max.wait.ms", "50", "producer.linger.ms", "5",
+                "topic.min.insync.replicas", "2", "admin.retries", "3", "sasl.jaas.config", "x required;", "num.standby.replicas", "1"));
+        assertThat(TokenwatchConfig.of(accepted).kafkaProperties()).containsAllEntriesOf(accepted);
+
+        Map<String, String> typo = new java.util.HashMap<>(REQUIRED);
+        typo.put("num.standby.replica", "1");
+        assertThatThrownBy(() -> TokenwatchConfig.of(typo)).isInstanceOf(ConfigException.class).hasMessage(
+                "Invalid value 1 for configuration num.standby.replica: unknown setting (not a tokenwatch.*, Kafka Streams, client, topic or serde key);"
+                        + " did you mean num.standby.replicas?");
+
+        Map<String, String> secretTypo = new java.util.HashMap<>(REQUIRED);
+        secretTypo.put("sasl.jaas.confg", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"s3cret\";");
+        assertThatThrownBy(() -> TokenwatchConfig.of(secretTypo)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Invalid value (hidden) for configuration sasl.jaas.confg").hasMessageContaining("did you mean sasl.jaas.config?")
+                .hasMessageNotContaining("s3cret");
+
+        Map<String, String> prefixedTypo = new java.util.HashMap<>(REQUIRED);
+        prefixedTypo.put("consumer.max.pol.records", "500");
+        assertThatThrownBy(() -> TokenwatchConfig.of(prefixedTypo)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("configuration consumer.max.pol.records: unknown setting");
+
+        Map<String, String> otherProduct = new java.util.HashMap<>(REQUIRED);
+        otherProduct.put("spring.kafka.bootstrap-servers", "k:9092");
+        assertThatThrownBy(() -> TokenwatchConfig.of(otherProduct)).isInstanceOf(ConfigException.class)
+                .hasMessage("Invalid value k:9092 for configuration spring.kafka.bootstrap-servers: unknown setting (not a tokenwatch.*, Kafka Streams, client, topic or serde key)");
+    }
 }

@@ -116,7 +116,7 @@ class JoinerReviveTest {
         freshStores(context);
         boolean[] outcomesCaughtUp = {false};
         CallOutcomeJoiner joiner = new CallOutcomeJoiner(config, 4,
-                (topic, partition) -> topic.equals(config.callsTopic) || outcomesCaughtUp[0]);
+                (topic, partition, nextOffset) -> topic.equals(config.callsTopic) || outcomesCaughtUp[0]);
         joiner.init(context);
         joiner.process(callRecord(call("waiting", T)));
         joiner.process(callRecord(call("other", T.plus(Duration.ofHours(23)))));

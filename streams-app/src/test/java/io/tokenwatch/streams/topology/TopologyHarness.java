@@ -76,7 +76,7 @@ final class TopologyHarness implements AutoCloseable {
         // record's time before it is piped, never back), and every pipe is followed by a little more wall
         // clock, for the join to send its progress downstream. Everything piped is processed at once, so
         // both inputs are always caught up.
-        driver = new TopologyTestDriver(TokenwatchTopology.build(config, serdes, new PipelineMetrics(meters), 1, (topic, partition) -> caughtUp),
+        driver = new TopologyTestDriver(TokenwatchTopology.build(config, serdes, new PipelineMetrics(meters), 1, (topic, partition, nextOffset) -> caughtUp),
                 props, WALL_CLOCK_START);
         calls = driver.createInputTopic(config.callsTopic, new StringSerializer(), serdes.calls().serializer());
         outcomes = driver.createInputTopic(config.outcomesTopic, new StringSerializer(), serdes.outcomes().serializer());
