@@ -20,6 +20,7 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
     private final Map<Integer, Schema> schemasById = new HashMap<>();
     private final Map<Schema, Integer> idsBySchema = new HashMap<>();
     private final Map<String, List<Integer>> versionsBySubject = new HashMap<>();
+    private final List<Map.Entry<String, Schema>> registrations = new ArrayList<>();
 
     private MockSchemaRegistry() {
     }
@@ -53,7 +54,13 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
         schemasById.put(id, schema);
         idsBySchema.put(schema, id);
         versions.add(id);
+        registrations.add(Map.entry(subject, schema));
         return id;
+    }
+
+    /** Every new version in the order registered: registering them again in this order into an empty scope gives the same ids. */
+    public synchronized List<Map.Entry<String, Schema>> registrations() {
+        return List.copyOf(registrations);
     }
 
     @Override

@@ -55,6 +55,8 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         FunctionCounter.builder("tokenwatch.deltas.taken.on.arrival", EventTimeReorderBuffer.class, b -> EventTimeReorderBuffer.behindCount())
                 .description("Deltas from a join task that was idle and resumed with events older than what was already judged:"
                         + " taken as they arrived, as live processing would").register(registry);
+        FunctionCounter.builder("tokenwatch.log.expected.kafka.warnings", ExpectedKafkaWarnings.class, c -> ExpectedKafkaWarnings.dropped())
+                .description("Kafka client warnings for expected, self-resolving situations, left out of the log").register(registry);
         recentAlerts = new RecentAlerts(config.kafkaProperties(), config.alertsTopic, 500);
         api = new QueryApi(streams, config, recentAlerts);
         token = config.httpToken;

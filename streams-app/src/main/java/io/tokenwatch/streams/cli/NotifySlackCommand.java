@@ -1,6 +1,7 @@
 package io.tokenwatch.streams.cli;
 
 import io.tokenwatch.streams.app.OperatorHttpServer;
+import io.tokenwatch.streams.app.Preflight;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.notify.SlackNotifier;
 import io.tokenwatch.streams.notify.SlackPoster;
@@ -13,6 +14,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Posts alerts to Slack until SIGTERM / Ctrl-C; with {@code --dry-run}, prints them and exits. */
@@ -34,6 +37,7 @@ public final class NotifySlackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TokenwatchConfig config = options.load();
+        Preflight.requireCluster(config);
         SlackPoster poster;
         if (dryRun) {
             PrintWriter out = spec.commandLine().getOut();
@@ -49,6 +53,12 @@ public final class NotifySlackCommand implements Callable<Integer> {
         SlackNotifier notifier = new SlackNotifier(config, poster, dryRun);
         if (dryRun) {
             notifier.run();
+            Map<String, Long> counts = notifier.counts();
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(Locale.ROOT, "Dry run over %s: %d messages would be posted (%d alerts, %d digests), %d already posted, %d would be dead-lettered%s%n",
+                    config.alertsTopic, counts.get("messages"), counts.get("alerts"), counts.get("digests"), counts.get("already_posted"),
+                    counts.get("dead_lettered"), notifier.deadLetteredByReason().isEmpty() ? "" : " " + notifier.deadLetteredByReason());
+            out.flush();
             return 0;
         }
         try (OperatorHttpServer http = notifier.serveHealthAndMetrics(config.httpPort)) {

@@ -8,6 +8,7 @@ import io.tokenwatch.streams.app.CannotStartException;
 import io.tokenwatch.streams.app.ConsumerGroupLag;
 import io.tokenwatch.streams.app.TokenwatchApp;
 import io.tokenwatch.streams.app.TokenwatchHttpServer;
+import io.tokenwatch.streams.cli.ProgressLine;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.report.FootprintReport;
 import io.tokenwatch.streams.report.ReportFormatter;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,6 +86,9 @@ public final class DemoCommand implements Callable<Integer> {
         long began = System.currentTimeMillis();
         // The console is for the demo's own output; the pipeline's INFO logs would drown it.
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.tokenwatch")).setLevel(ch.qos.logback.classic.Level.WARN);
+        // Kafka Streams warns about a state directory under the OS temp directory: the demo's is a throwaway one on purpose.
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka.streams.processor.internals.StateDirectory"))
+                .setLevel(ch.qos.logback.classic.Level.ERROR);
         Duration runFor = workload.runFor().orElse(null);
         Set<Incident> chosen = workload.chosenIncidents();
         Thread hook = new Thread(() -> {
@@ -191,24 +196,20 @@ public final class DemoCommand implements Callable<Integer> {
         Instant liveStartEvent = resumeAt.orElseGet(DemoCommand::eventEpoch);
         TrafficWriter traffic = new TrafficWriter(stage.client, workload.seed, resumeAt.orElse(liveStartEvent.minus(Duration.ofDays(7))));
         if (resumeAt.isEmpty()) {
-            ProgressLine history = new ProgressLine(out, System.console() != null, "history");
+            ProgressLine history = new ProgressLine(new PrintWriter(out), System.console() != null, "history");
             traffic.history(Duration.ofDays(7), (done, hours, calls) -> history.update(done, hours,
                     String.format(Locale.ROOT, "%,d calls, day %d/7", calls, (done - 1) / 24 + 1)));
             history.finish();
         }
         awaitCaughtUp(stage);
-        if (dataDir != null) {
-            DemoClock.save(dataDir, traffic.cursor());
-        }
+        keep(traffic.cursor());
         out.printf(Locale.ROOT, "%s after %.1f s; live traffic at %dx event time from %s%n", resumeAt.isPresent() ? "State restored" : "History processed",
                 (System.currentTimeMillis() - began) / 1000.0, speed, liveStartEvent);
         printTryLines(stage);
 
         liveStartWallMillis = System.currentTimeMillis();
         runLive(stage, traffic, chosen, scorecard, liveStartEvent, began, runFor);
-        if (dataDir != null) {
-            DemoClock.save(dataDir, traffic.cursor());
-        }
+        keep(traffic.cursor());
 
         // Let the last alerts through before scoring.
         Thread.sleep(1_000);
@@ -232,10 +233,25 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** The demo's registry over HTTP, so commands in other processes read and write the same schemas. */
     private SchemaRegistryHttpServer startRegistry() throws java.io.IOException {
+        if (dataDir != null) {
+            DemoRegistryFile.load(dataDir, registry());
+        }
         try {
-            return SchemaRegistryHttpServer.start(MockSchemaRegistry.forScope(REGISTRY.substring("mock://".length())), "127.0.0.1", registryPort);
+            return SchemaRegistryHttpServer.start(registry(), "127.0.0.1", registryPort);
         } catch (BindException e) {
             throw new CannotStartException("port " + registryPort + " is in use; choose another with --registry-port, or 0 for any free port");
+        }
+    }
+
+    private static MockSchemaRegistry registry() {
+        return MockSchemaRegistry.forScope(REGISTRY.substring("mock://".length()));
+    }
+
+    /** What a restart on {@code --data-dir} needs besides the broker's and the state's own files. */
+    private void keep(Instant eventTimeReached) throws java.io.IOException {
+        if (dataDir != null) {
+            DemoClock.save(dataDir, eventTimeReached);
+            DemoRegistryFile.save(dataDir, registry());
         }
     }
 
@@ -288,7 +304,7 @@ public final class DemoCommand implements Callable<Integer> {
             while (stage.client.queued() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
-            ProgressLine processing = new ProgressLine(out, System.console() != null, "processing");
+            ProgressLine processing = new ProgressLine(new PrintWriter(out), System.console() != null, "processing");
             boolean drained = ConsumerGroupLag.awaitDrained(admin, APP_ID, deadline - System.nanoTime(), lag -> processing.update(
                     lag.consumed(), lag.end(), String.format(Locale.ROOT, "%,d / %,d records (input and repartition)", lag.consumed(), lag.end())));
             processing.finish();
@@ -332,9 +348,9 @@ public final class DemoCommand implements Callable<Integer> {
                 stage.watcher.printFootprint();
                 nextFootprint = now + 20_000;
             }
-            if (dataDir != null && now >= nextClockSave) {
+            if (now >= nextClockSave) {
                 // Kept every few seconds: after a kill -9 a restart resumes at most this far back, well inside the window grace.
-                DemoClock.save(dataDir, traffic.cursor());
+                keep(traffic.cursor());
                 nextClockSave = now + 2_000;
             }
         }

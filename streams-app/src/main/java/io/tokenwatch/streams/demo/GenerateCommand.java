@@ -1,27 +1,32 @@
 package io.tokenwatch.streams.demo;
 
+import io.tokenwatch.producer.ProducerCounters;
 import io.tokenwatch.producer.TokenwatchClient;
+import io.tokenwatch.streams.app.Preflight;
 import io.tokenwatch.streams.app.TopicSetup;
 import io.tokenwatch.streams.cli.ConfigOptions;
+import io.tokenwatch.streams.cli.ProgressLine;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -36,8 +41,6 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Write synthetic LLM call and outcome events (the demo's workload) to an existing cluster, in real time.")
 public final class GenerateCommand implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(GenerateCommand.class);
-
     @Mixin
     ConfigOptions options;
 
@@ -56,10 +59,17 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--incident-length", defaultValue = "15m", description = "How long each incident lasts (default: ${DEFAULT-VALUE}).")
     String incidentLength;
 
+    @Option(names = "--spill-dir", description = "Where events wait while Kafka is unreachable; the next run replays them (default: ${DEFAULT-VALUE}).")
+    Path spillDir = Path.of(System.getProperty("java.io.tmpdir"), "tokenwatch-generate-spill");
+
     private final CountDownLatch stop = new CountDownLatch(1);
+    @Spec
+    CommandSpec spec;
+    private PrintWriter out;
 
     @Override
     public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
         TokenwatchConfig config = options.load();
         Duration backfill = DemoCommand.parseDuration("--history", history);
         Set<Incident> chosen = workload.chosenIncidents();
@@ -69,39 +79,59 @@ public final class GenerateCommand implements Callable<Integer> {
         Long runFor = workload.runFor().map(Duration::toMillis).orElse(null);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tokenwatch-generate-stop"));
 
+        Preflight.requireCluster(config);
         boolean emptyCallsTopic;
-        try (Admin admin = Admin.create(config.clientProperties(AdminClientConfig.configNames()))) {
+        try (Admin admin = Preflight.admin(config)) {
             TopicSetup.ensureTopics(admin, config);
             emptyCallsTopic = recordsIn(admin, config.callsTopic) == 0;
         }
+        Files.createDirectories(spillDir);
         TokenwatchClient.Builder builder = TokenwatchClient.builder().bootstrapServers(config.kafkaProperties().get("bootstrap.servers"))
                 .schemaRegistryUrl(config.kafkaProperties().get("schema.registry.url")).callsTopic(config.callsTopic)
-                .outcomesTopic(config.outcomesTopic).spillDirectory(Files.createTempDirectory("tokenwatch-generate-spill")).queueCapacity(50_000);
+                .outcomesTopic(config.outcomesTopic).spillDirectory(spillDir).queueCapacity(50_000);
         // The cluster's security settings (SASL, TLS); bootstrap servers are already set.
         config.clientProperties(ProducerConfig.configNames()).forEach(builder::producerProperty);
         Instant now = Instant.now();
+        long began = System.nanoTime();
+        TrafficWriter traffic;
+        ProducerCounters.Snapshot sent;
         try (TokenwatchClient client = builder.build()) {
             boolean backfilling = emptyCallsTopic && !backfill.isZero();
-            TrafficWriter traffic = new TrafficWriter(client, workload.seed, backfilling ? now.minus(backfill) : now);
+            traffic = new TrafficWriter(client, workload.seed, backfilling ? now.minus(backfill) : now);
             if (backfilling) {
-                LOG.info("Backfilling {} of history into {}", backfill, config.callsTopic);
-                traffic.history(backfill, (done, hours, calls) -> {
-                    if (done % 24 == 0 || done == hours) {
-                        LOG.info("History: {}/{} hours, {} calls", done, hours, calls);
-                    }
-                });
+                out.printf("Writing %s of history into %s and %s ...%n", backfill, config.callsTopic, config.outcomesTopic);
+                ProgressLine history = new ProgressLine(out, System.console() != null, "history");
+                traffic.history(backfill, (done, hours, calls) -> history.update(done, hours, String.format(Locale.ROOT, "%,d calls, hour %d/%d", calls, done, hours)));
+                history.finish();
             } else if (!backfill.isZero()) {
-                LOG.info("{} already has records: no history backfill (it would duplicate call ids)", config.callsTopic);
+                out.println(config.callsTopic + " already has records: no history backfill (--history 0s skips it)");
             }
+            out.printf("Writing live traffic to %s and %s at %s%s; Ctrl-C stops%n", config.callsTopic, config.outcomesTopic,
+                    config.kafkaProperties().get("bootstrap.servers"), chosen.isEmpty() ? ", no incidents"
+                            : ", first incident (" + chosen.iterator().next().id() + ") after " + firstIncidentAfter);
             runLive(traffic, new ArrayList<>(chosen), firstAfter, spacing, length, runFor);
+            client.flush(Duration.ofSeconds(30));
+            sent = client.counts();
         }
+        out.printf(Locale.ROOT, "Wrote %,d calls in %.0f s: %,d events sent, %,d spilled to %s for the next run, %,d dropped%n", traffic.calls(),
+                (System.nanoTime() - began) / 1e9, sent.sent(), sent.spilled(), spillDir, sent.dropped());
+        deleteIfEmpty(spillDir);
         return 0;
+    }
+
+    /** The spill directory is kept only while it holds events a later run will replay. */
+    private static void deleteIfEmpty(Path dir) throws java.io.IOException {
+        try (var entries = Files.list(dir)) {
+            if (entries.findAny().isEmpty()) {
+                Files.delete(dir);
+            }
+        }
     }
 
     private void runLive(TrafficWriter traffic, List<Incident> schedule, long firstAfter, long spacing, long length, Long runFor)
             throws InterruptedException {
         long start = System.currentTimeMillis();
-        long nextReport = start + 30_000;
+        long nextReport = start + 10_000;
         Set<Incident> active = EnumSet.noneOf(Incident.class);
         while (!stop.await(500, TimeUnit.MILLISECONDS)) {
             long now = System.currentTimeMillis();
@@ -113,16 +143,17 @@ public final class GenerateCommand implements Callable<Integer> {
                 long begins = start + firstAfter + i * spacing;
                 boolean shouldRun = now >= begins && now < begins + length;
                 if (shouldRun && active.add(incident)) {
-                    LOG.info("Incident started: {} on task {}", incident.id(), incident.task);
+                    out.printf("Incident started: %s on task %s%n", incident.id(), incident.task);
                 } else if (!shouldRun && active.remove(incident)) {
-                    LOG.info("Incident ended: {}", incident.id());
+                    out.printf("Incident ended: %s%n", incident.id());
                 }
             }
             // Live event time follows the wall clock (the broker refuses timestamps from the future).
             traffic.advanceTo(Instant.ofEpochMilli(Math.max(now, traffic.cursor().toEpochMilli())), active);
             if (now >= nextReport) {
-                LOG.info("{} calls written; active incidents {}", traffic.calls(), active);
-                nextReport = now + 30_000;
+                out.printf(Locale.ROOT, "live: %,d calls written; active incidents %s%n", traffic.calls(), active);
+                out.flush();
+                nextReport = now + 10_000;
             }
         }
     }

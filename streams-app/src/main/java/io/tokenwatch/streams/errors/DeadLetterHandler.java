@@ -93,7 +93,7 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
         return snapshot;
     }
 
-    static DeadLetterReason reasonOf(Exception exception) {
+    public static DeadLetterReason reasonOf(Exception exception) {
         if (exception instanceof RejectedRecordException rejected) {
             return rejected.reason();
         }

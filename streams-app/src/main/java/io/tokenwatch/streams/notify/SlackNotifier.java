@@ -83,6 +83,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong alreadyPosted = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+    private final Map<String, Long> deadLetteredByReason = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** For the health endpoints: ready when RUNNING, alive unless FAILED. */
     public enum State { STARTING, RUNNING, STOPPED, FAILED }
@@ -167,7 +168,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
             consumer.close(Duration.ofSeconds(10));
             producer.close(Duration.ofSeconds(10));
             alerts.close();
-            LOG.info("Notifier stopped: {}", counts());
+            LOG.info("Notifier stopped: {}{}", counts(), deadLetteredByReason.isEmpty() ? "" : "; dead-lettered by reason " + deadLetteredByReason);
             stopped.countDown();
         }
     }
@@ -246,6 +247,11 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
 
     private void deadLetter(PendingAlert alert, Exception reason) {
         deadLettered.incrementAndGet();
+        if (deadLetteredByReason.merge(DeadLetterHandler.reasonOf(reason).id(), 1L, Long::sum) == 1 && dryRun) {
+            // A real run logs this through DeadLetterHandler as it sends the record; a dry run sends nothing, so it says why here.
+            LOG.warn("Alert record {}-{}@{} cannot be posted ({}); a real run sends it to {}. Further ones are counted.", alert.partition().topic(),
+                    alert.partition().partition(), alert.offset(), reason.getMessage(), config.dlqTopic);
+        }
         if (!dryRun) {
             producer.send(DeadLetterHandler.record(config.dlqTopic, alert.partition().topic(), alert.partition().partition(), alert.offset(),
                     null, alert.key(), alert.value(), reason));
@@ -321,6 +327,11 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
         counters.forEach((name, value) -> FunctionCounter.builder("tokenwatch.slack." + name, value, AtomicLong::get)
                 .description("Slack notifier: " + name.replace('_', ' ')).register(registry));
         Gauge.builder("tokenwatch.slack.waiting", waiting, AtomicLong::get).description("Alert updates waiting to be posted").register(registry);
+    }
+
+    /** Alert records dead-lettered (or, in a dry run, that would be), by reason. */
+    public Map<String, Long> deadLetteredByReason() {
+        return new java.util.TreeMap<>(deadLetteredByReason);
     }
 
     /** Messages and alerts posted, digests, retries, skipped as already posted, dead-lettered. */

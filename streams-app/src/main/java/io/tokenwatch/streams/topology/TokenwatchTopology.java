@@ -16,6 +16,8 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
@@ -52,7 +54,8 @@ public final class TokenwatchTopology {
     }
 
     public static Topology build(TokenwatchConfig config, EventSerdes serdes, PipelineMetrics metrics, int inputPartitions, InputLag lag) {
-        StreamsBuilder builder = new StreamsBuilder();
+        // Built with the app's own settings (a bare StreamsBuilder makes a placeholder configuration, which Kafka warns about).
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(StreamsSettings.of(config))));
         // Stores are cached: hot groups are updated many times per commit, and only the last value
         // needs to reach the changelog (and, for sessions, the output topic).
         builder.addStateStore(keyValueStore(CallOutcomeJoiner.PENDING_CALLS, Serdes.String(), Serdes.ByteArray()));

@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.notify;
 
+import io.tokenwatch.streams.support.Alerts;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;

@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.notify;
 
+import io.tokenwatch.streams.support.Alerts;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;

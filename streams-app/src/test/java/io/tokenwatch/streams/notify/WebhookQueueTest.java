@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.notify;
 
+import io.tokenwatch.streams.support.Alerts;
 import io.tokenwatch.events.v1.AlertStatus;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;

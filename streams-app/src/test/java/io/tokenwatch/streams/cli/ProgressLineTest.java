@@ -1,9 +1,10 @@
-package io.tokenwatch.streams.demo;
+package io.tokenwatch.streams.cli;
 
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,7 +15,7 @@ class ProgressLineTest {
     @Test
     void notOnATerminalItPrintsPlainLinesTheFirstAndTheLastState() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ProgressLine line = new ProgressLine(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, "history");
+        ProgressLine line = new ProgressLine(new PrintWriter(new OutputStreamWriter(bytes, StandardCharsets.UTF_8)), false, "history");
         for (int hour = 1; hour <= 168; hour++) {
             line.update(hour, 168, hour + " hours");
         }
@@ -27,7 +28,7 @@ class ProgressLineTest {
     @Test
     void onATerminalItRedrawsOneBar() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ProgressLine line = new ProgressLine(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, "history");
+        ProgressLine line = new ProgressLine(new PrintWriter(new OutputStreamWriter(bytes, StandardCharsets.UTF_8)), true, "history");
         line.update(84, 168, "day 4/7");
         line.finish();
         assertThat(bytes.toString(StandardCharsets.UTF_8))

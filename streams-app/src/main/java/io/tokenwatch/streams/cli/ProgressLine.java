@@ -1,6 +1,6 @@
-package io.tokenwatch.streams.demo;
+package io.tokenwatch.streams.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
@@ -8,23 +8,23 @@ import java.util.Locale;
  * CI) a plain line at most every {@value #PLAIN_EVERY_MS} ms and the last state when the step ends,
  * so no carriage-return frames pile up in a file.
  */
-final class ProgressLine {
+public final class ProgressLine {
     private static final long PLAIN_EVERY_MS = 5_000;
     private static final int WIDTH = 30;
 
-    private final PrintStream out;
+    private final PrintWriter out;
     private final boolean terminal;
     private final String what;
     private long lastPlainMillis = Long.MIN_VALUE / 2; // far enough back that the first state prints, without overflow
     private String last;
 
-    ProgressLine(PrintStream out, boolean terminal, String what) {
+    public ProgressLine(PrintWriter out, boolean terminal, String what) {
         this.out = out;
         this.terminal = terminal;
         this.what = what;
     }
 
-    void update(long done, long total, String detail) {
+    public void update(long done, long total, String detail) {
         long percent = total <= 0 ? 100 : Math.min(100, 100 * done / total);
         if (terminal) {
             int filled = (int) (WIDTH * percent / 100);
@@ -36,17 +36,19 @@ final class ProgressLine {
         long now = System.currentTimeMillis();
         if (now - lastPlainMillis >= PLAIN_EVERY_MS) {
             out.println(last);
+            out.flush();
             lastPlainMillis = now;
             last = null;
         }
     }
 
     /** Ends the step: the bar's line is closed, or the last state not yet printed is. */
-    void finish() {
+    public void finish() {
         if (terminal) {
             out.println();
         } else if (last != null) {
             out.println(last);
         }
+        out.flush();
     }
 }

@@ -1,4 +1,4 @@
-package io.tokenwatch.streams.notify;
+package io.tokenwatch.streams.support;
 
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
@@ -7,14 +7,14 @@ import io.tokenwatch.events.v1.Contributor;
 import java.time.Instant;
 import java.util.List;
 
-/** Alert updates as the topology writes them, for the notifier's tests. */
-final class Alerts {
-    static final Instant WINDOW = Instant.parse("2026-11-24T10:00:00Z");
+/** Alert updates as the topology writes them, for tests. */
+public final class Alerts {
+    public static final Instant WINDOW = Instant.parse("2026-11-24T10:00:00Z");
 
     private Alerts() {
     }
 
-    static AnomalyAlert alert(String dimension, String group, String metric, AlertStatus status, double ratio) {
+    public static AnomalyAlert alert(String dimension, String group, String metric, AlertStatus status, double ratio) {
         double baseline = 1_200;
         return AnomalyAlert.newBuilder().setAlertId(dimension + "|" + group + "|" + metric + "|" + WINDOW).setStatus(status)
                 .setDimension(dimension).setGroup(group).setMetric(metric).setObserved(baseline * ratio).setBaseline(baseline)
