@@ -23,9 +23,26 @@ async function api(path) {
 function format(metric, value) {
   if (value === null || value === undefined) return '–';
   if (metric.endsWith('_rate') || metric.endsWith('_ratio') || metric === 'acceptance') return (value * 100).toFixed(1) + '%';
-  if (metric.startsWith('cost')) return '$' + (Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(value < 1 ? 4 : 2));
+  if (metric.startsWith('cost')) return money(value);
   if (metric.startsWith('latency')) return Math.round(value).toLocaleString('en-US') + ' ms';
-  return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
+  return Math.abs(value) >= 100 || Number.isInteger(value) ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
+}
+
+// One money format everywhere: dollars and cents; what rounds to zero cents says so instead of "$0.00".
+function money(value) {
+  if (value !== 0 && Math.abs(value) < 0.005) return (value < 0 ? '-' : '') + '<$0.01';
+  return (value < 0 ? '-$' : '$') + Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+// Axis ticks at round values: a step of 1, 2 or 5 times a power of ten, about four of them up to the top.
+function roundTicks(max) {
+  const rough = max / 4;
+  const power = Math.pow(10, Math.floor(Math.log10(rough)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= rough);
+  const ticks = [];
+  for (let v = 0; v < max + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
+  if (ticks[ticks.length - 1] < max) ticks.push(Number((ticks[ticks.length - 1] + step).toPrecision(12)));
+  return ticks;
 }
 
 function cell(text, className) {
@@ -51,9 +68,19 @@ function selectedGroup() {
   return value ? state.groups.find((g) => g.dimension + '|' + g.group === value) : undefined;
 }
 
+// The newest alert, whose group and metric the page opens on (unless the address names a group).
+function newestAlert() {
+  return [...state.alerts].sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt))[0];
+}
+
 function refreshGroupSelect() {
   const select = $('group');
-  const current = select.value || (location.hash.startsWith('#group=') ? decodeURIComponent(location.hash.slice(7)).replace('/', '|') : '');
+  const newest = newestAlert();
+  if (!select.value && !location.hash.startsWith('#group=') && newest) {
+    $('metric').value = newest.metric;
+  }
+  const current = select.value || (location.hash.startsWith('#group=') ? decodeURIComponent(location.hash.slice(7)).replace('/', '|')
+    : newest ? newest.dimension + '|' + newest.group : '');
   const options = state.groups.map((g) => {
     const option = document.createElement('option');
     option.value = g.dimension + '|' + g.group;
@@ -89,14 +116,16 @@ function drawTrend(series, metric) {
   const times = points.map((p) => Date.parse(p.windowStart));
   const t0 = Math.min(...times), t1 = Math.max(...times, t0 + 3600000);
   const values = points.map((p) => p.values[metric]).concat(baseline ?? [], alerts.map((a) => a.observed));
-  const vMax = Math.max(...values) * 1.1 || 1;
+  const yTicks = roundTicks(Math.max(...values) || 1);
+  const vMax = yTicks[yTicks.length - 1];
   const x = (t) => left + (t - t0) / (t1 - t0) * (width - left - right);
   const y = (v) => top + (1 - v / vMax) * (height - top - bottom);
   chart.appendChild(svg('line', { x1: left, y1: y(0), x2: width - right, y2: y(0), class: 'axis' }));
   chart.appendChild(svg('line', { x1: left, y1: top, x2: left, y2: y(0), class: 'axis' }));
-  [0, 0.5, 1].forEach((f) => chart.appendChild(svg('text', { x: left - 6, y: y(vMax * f) + 4, 'text-anchor': 'end', class: 'tick' }, format(metric, vMax * f))));
-  [t0, (t0 + t1) / 2, t1].forEach((t) => chart.appendChild(svg('text', { x: x(t), y: height - 10, 'text-anchor': 'middle', class: 'tick' },
-    new Date(t).toISOString().slice(5, 16).replace('T', ' '))));
+  yTicks.forEach((v) => chart.appendChild(svg('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick y-tick', 'data-value': v }, format(metric, v))));
+  // The first and last time labels are anchored inside the chart so neither is cut off at the edge.
+  [[t0, 'start'], [(t0 + t1) / 2, 'middle'], [t1, 'end']].forEach(([t, anchor]) => chart.appendChild(svg('text',
+    { x: x(t), y: height - 10, 'text-anchor': anchor, class: 'tick x-tick' }, new Date(t).toISOString().slice(5, 16).replace('T', ' ') + 'Z')));
   if (baseline !== null && baseline !== undefined) {
     chart.appendChild(svg('line', { x1: left, y1: y(baseline), x2: width - right, y2: y(baseline), class: 'baseline', 'data-value': baseline }));
   }

@@ -161,9 +161,9 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.println(resumeAt.isPresent() ? "Tokenwatch demo: starting the embedded Kafka broker (KRaft) on the data kept in " + dataDir + " ..."
                 : "Tokenwatch demo: starting an embedded Kafka broker (KRaft) ...");
+        stage.registry = startRegistry();
         stage.broker = EmbeddedKafkaBroker.create(dataDir == null ? null : dataDir.resolve("kafka"), 0, Map.of()).start();
         stage.stateDir = dataDir == null ? Files.createTempDirectory("tokenwatch-demo-state") : Files.createDirectories(dataDir.resolve("state"));
-        stage.registry = startRegistry();
         Map<String, String> settings = new HashMap<>();
         settings.put("bootstrap.servers", stage.broker.bootstrapServers());
         settings.put("schema.registry.url", REGISTRY);

@@ -182,7 +182,8 @@ class DashboardIT {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile()).build();
         ChromeDriver browser = new ChromeDriver(service, options);
         try {
-            browser.get("http://127.0.0.1:" + servers.get(0).port() + "/#group=task/" + incidentTask);
+            // No group in the address: the page opens on the group and metric of the newest alert.
+            browser.get("http://127.0.0.1:" + servers.get(0).port() + "/");
             WebDriverWait wait = new WebDriverWait(browser, PATIENCE);
             // The API is protected: the page asks for the token.
             WebElement tokenField = wait.until(b -> b.findElement(By.id("token")).isDisplayed() ? b.findElement(By.id("token")) : null);
@@ -208,6 +209,23 @@ class DashboardIT {
             assertThat(browser.findElements(By.cssSelector("#highest-cost tbody tr"))).extracting(e -> e.getDomAttribute("data-group"))
                     .containsExactlyElementsOf(spendOrder);
             assertThat(browser.findElement(By.cssSelector("#sudden-jumps tbody tr")).getText()).contains("task=" + incidentTask, "tokens_per_call", "4.33x");
+
+            // Round y ticks (a step of 1, 2 or 5 times a power of ten, from 0, the top one above every value), time labels
+            // kept inside the chart, one money format, and a legend for the colours of the jump rows and alert statuses.
+            List<Double> ticks = chart.findElements(By.cssSelector(".y-tick")).stream().map(e -> Double.parseDouble(e.getDomAttribute("data-value"))).toList();
+            assertThat(ticks).hasSizeBetween(3, 7).startsWith(0.0).isSorted();
+            double step = ticks.get(1);
+            double mantissa = step / Math.pow(10, Math.floor(Math.log10(step)));
+            assertThat(mantissa).as("tick step " + step).isIn(1.0, 2.0, 5.0);
+            assertThat(ticks).allSatisfy(t -> assertThat(t / step).isCloseTo(Math.rint(t / step), within(1e-9)));
+            assertThat(ticks.get(ticks.size() - 1)).isGreaterThanOrEqualTo(20_800.0);
+            assertThat(chart.findElements(By.cssSelector(".y-tick"))).extracting(WebElement::getText).contains("0", "10,000");
+            List<WebElement> timeLabels = chart.findElements(By.cssSelector(".x-tick"));
+            assertThat(timeLabels).extracting(e -> e.getDomAttribute("text-anchor")).containsExactly("start", "middle", "end");
+            assertThat(browser.findElements(By.cssSelector("#alerts tbody tr td:last-child"))).extracting(WebElement::getText)
+                    .allMatch(t -> t.matches("-?\\$\\d{1,3}(,\\d{3})*\\.\\d{2}|-?<\\$0\\.01"), "dollars and cents");
+            assertThat(browser.findElement(By.id("jumps-legend")).getText()).contains("red: beyond the alert rule");
+            assertThat(browser.findElement(By.id("alerts-legend")).getText()).contains("OPEN", "ESCALATED", "RESOLVED");
 
             Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
             Files.copy(shot, Path.of("target/dashboard.png"), StandardCopyOption.REPLACE_EXISTING);

@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.cli;
 
+import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.streams.support.FreePort;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -59,11 +60,58 @@ class TokenwatchCliTest {
     }
 
     @Test
+    void aRegistryThatDoesNotAnswerStopsEveryClusterCommandInOneLineWithin15Seconds() throws Exception {
+        // A port held by a socket that is bound but not listening: nobody else can take it, and every connection is refused.
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.onFreePorts().start(); java.net.Socket held = new java.net.Socket()) {
+            held.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+            String registry = "http://127.0.0.1:" + held.getLocalPort();
+            for (String[] command : new String[][]{{"run"}, {"report"}, {"notify-slack", "--dry-run"}, {"generate", "--duration", "1s"}}) {
+                StringWriter err = new StringWriter();
+                CommandLine cli = TokenwatchCli.commandLine();
+                cli.setErr(new PrintWriter(err));
+                List<String> args = new java.util.ArrayList<>(List.of(command));
+                args.addAll(List.of("--set", "bootstrap.servers=" + broker.bootstrapServers(), "--set", "schema.registry.url=" + registry));
+                long start = System.nanoTime();
+                assertThat(cli.execute(args.toArray(String[]::new))).as(command[0] + ": " + err).isEqualTo(2);
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).as(command[0]).isLessThan(Duration.ofSeconds(15));
+                assertThat(err.toString().lines().toList()).as(command[0]).singleElement().asString()
+                        .startsWith("Cannot start: no schema registry answers at schema.registry.url=" + registry + " within 4 s (");
+            }
+        }
+    }
+
+    @Test
+    void reportStopsInOneLineWhenKafkaDoesNotAnswer() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = TokenwatchCli.commandLine();
+        cli.setErr(new PrintWriter(err));
+        String nobody = "127.0.0.1:" + FreePort.pick();
+        long start = System.nanoTime();
+        assertThat(cli.execute("report", "--set", "bootstrap.servers=" + nobody, "--set", "schema.registry.url=mock://cli")).isEqualTo(2);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+        assertThat(err.toString().lines().toList()).singleElement().asString()
+                .startsWith("Cannot start: no Kafka broker answers at bootstrap.servers=" + nobody + " within 10 s (");
+    }
+
+    @Test
+    void aDemoRegistryPortInUseIsOneLine() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            StringWriter err = new StringWriter();
+            CommandLine cli = TokenwatchCli.commandLine();
+            cli.setErr(new PrintWriter(err));
+            assertThat(cli.execute("demo", "--registry-port", Integer.toString(taken.getLocalPort()), "--http-port", "0")).isEqualTo(2);
+            assertThat(err.toString().lines().toList()).containsExactly("Cannot start: port " + taken.getLocalPort()
+                    + " is in use; choose another with --registry-port, or 0 for any free port");
+        }
+    }
+
+    @Test
     void listsItsCommands() {
         StringWriter out = new StringWriter();
         CommandLine cli = TokenwatchCli.commandLine();
         cli.setOut(new PrintWriter(out));
         assertThat(cli.execute("--help")).isZero();
-        assertThat(out.toString()).contains("run").contains("demo").contains("report");
+        List<String> listed = out.toString().lines().map(String::trim).filter(l -> !l.isEmpty()).map(l -> l.split("\\s+")[0]).toList();
+        assertThat(listed).contains("run", "demo", "generate", "report", "notify-slack");
     }
 }
