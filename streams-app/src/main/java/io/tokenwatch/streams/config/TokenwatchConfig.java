@@ -86,15 +86,13 @@ public final class TokenwatchConfig {
         all.forEach((k, v) -> (k.startsWith(PREFIX) ? own : kafkaProps).put(k, v));
         for (String key : own.keySet()) {
             if (!DEFAULTS.containsKey(key)) {
-                throw new ConfigException(key, own.get(key), "unknown setting; " + nearest(key, DEFAULTS.keySet())
+                throw new ConfigException(key, shown(key, own.get(key)), "unknown setting; " + nearest(key, DEFAULTS.keySet())
                         .map(k -> "did you mean " + k + "?").orElse("known: " + String.join(", ", DEFAULTS.keySet())));
             }
         }
         for (String key : kafkaProps.keySet()) {
             if (!KafkaSettingNames.isKnown(key)) {
-                // A misspelt password or JAAS key still holds a secret: name the key, not the value.
-                boolean secret = key.matches(".*(password|secret|jaas|token|user\\.info|key).*");
-                throw new ConfigException(key, secret ? "(hidden)" : kafkaProps.get(key), "unknown setting (not a tokenwatch.*, Kafka Streams, client, topic or serde key)"
+                throw new ConfigException(key, shown(key, kafkaProps.get(key)), "unknown setting (not a tokenwatch.*, Kafka Streams, client, topic or serde key)"
                         + nearest(key, KafkaSettingNames.all()).map(k -> "; did you mean " + k + "?").orElse(""));
             }
         }
@@ -249,6 +247,11 @@ public final class TokenwatchConfig {
         });
         all.putAll(overrides);
         return new TokenwatchConfig(all);
+    }
+
+    /** A misspelt password, token, JAAS or webhook key still holds a secret: errors name the key, not the value. */
+    private static String shown(String key, String value) {
+        return key.matches(".*(password|secret|jaas|token|user\\.info|key|webhook).*") ? "(hidden)" : value;
     }
 
     /** The known key closest to {@code key} by edit distance, when it is close enough to be a typo (at most 3 edits). */

@@ -51,9 +51,14 @@ class SlackRoutingTest {
 
     @Test
     void webhookVariablesAreNotConfigKeys() {
-        TokenwatchConfig config = TokenwatchConfig.load(null, Map.of("TOKENWATCH_KAFKA_BOOTSTRAP_SERVERS", "b:9092",
-                "TOKENWATCH_KAFKA_SCHEMA_REGISTRY_URL", "mock://x", "TOKENWATCH_SLACK_WEBHOOK_DEFAULT", SECRET), Map.of());
-        assertThat(config.slack.routes()).isEmpty();
+        Map<String, String> env = new java.util.HashMap<>(Map.of("TOKENWATCH_KAFKA_BOOTSTRAP_SERVERS", "b:9092",
+                "TOKENWATCH_KAFKA_SCHEMA_REGISTRY_URL", "mock://x", "TOKENWATCH_SLACK_WEBHOOK_DEFAULT", SECRET));
+        TokenwatchConfig config = TokenwatchConfig.load(null, env, Map.of());
+        assertThat(config.kafkaProperties().values()).noneMatch(v -> v.contains("s3cr3t"));
+        // Any other TOKENWATCH_ variable is a setting: a misspelt webhook variable is refused, without its value.
+        env.put("TOKENWATCH_SLACK_WEBHOK_DEFAULT", SECRET);
+        assertThatThrownBy(() -> TokenwatchConfig.load(null, env, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("tokenwatch.slack.webhok.default: unknown setting").hasMessageNotContaining("s3cr3t");
     }
 
     @Test

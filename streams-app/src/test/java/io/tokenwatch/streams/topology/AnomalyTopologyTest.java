@@ -107,9 +107,12 @@ class AnomalyTopologyTest {
     }
 
     @Test
-    void tokensPerCall29PercentAboveDoesNotAlert() {
+    void tokensPerCall29PercentAboveDoesNotAlertAnd31PercentDoes() {
         try (TopologyHarness h = new TopologyHarness()) {
             assertThat(tokensPerCallSpike(h, 13_190, 60)).isEmpty(); // 14,190 = 1.29 x 11,000
+        }
+        try (TopologyHarness h = new TopologyHarness()) {
+            assertThat(tokensPerCallSpike(h, 13_410, 60)).extracting(AnomalyAlert::getMetric).contains("tokens_per_call"); // 14,410 = 1.31 x 11,000
         }
     }
 
@@ -123,14 +126,20 @@ class AnomalyTopologyTest {
     }
 
     @Test
-    void tooLittleHistoryDoesNotAlert() {
-        try (TopologyHarness h = new TopologyHarness()) {
-            Instant dayAndAHalf = START.plus(Duration.ofHours(36));
-            h.history("code-review", START, dayAndAHalf, 30, b -> { }, null); // 1,080 calls but only 36 h
-            for (int i = 0; i < 40; i++) {
-                h.send(h.call("code-review", dayAndAHalf.plusSeconds(60L * i)).setInputTokens(40_000).build());
+    void tooLittleHistoryDoesNotAlertAndEnoughDoes() {
+        for (int hours : new int[]{36, 72}) {
+            try (TopologyHarness h = new TopologyHarness()) {
+                Instant end = START.plus(Duration.ofHours(hours));
+                h.history("code-review", START, end, 30, b -> { }, null); // 30 calls an hour: 1,080 in 36 h, yet under the 48 h age guard
+                for (int i = 0; i < 40; i++) {
+                    h.send(h.call("code-review", end.plusSeconds(60L * i)).setInputTokens(40_000).build());
+                }
+                if (hours < 48) {
+                    assertThat(h.alerts()).as("36 hours of history").isEmpty();
+                } else {
+                    assertThat(h.alerts()).as("72 hours of history").extracting(AnomalyAlert::getMetric).contains("tokens_per_call");
+                }
             }
-            assertThat(h.alerts()).isEmpty();
         }
     }
 
