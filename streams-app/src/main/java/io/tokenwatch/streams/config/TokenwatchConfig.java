@@ -251,7 +251,8 @@ public final class TokenwatchConfig {
 
     /** A misspelt password, token, JAAS or webhook key still holds a secret: errors name the key, not the value. */
     private static String shown(String key, String value) {
-        return key.matches(".*(password|secret|jaas|token|user\\.info|key|webhook).*") ? "(hidden)" : value;
+        String name = key.startsWith(PREFIX) ? key.substring(PREFIX.length()) : key;
+        return name.matches(".*(password|secret|jaas|token|user\\.info|webho|\\bkey\\b).*") ? "(hidden)" : value;
     }
 
     /** The known key closest to {@code key} by edit distance, when it is close enough to be a typo (at most 3 edits). */
