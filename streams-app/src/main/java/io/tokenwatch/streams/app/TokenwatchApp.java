@@ -3,7 +3,7 @@ package io.tokenwatch.streams.app;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenwatch.streams.config.TokenwatchConfig;
-import io.tokenwatch.streams.topology.EventSerdes;
+import io.tokenwatch.streams.topology.Topics;
 import io.tokenwatch.streams.topology.PipelineMetrics;
 import io.tokenwatch.streams.topology.StreamsSettings;
 import io.tokenwatch.streams.ordering.BrokerEndOffsets;
@@ -46,11 +46,11 @@ public final class TokenwatchApp implements AutoCloseable {
             inputPartitions = TopicSetup.inputPartitions(admin, config);
         }
         Preflight.requireRegistry(config);
-        EventSerdes serdes = EventSerdes.of(config);
+        Topics topics = Topics.of(config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         BrokerEndOffsets lag = new BrokerEndOffsets(Preflight.admin(config), config.kafkaProperties().get(StreamsConfig.APPLICATION_ID_CONFIG),
                 List.of(config.callsTopic, config.outcomesTopic), inputPartitions);
-        KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(config, serdes, new PipelineMetrics(registry), inputPartitions, lag),
+        KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(config, topics, new PipelineMetrics(registry), inputPartitions, lag),
                 StreamsSettings.of(config));
         TokenwatchApp app = new TokenwatchApp(streams, registry, lag, config.kafkaProperties().containsKey("group.instance.id"));
         streams.setStateListener((now, before) -> {

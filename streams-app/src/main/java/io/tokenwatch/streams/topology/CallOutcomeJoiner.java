@@ -15,6 +15,7 @@ import io.tokenwatch.streams.ordering.ProgressMarker;
 import io.tokenwatch.streams.stats.StateFormat;
 import io.tokenwatch.streams.topology.CallDelta.Attribute;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -118,6 +119,16 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private long nextCallOffset;
     private long nextOutcomeOffset;
     private ProgressMarker lastMarker;
+
+    /** The joiner with its stores: calls waiting, early outcomes, deadlines, progress marks, and the deltas waiting for the next marker. */
+    public static StoreOwningSupplier<String, JoinInput, String, JoinOutput> supplier(TokenwatchConfig config, int upstreams, InputLag lag) {
+        return StoreOwningSupplier.of(() -> new CallOutcomeJoiner(config, upstreams, lag),
+                StoreOwningSupplier.cachedKeyValueStore(PENDING_CALLS, Serdes.String(), Serdes.ByteArray()),
+                StoreOwningSupplier.cachedKeyValueStore(EARLY_OUTCOMES, Serdes.String(), Serdes.ByteArray()),
+                StoreOwningSupplier.cachedKeyValueStore(DEADLINES, Serdes.Bytes(), Serdes.ByteArray()),
+                StoreOwningSupplier.cachedKeyValueStore(PROGRESS, Serdes.String(), Serdes.Long()),
+                DeltaBatcher.waitingStore());
+    }
 
     public CallOutcomeJoiner(TokenwatchConfig config, int upstreams, InputLag lag) {
         this.windowMs = config.windowSize.toMillis();

@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * Batches, in the join task, the deltas of each group and each session until the task sends its next
@@ -25,6 +28,11 @@ import java.util.Map;
  */
 public final class DeltaBatcher {
     public static final String WAITING = "join-deltas-waiting";
+
+    /** Deltas wait here for one marker interval at most: in memory, changelogged. */
+    static StoreBuilder<KeyValueStore<Bytes, byte[]>> waitingStore() {
+        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(WAITING), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled();
+    }
     /** Bounds the size of a repartition record (~200 bytes a delta). */
     static final int MAX_BATCH = 256;
 

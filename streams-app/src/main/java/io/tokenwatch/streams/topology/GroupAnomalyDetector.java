@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * Per group (a value of one dimension, key {@code dimension|group}): adds each delta to its window's
@@ -65,6 +66,16 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
 
     /** A window whose stats changed: they are built when sent. */
     private record ChangedWindow(String dimension, String group, long start, WindowSums sums, long changedAt, long timestamp) {
+    }
+
+    /** The detector with its stores: window sums, baselines, contributors and open alert episodes, per group. */
+    public static StoreOwningSupplier<String, OrderedDelta, String, GroupOutput> supplier(Duration window, AnomalyRule rule, EpisodePolicy episodes,
+                                                                                         Set<Metric> metrics) {
+        return StoreOwningSupplier.of(() -> new GroupAnomalyDetector(window, rule, episodes, metrics),
+                StoreOwningSupplier.cachedKeyValueStore(WINDOW_SUMS, Serdes.Bytes(), Serdes.ByteArray()),
+                StoreOwningSupplier.cachedKeyValueStore(BASELINES, Serdes.String(), Serdes.ByteArray()),
+                StoreOwningSupplier.cachedKeyValueStore(CONTRIBUTORS, Serdes.String(), Serdes.ByteArray()),
+                StoreOwningSupplier.cachedKeyValueStore(EPISODES, Serdes.String(), Serdes.ByteArray()));
     }
 
     public GroupAnomalyDetector(Duration window, AnomalyRule rule, EpisodePolicy episodes, Set<Metric> metrics) {

@@ -14,6 +14,10 @@ import org.apache.kafka.streams.state.SessionStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import io.tokenwatch.serde.AvroBinary;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.state.Stores;
+import java.time.Duration;
 
 /**
  * Totals per session: calls of one session id no more than the session gap apart form one session,
@@ -36,6 +40,19 @@ public final class SessionTotals implements Processor<String, OrderedDelta, Stri
 
     private record Changed(SessionSummary summary, long timestamp) {
     }
+
+    /**
+     * The session totals with their session store. Deltas reach the sessions in event-time order (outcomes up to
+     * a day after their call); only a task that was idle and resumes sends deltas out of order. Sessions are kept
+     * as long as the group windows (8 days), so none of those is dropped either.
+     */
+    public static StoreOwningSupplier<String, OrderedDelta, String, SessionSummary> supplier(Duration gap) {
+        return StoreOwningSupplier.of(() -> new SessionTotals(gap.toMillis()),
+                Stores.sessionStoreBuilder(Stores.persistentSessionStore(STORE, KEPT.plus(gap)), Serdes.String(),
+                        new AvroBinary<>(SessionSummary.class).serde()).withCachingEnabled());
+    }
+
+    private static final Duration KEPT = Duration.ofDays(8);
 
     public SessionTotals(long gapMs) {
         this.gapMs = gapMs;

@@ -179,7 +179,7 @@ class JoinAndDeadLetterTest {
             assertThat(new String(dead.get(0).key())).isEqualTo("never-sent");
             assertThat(header(dead.get(0), DeadLetterHandler.HEADER_TOPIC)).isEqualTo("llm.outcomes.v1");
             assertThat(header(dead.get(0), DeadLetterHandler.HEADER_MESSAGE)).contains("never met its call");
-            CallOutcome sent = h.serdes.outcomes().deserializer().deserialize(h.config.outcomesTopic, dead.get(0).value());
+            CallOutcome sent = h.topics.outcomes().values().deserializer().deserialize(h.config.outcomesTopic, dead.get(0).value());
             assertThat(sent.getCallId()).as("the bytes as they were sent").isEqualTo("never-sent");
             assertThat(sent.getDecidedAt()).isEqualTo(T.plusSeconds(40));
             assertThat(latestJoined(h).get(call.getCallId()).getOutcomeState()).as("the call itself was never decided").isEqualTo(OutcomeState.NONE);

@@ -39,7 +39,7 @@ final class TopologyHarness implements AutoCloseable {
     static final Instant WALL_CLOCK_START = START.minus(Duration.ofDays(365));
 
     final TokenwatchConfig config;
-    final EventSerdes serdes;
+    final Topics topics;
     final TopologyTestDriver driver;
     final TestInputTopic<String, LlmCall> calls;
     final TestInputTopic<String, CallOutcome> outcomes;
@@ -65,7 +65,7 @@ final class TopologyHarness implements AutoCloseable {
                 "tokenwatch.watermark.idle", "PT0.05S"));
         settings.putAll(overrides);
         config = TokenwatchConfig.of(settings);
-        serdes = EventSerdes.of(config);
+        topics = Topics.of(config);
         Properties props = StreamsSettings.of(config);
         try {
             props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("tw-ttd").toString());
@@ -76,15 +76,15 @@ final class TopologyHarness implements AutoCloseable {
         // record's time before it is piped, never back), and every pipe is followed by a little more wall
         // clock, for the join to send its progress downstream. Everything piped is processed at once, so
         // both inputs are always caught up.
-        driver = new TopologyTestDriver(TokenwatchTopology.build(config, serdes, new PipelineMetrics(meters), 1, (topic, partition, nextOffset) -> caughtUp),
+        driver = new TopologyTestDriver(TokenwatchTopology.build(config, topics, new PipelineMetrics(meters), 1, (topic, partition, nextOffset) -> caughtUp),
                 props, WALL_CLOCK_START);
-        calls = driver.createInputTopic(config.callsTopic, new StringSerializer(), serdes.calls().serializer());
-        outcomes = driver.createInputTopic(config.outcomesTopic, new StringSerializer(), serdes.outcomes().serializer());
+        calls = driver.createInputTopic(config.callsTopic, new StringSerializer(), topics.calls().values().serializer());
+        outcomes = driver.createInputTopic(config.outcomesTopic, new StringSerializer(), topics.outcomes().values().serializer());
         rawCalls = driver.createInputTopic(config.callsTopic, new StringSerializer(), new ByteArraySerializer());
-        joined = driver.createOutputTopic(config.joinedTopic, new StringDeserializer(), serdes.joined().deserializer());
-        stats = driver.createOutputTopic(config.statsTopic, new StringDeserializer(), serdes.stats().deserializer());
-        alerts = driver.createOutputTopic(config.alertsTopic, new StringDeserializer(), serdes.alerts().deserializer());
-        sessions = driver.createOutputTopic(config.sessionsTopic, new StringDeserializer(), serdes.sessions().deserializer());
+        joined = driver.createOutputTopic(config.joinedTopic, new StringDeserializer(), topics.joined().values().deserializer());
+        stats = driver.createOutputTopic(config.statsTopic, new StringDeserializer(), topics.stats().values().deserializer());
+        alerts = driver.createOutputTopic(config.alertsTopic, new StringDeserializer(), topics.alerts().values().deserializer());
+        sessions = driver.createOutputTopic(config.sessionsTopic, new StringDeserializer(), topics.sessions().values().deserializer());
         dlq = driver.createOutputTopic(config.dlqTopic, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
