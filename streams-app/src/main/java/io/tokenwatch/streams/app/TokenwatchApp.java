@@ -4,8 +4,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.topology.Topics;
+import io.tokenwatch.streams.topology.TopologySettings;
 import io.tokenwatch.streams.topology.PipelineMetrics;
-import io.tokenwatch.streams.topology.StreamsSettings;
 import io.tokenwatch.streams.ordering.BrokerEndOffsets;
 import io.tokenwatch.streams.topology.TokenwatchTopology;
 import org.apache.kafka.clients.admin.Admin;
@@ -46,12 +46,13 @@ public final class TokenwatchApp implements AutoCloseable {
             inputPartitions = TopicSetup.inputPartitions(admin, config);
         }
         Preflight.requireRegistry(config);
-        Topics topics = Topics.of(config);
+        TopologySettings settings = config.topology();
+        Topics topics = Topics.of(settings);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         BrokerEndOffsets lag = new BrokerEndOffsets(Preflight.admin(config), config.kafkaProperties().get(StreamsConfig.APPLICATION_ID_CONFIG),
                 List.of(config.callsTopic, config.outcomesTopic), inputPartitions);
-        KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(config, topics, new PipelineMetrics(registry), inputPartitions, lag),
-                StreamsSettings.of(config));
+        KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(settings, topics, new PipelineMetrics(registry), inputPartitions, lag),
+                settings.streams());
         TokenwatchApp app = new TokenwatchApp(streams, registry, lag, config.kafkaProperties().containsKey("group.instance.id"));
         streams.setStateListener((now, before) -> {
             LOG.info("Kafka Streams {} -> {}", before, now);

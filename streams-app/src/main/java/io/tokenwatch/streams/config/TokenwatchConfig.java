@@ -1,7 +1,10 @@
 package io.tokenwatch.streams.config;
 
 import io.tokenwatch.streams.anomaly.AnomalyRule;
+import io.tokenwatch.streams.anomaly.EpisodePolicy;
 import io.tokenwatch.streams.anomaly.Metric;
+import io.tokenwatch.streams.topology.StreamsSettings;
+import io.tokenwatch.streams.topology.TopologySettings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
@@ -300,10 +303,18 @@ public final class TokenwatchConfig {
         return props;
     }
 
-    public Properties streamsProperties() {
+    private Properties streamsProperties() {
         Properties props = new Properties();
         props.putAll(kafka);
         return props;
+    }
+
+    /** What the topology needs of these settings (and nothing else). */
+    public TopologySettings topology() {
+        return new TopologySettings(new TopologySettings.TopicNames(callsTopic, outcomesTopic, joinedTopic, statsTopic, sessionsTopic, alertsTopic, dlqTopic),
+                valueSerdeClass, kafka, registryUnavailableTimeout, windowSize, windowGrace, outcomeWindow, outcomeGrace, sessionGap, maxFuture,
+                watermarkIdle, watermarkInterval, dimensions, anomalyRule(), new EpisodePolicy(threshold, severitySteps, windowSize.toMillis()),
+                metrics.isEmpty() ? EnumSet.allOf(Metric.class) : metrics, StreamsSettings.of(streamsProperties(), dlqTopic, topicReplication));
     }
 
     /** The anomaly rule these settings define; the detector and the query API judge with the same one. */

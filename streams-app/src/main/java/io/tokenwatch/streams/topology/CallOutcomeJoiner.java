@@ -6,7 +6,6 @@ import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.OutcomeState;
 import io.tokenwatch.events.v1.SpendType;
 import io.tokenwatch.serde.AvroBinary;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.errors.DeadLetterReason;
 import io.tokenwatch.streams.errors.RejectedRecordException;
@@ -121,8 +120,8 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private ProgressMarker lastMarker;
 
     /** The joiner with its stores: calls waiting, early outcomes, deadlines, progress marks, and the deltas waiting for the next marker. */
-    public static StoreOwningSupplier<String, JoinInput, String, JoinOutput> supplier(TokenwatchConfig config, int upstreams, InputLag lag) {
-        return StoreOwningSupplier.of(() -> new CallOutcomeJoiner(config, upstreams, lag),
+    public static StoreOwningSupplier<String, JoinInput, String, JoinOutput> supplier(TopologySettings settings, int upstreams, InputLag lag) {
+        return StoreOwningSupplier.of(() -> new CallOutcomeJoiner(settings, upstreams, lag),
                 StoreOwningSupplier.cachedKeyValueStore(PENDING_CALLS, Serdes.String(), Serdes.ByteArray()),
                 StoreOwningSupplier.cachedKeyValueStore(EARLY_OUTCOMES, Serdes.String(), Serdes.ByteArray()),
                 StoreOwningSupplier.cachedKeyValueStore(DEADLINES, Serdes.Bytes(), Serdes.ByteArray()),
@@ -130,21 +129,21 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
                 DeltaBatcher.waitingStore());
     }
 
-    public CallOutcomeJoiner(TokenwatchConfig config, int upstreams, InputLag lag) {
-        this.windowMs = config.windowSize.toMillis();
-        this.windowGraceMs = config.windowGrace.toMillis();
-        this.outcomeWindowMs = config.outcomeWindow.toMillis();
-        this.outcomeGraceMs = config.outcomeGrace.toMillis();
-        this.maxFutureMs = config.maxFuture.toMillis();
-        this.idleMs = config.watermarkIdle.toMillis();
-        this.markerInterval = config.watermarkInterval;
+    public CallOutcomeJoiner(TopologySettings settings, int upstreams, InputLag lag) {
+        this.windowMs = settings.window().toMillis();
+        this.windowGraceMs = settings.windowGrace().toMillis();
+        this.outcomeWindowMs = settings.outcomeWindow().toMillis();
+        this.outcomeGraceMs = settings.outcomeGrace().toMillis();
+        this.maxFutureMs = settings.maxFuture().toMillis();
+        this.idleMs = settings.watermarkIdle().toMillis();
+        this.markerInterval = settings.watermarkInterval();
         this.quietTicks = (int) Math.max(1, Math.ceil((double) idleMs / markerInterval.toMillis()));
         this.upstreams = upstreams;
-        this.callsTopic = config.callsTopic;
-        this.outcomesTopic = config.outcomesTopic;
-        this.dlqTopic = config.dlqTopic;
+        this.callsTopic = settings.topicNames().calls();
+        this.outcomesTopic = settings.topicNames().outcomes();
+        this.dlqTopic = settings.topicNames().deadLetters();
         this.lag = lag;
-        this.batcher = new DeltaBatcher(config.dimensions.stream().map(Attribute::ofDimension).toList());
+        this.batcher = new DeltaBatcher(settings.dimensions().stream().map(Attribute::ofDimension).toList());
         this.toNextStage = (stage, key, batch) -> context.forward(new Record<>(key, JoinOutput.of(stage, batch), batch.maxOrderTime()));
     }
 

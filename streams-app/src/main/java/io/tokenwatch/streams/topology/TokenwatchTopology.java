@@ -1,9 +1,6 @@
 package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.LlmCall;
-import io.tokenwatch.streams.anomaly.EpisodePolicy;
-import io.tokenwatch.streams.anomaly.Metric;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.ordering.EventTimeReorderBuffer;
 import io.tokenwatch.streams.ordering.InputLag;
 import io.tokenwatch.streams.ordering.OrderedDelta;
@@ -19,7 +16,6 @@ import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 
-import java.util.EnumSet;
 
 /**
  * The one place the Tokenwatch topology is built; it reads like the design:
@@ -40,9 +36,9 @@ public final class TokenwatchTopology {
     private TokenwatchTopology() {
     }
 
-    public static Topology build(TokenwatchConfig config, Topics topics, PipelineMetrics metrics, int inputPartitions, InputLag lag) {
+    public static Topology build(TopologySettings settings, Topics topics, PipelineMetrics metrics, int inputPartitions, InputLag lag) {
         // Built with the app's own settings (a bare StreamsBuilder makes a placeholder configuration, which Kafka warns about).
-        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(StreamsSettings.of(config))));
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(settings.streams())));
 
         var callReader = topics.calls().values().deserializer();
         var outcomeReader = topics.outcomes().values().deserializer();
@@ -59,7 +55,7 @@ public final class TokenwatchTopology {
                 }, Named.as("decode-outcome"));
 
         KStream<String, JoinOutput> joins = calls.merge(outcomes, Named.as("calls-and-outcomes"))
-                .process(CallOutcomeJoiner.supplier(config, inputPartitions, lag), Named.as("join-calls-with-outcomes"));
+                .process(CallOutcomeJoiner.supplier(settings, inputPartitions, lag), Named.as("join-calls-with-outcomes"));
         var joinOutputs = joins.split(Named.as("join-"))
                 .branch((id, out) -> out.joined() != null, Branched.as("joined"))
                 .branch((id, out) -> out.deadLetter() != null, Branched.as("dead-letter"))
@@ -72,9 +68,8 @@ public final class TokenwatchTopology {
         KStream<String, JoinOutput> deltas = joinOutputs.get("join-deltas-and-progress");
 
         var groupOutputs = inEventTimeOrder(deltas, Stage.GROUP, topics)
-                .process(GroupAnomalyDetector.supplier(config.windowSize, config.anomalyRule(),
-                        new EpisodePolicy(config.threshold, config.severitySteps, config.windowSize.toMillis()),
-                        config.metrics.isEmpty() ? EnumSet.allOf(Metric.class) : config.metrics), Named.as("group-anomaly-detector"))
+                .process(GroupAnomalyDetector.supplier(settings.window(), settings.rule(), settings.episodes(), settings.metrics()),
+                        Named.as("group-anomaly-detector"))
                 .split(Named.as("group-"))
                 .branch((k, out) -> out.stats() != null, Branched.as("window-stats"))
                 .defaultBranch(Branched.as("alert"));
@@ -85,7 +80,7 @@ public final class TokenwatchTopology {
                 .to(topics.alerts().name(), topics.alerts().produced("alerts-out"));
 
         inEventTimeOrder(deltas, Stage.SESSION, topics)
-                .process(SessionTotals.supplier(config.sessionGap), Named.as("sum-sessions"))
+                .process(SessionTotals.supplier(settings.sessionGap()), Named.as("sum-sessions"))
                 .to(topics.sessions().name(), topics.sessions().produced("sessions-out"));
         return builder.build();
     }

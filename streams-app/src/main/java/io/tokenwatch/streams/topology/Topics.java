@@ -6,7 +6,6 @@ import io.tokenwatch.events.v1.GroupWindowStats;
 import io.tokenwatch.events.v1.JoinedCall;
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.SessionSummary;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.errors.SchemaRegistryOutage;
 import io.tokenwatch.streams.ordering.MarkersToEveryPartition;
 import io.tokenwatch.streams.ordering.Sequenced;
@@ -51,18 +50,19 @@ public record Topics(Topic<String, LlmCall> calls, Topic<String, CallOutcome> ou
      * so a user with Confluent's jars swaps in {@code io.confluent.kafka.streams.serdes.avro.SpecificAvroSerde}
      * through {@code tokenwatch.serde.value} alone; both read {@code schema.registry.url} and friends.
      */
-    public static Topics of(TokenwatchConfig config) {
-        SchemaRegistryOutage outage = new SchemaRegistryOutage(config.registryUnavailableTimeout);
-        Map<String, String> serdeConfig = config.kafkaProperties();
-        String serdeClass = config.valueSerdeClass;
+    public static Topics of(TopologySettings settings) {
+        SchemaRegistryOutage outage = new SchemaRegistryOutage(settings.registryUnavailableTimeout());
+        Map<String, String> serdeConfig = settings.serdeConfig();
+        String serdeClass = settings.serdeClass();
+        TopologySettings.TopicNames names = settings.topicNames();
         return new Topics(
-                new Topic<>(config.callsTopic, Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
-                new Topic<>(config.outcomesTopic, Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
-                new Topic<>(config.joinedTopic, Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
-                new Topic<>(config.statsTopic, Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
-                new Topic<>(config.sessionsTopic, Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
-                new Topic<>(config.alertsTopic, Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
-                new Topic<>(config.dlqTopic, Serdes.ByteArray(), Serdes.ByteArray()),
+                new Topic<>(names.calls(), Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
+                new Topic<>(names.outcomes(), Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
+                new Topic<>(names.joined(), Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
+                new Topic<>(names.stats(), Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
+                new Topic<>(names.sessions(), Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
+                new Topic<>(names.alerts(), Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
+                new Topic<>(names.deadLetters(), Serdes.ByteArray(), Serdes.ByteArray()),
                 new Topic<>(Stage.GROUP.topic(), Serdes.String(), Sequenced.serde()),
                 new Topic<>(Stage.SESSION.topic(), Serdes.String(), Sequenced.serde()));
     }

@@ -79,7 +79,7 @@ class JoinerReviveTest {
     /** A join of one input partition, initialised over empty stores. */
     private CallOutcomeJoiner startedJoiner(MockProcessorContext<String, JoinOutput> context) {
         freshStores(context);
-        CallOutcomeJoiner joiner = new CallOutcomeJoiner(config, 1, InputLag.UNKNOWN);
+        CallOutcomeJoiner joiner = new CallOutcomeJoiner(config.topology(), 1, InputLag.UNKNOWN);
         joiner.init(context);
         return joiner;
     }
@@ -115,7 +115,7 @@ class JoinerReviveTest {
         MockProcessorContext<String, JoinOutput> context = context(wall);
         freshStores(context);
         boolean[] outcomesCaughtUp = {false};
-        CallOutcomeJoiner joiner = new CallOutcomeJoiner(config, 4,
+        CallOutcomeJoiner joiner = new CallOutcomeJoiner(config.topology(), 4,
                 (topic, partition, nextOffset) -> topic.equals(config.callsTopic) || outcomesCaughtUp[0]);
         joiner.init(context);
         joiner.process(callRecord(call("waiting", T)));

@@ -65,8 +65,8 @@ final class TopologyHarness implements AutoCloseable {
                 "tokenwatch.watermark.idle", "PT0.05S"));
         settings.putAll(overrides);
         config = TokenwatchConfig.of(settings);
-        topics = Topics.of(config);
-        Properties props = StreamsSettings.of(config);
+        topics = Topics.of(config.topology());
+        Properties props = config.topology().streams();
         try {
             props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("tw-ttd").toString());
         } catch (java.io.IOException e) {
@@ -76,7 +76,7 @@ final class TopologyHarness implements AutoCloseable {
         // record's time before it is piped, never back), and every pipe is followed by a little more wall
         // clock, for the join to send its progress downstream. Everything piped is processed at once, so
         // both inputs are always caught up.
-        driver = new TopologyTestDriver(TokenwatchTopology.build(config, topics, new PipelineMetrics(meters), 1, (topic, partition, nextOffset) -> caughtUp),
+        driver = new TopologyTestDriver(TokenwatchTopology.build(config.topology(), topics, new PipelineMetrics(meters), 1, (topic, partition, nextOffset) -> caughtUp),
                 props, WALL_CLOCK_START);
         calls = driver.createInputTopic(config.callsTopic, new StringSerializer(), topics.calls().values().serializer());
         outcomes = driver.createInputTopic(config.outcomesTopic, new StringSerializer(), topics.outcomes().values().serializer());
