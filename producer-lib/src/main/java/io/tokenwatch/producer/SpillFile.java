@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.io.BufferedInputStream;
 
 /**
  * A local append-only file for events that could not be handed to Kafka. Records: a kind byte, a
@@ -100,7 +101,7 @@ final class SpillFile {
     }
 
     private static void read(Path path, List<Entry> into) throws IOException {
-        try (InputStream raw = Files.newInputStream(path); DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
+        try (InputStream raw = Files.newInputStream(path); DataInputStream in = new DataInputStream(new BufferedInputStream(raw))) {
             while (true) {
                 int kind = in.read();
                 if (kind < 0) {

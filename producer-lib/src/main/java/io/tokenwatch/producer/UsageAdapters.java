@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.List;
 
 /**
  * Reads the usage that providers return, as JSON, without their SDKs, and normalises it: input
@@ -76,7 +77,7 @@ public final class UsageAdapters {
         Object model = attributes.containsKey("gen_ai.response.model") ? attributes.get("gen_ai.response.model") : attributes.get("gen_ai.request.model");
         Object provider = attributes.containsKey("gen_ai.provider.name") ? attributes.get("gen_ai.provider.name") : attributes.get("gen_ai.system");
         Object reasons = attributes.get("gen_ai.response.finish_reasons");
-        String stop = reasons instanceof java.util.List<?> list && !list.isEmpty() ? String.valueOf(list.get(0))
+        String stop = reasons instanceof List<?> list && !list.isEmpty() ? String.valueOf(list.get(0))
                 : reasons instanceof String[] array && array.length > 0 ? array[0] : reasons == null ? null : reasons.toString();
         return new ProviderResponse(provider == null ? null : provider.toString(), model == null ? null : model.toString(),
                 attributes.get("gen_ai.response.id") == null ? null : attributes.get("gen_ai.response.id").toString(), tokens, stop, 0);

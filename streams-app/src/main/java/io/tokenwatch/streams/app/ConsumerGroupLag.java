@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 
 /**
  * How far a consumer group (a Streams application id) is through every partition it has committed
@@ -81,7 +82,7 @@ public record ConsumerGroupLag(Map<TopicPartition, Long> committed, Map<TopicPar
      * Follows {@code groupId} until it has passed {@link #LEVELS} snapshots in a row (see above),
      * calling {@code onProgress} with each reading; false when {@code timeoutNanos} ran out first.
      */
-    public static boolean awaitDrained(Admin admin, String groupId, long timeoutNanos, java.util.function.Consumer<ConsumerGroupLag> onProgress)
+    public static boolean awaitDrained(Admin admin, String groupId, long timeoutNanos, Consumer<ConsumerGroupLag> onProgress)
             throws ExecutionException, InterruptedException {
         long deadline = System.nanoTime() + timeoutNanos;
         ConsumerGroupLag target = null;

@@ -4,11 +4,13 @@ import io.tokenwatch.streams.app.CannotStartException;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import io.tokenwatch.streams.demo.DemoCommand;
+import io.tokenwatch.streams.demo.GenerateCommand;
 
 /** {@code java -jar tokenwatch.jar <command>}: run, demo, generate, report, notify-slack. */
 @Command(name = "tokenwatch", mixinStandardHelpOptions = true, version = "tokenwatch 0.1.0",
         description = "Real-time LLM token spend attribution and anomaly detection on Kafka.",
-        subcommands = {RunCommand.class, io.tokenwatch.streams.demo.DemoCommand.class, io.tokenwatch.streams.demo.GenerateCommand.class,
+        subcommands = {RunCommand.class, DemoCommand.class, GenerateCommand.class,
                 ReportCommand.class, NotifySlackCommand.class})
 public final class TokenwatchCli implements Runnable {
 

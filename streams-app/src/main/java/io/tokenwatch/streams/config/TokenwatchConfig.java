@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.Collections;
 
 /**
  * All of streams-app's settings. Sources, later ones win: built-in defaults, a properties file,
@@ -213,7 +214,7 @@ public final class TokenwatchConfig {
         d.put("tokenwatch.slack.timeout", "PT10S");
         d.put("tokenwatch.slack.max.backoff", "PT5M");
         d.put("tokenwatch.slack.post.resolved", "true");
-        return java.util.Collections.unmodifiableMap(d);
+        return Collections.unmodifiableMap(d);
     }
 
     /** Loads defaults, then {@code file} (may be null), then {@code env}, then {@code overrides}. */

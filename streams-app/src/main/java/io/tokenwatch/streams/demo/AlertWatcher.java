@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import io.tokenwatch.events.v1.AlertStatus;
 
 /**
  * Reads the alerts and window-stats topics (read_committed) while the demo runs: prints each alert as
@@ -95,7 +96,7 @@ final class AlertWatcher implements Runnable {
         out.printf(Locale.ROOT, "%s %s=%s %s %s vs 7-day %s (%.2fx, window %s, %d calls) impact $%.2f top %s%s%n",
                 status, a.getDimension(), a.getGroup(), a.getMetric(), format(a.getObserved()), format(a.getBaseline()), a.getRatio(),
                 a.getWindowStart().toString().substring(11, 16) + "Z", a.getWindowCalls(), a.getCostImpactUsd(), contributors,
-                incident.map(i -> "  [incident: " + i.id() + "]").orElse(a.getStatus() == io.tokenwatch.events.v1.AlertStatus.OPEN ? "  [no incident]" : ""));
+                incident.map(i -> "  [incident: " + i.id() + "]").orElse(a.getStatus() == AlertStatus.OPEN ? "  [no incident]" : ""));
     }
 
     /** One line per task: the current window as the pipeline sees it. */

@@ -39,6 +39,12 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.util.Comparator;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded default: a real Kafka broker in this JVM, the in-process schema registry, the
@@ -85,10 +91,10 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long began = System.currentTimeMillis();
         // The console is for the demo's own output; the pipeline's INFO logs would drown it.
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.tokenwatch")).setLevel(ch.qos.logback.classic.Level.WARN);
+        ((Logger) LoggerFactory.getLogger("io.tokenwatch")).setLevel(Level.WARN);
         // Kafka Streams warns about a state directory under the OS temp directory: the demo's is a throwaway one on purpose.
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka.streams.processor.internals.StateDirectory"))
-                .setLevel(ch.qos.logback.classic.Level.ERROR);
+        ((Logger) LoggerFactory.getLogger("org.apache.kafka.streams.processor.internals.StateDirectory"))
+                .setLevel(Level.ERROR);
         Duration runFor = workload.runFor().orElse(null);
         Set<Incident> chosen = workload.chosenIncidents();
         Thread hook = new Thread(() -> {
@@ -147,7 +153,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             if (stateDir != null && dataDir == null) {
                 try (var paths = Files.walk(stateDir)) {
-                    paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             }
         }
@@ -232,7 +238,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** The demo's registry over HTTP, so commands in other processes read and write the same schemas. */
-    private SchemaRegistryHttpServer startRegistry() throws java.io.IOException {
+    private SchemaRegistryHttpServer startRegistry() throws IOException {
         if (dataDir != null) {
             DemoRegistryFile.load(dataDir, registry());
         }
@@ -248,7 +254,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** What a restart on {@code --data-dir} needs besides the broker's and the state's own files. */
-    private void keep(Instant eventTimeReached) throws java.io.IOException {
+    private void keep(Instant eventTimeReached) throws IOException {
         if (dataDir != null) {
             DemoClock.save(dataDir, eventTimeReached);
             DemoRegistryFile.save(dataDir, registry());
@@ -260,7 +266,7 @@ public final class DemoCommand implements Callable<Integer> {
      * it. {@code generate} writes to topics of its own: its events are dated by the wall clock, hours
      * ahead of the demo's fast-forwarded event time, and would make the demo's own traffic late.
      */
-    private void printTryLines(Stage stage) throws java.io.IOException {
+    private void printTryLines(Stage stage) throws IOException {
         Path file = (dataDir != null ? dataDir : stage.stateDir).resolve("tokenwatch-demo.properties");
         Files.writeString(file, "# Written by the Tokenwatch demo: its embedded broker and schema registry, for the other commands.\n"
                 + "bootstrap.servers=" + stage.broker.bootstrapServers() + "\n"
@@ -283,7 +289,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             Path cwd = Path.of("").toAbsolutePath();
             return jar.startsWith(cwd) ? cwd.relativize(jar).toString() : jar.toString();
-        } catch (java.net.URISyntaxException | SecurityException e) {
+        } catch (URISyntaxException | SecurityException e) {
             return "tokenwatch.jar";
         }
     }
@@ -315,7 +321,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private void runLive(Stage stage, TrafficWriter traffic, Set<Incident> chosen, Scorecard scorecard, Instant liveStartEvent,
-                         long began, Duration runFor) throws InterruptedException, java.io.IOException {
+                         long began, Duration runFor) throws InterruptedException, IOException {
         long liveStartWall = liveStartWallMillis;
         List<Incident> schedule = new ArrayList<>(chosen);
         long firstAfter = parseDuration("--first-incident-after", firstIncidentAfter).toMillis();

@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.io.IOException;
 
 /**
  * The demo's modelled traffic against an existing cluster (e.g. the compose stack), in real time:
@@ -120,7 +121,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     /** The spill directory is kept only while it holds events a later run will replay. */
-    private static void deleteIfEmpty(Path dir) throws java.io.IOException {
+    private static void deleteIfEmpty(Path dir) throws IOException {
         try (var entries = Files.list(dir)) {
             if (entries.findAny().isEmpty()) {
                 Files.delete(dir);

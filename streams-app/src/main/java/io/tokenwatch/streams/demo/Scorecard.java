@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.time.Instant;
+import java.util.Locale;
 
 /**
  * Ground truth vs what Tokenwatch reported: an injected incident is detected by the first alert
@@ -15,7 +17,7 @@ import java.util.Optional;
  * every other episode is a false alert. Thread-safe.
  */
 final class Scorecard {
-    record Detection(Incident incident, long startedAtMillis, java.time.Instant startedAtEventTime, Long detectedAtMillis, String alertId,
+    record Detection(Incident incident, long startedAtMillis, Instant startedAtEventTime, Long detectedAtMillis, String alertId,
                      String metric) {
         Optional<Double> delaySeconds() {
             return detectedAtMillis == null ? Optional.empty() : Optional.of((detectedAtMillis - startedAtMillis) / 1000.0);
@@ -26,10 +28,10 @@ final class Scorecard {
     private final List<AnomalyAlert> falseAlerts = new ArrayList<>();
 
     synchronized void planned(Incident incident) {
-        incidents.put(incident, new Detection(incident, Long.MAX_VALUE, java.time.Instant.MAX, null, null, null));
+        incidents.put(incident, new Detection(incident, Long.MAX_VALUE, Instant.MAX, null, null, null));
     }
 
-    synchronized void started(Incident incident, long wallMillis, java.time.Instant eventTime) {
+    synchronized void started(Incident incident, long wallMillis, Instant eventTime) {
         incidents.put(incident, new Detection(incident, wallMillis, eventTime, null, null, null));
     }
 
@@ -67,7 +69,7 @@ final class Scorecard {
     synchronized String summaryLine() {
         long detected = incidents.values().stream().filter(d -> d.detectedAtMillis() != null).count();
         double maxDelay = incidents.values().stream().flatMap(d -> d.delaySeconds().stream()).mapToDouble(Double::doubleValue).max().orElse(0);
-        return String.format(java.util.Locale.ROOT, "scorecard: incidents=%d detected=%d false_alerts=%d max_delay_s=%.1f",
+        return String.format(Locale.ROOT, "scorecard: incidents=%d detected=%d false_alerts=%d max_delay_s=%.1f",
                 incidents.size(), detected, falseAlerts.size(), maxDelay);
     }
 }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.Comparator;
 
 /**
  * A modelled (not random-noise) stream of LLM calls: Poisson arrivals with daily seasonality per
@@ -55,7 +56,7 @@ final class Workload {
                 }
             }
         }
-        calls.sort(java.util.Comparator.comparing(PlannedCall::at));
+        calls.sort(Comparator.comparing(PlannedCall::at));
         return calls;
     }
 

@@ -45,6 +45,8 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads the alerts topic in its own consumer group and posts each alert update to the Slack webhook
@@ -83,7 +85,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong alreadyPosted = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
-    private final Map<String, Long> deadLetteredByReason = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Long> deadLetteredByReason = new ConcurrentHashMap<>();
 
     /** For the health endpoints: ready when RUNNING, alive unless FAILED. */
     public enum State { STARTING, RUNNING, STOPPED, FAILED }
@@ -331,7 +333,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
 
     /** Alert records dead-lettered (or, in a dry run, that would be), by reason. */
     public Map<String, Long> deadLetteredByReason() {
-        return new java.util.TreeMap<>(deadLetteredByReason);
+        return new TreeMap<>(deadLetteredByReason);
     }
 
     /** Messages and alerts posted, digests, retries, skipped as already posted, dead-lettered. */

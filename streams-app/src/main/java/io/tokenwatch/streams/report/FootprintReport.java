@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.time.Duration;
+import java.util.Locale;
 
 /**
  * The token footprint of a period, from window stats: cost by group with its trend against the
@@ -31,7 +33,7 @@ public record FootprintReport(String dimension, Instant from, Instant to, List<G
 
     /** Builds the report for windows in [from, to) of {@code dimension}; earlier windows give the trend. */
     public static FootprintReport build(List<GroupWindowStats> windows, String dimension, Instant from, Instant to) {
-        Instant previousFrom = from.minus(java.time.Duration.between(from, to));
+        Instant previousFrom = from.minus(Duration.between(from, to));
         Map<String, Totals> now = new TreeMap<>();
         Map<String, Totals> before = new TreeMap<>();
         for (GroupWindowStats w : windows) {
@@ -58,23 +60,23 @@ public record FootprintReport(String dimension, Instant from, Instant to, List<G
                     t.cost == 0 ? 0 : t.abandonedCost / t.cost, t.decided == 0 ? 0 : (double) t.rejected / t.decided);
             lines.add(line);
             if (line.cacheHitRatio() != null && line.cacheHitRatio() < CACHE_HIT_TARGET) {
-                opportunities.add(new Opportunity(group, String.format(java.util.Locale.ROOT, "cache hit ratio %.0f%% is below the %.0f%% target",
+                opportunities.add(new Opportunity(group, String.format(Locale.ROOT, "cache hit ratio %.0f%% is below the %.0f%% target",
                         line.cacheHitRatio() * 100, CACHE_HIT_TARGET * 100), t.cost * (CACHE_HIT_TARGET - line.cacheHitRatio())));
             }
             if (line.retryRate() != null && line.retryRate() > RETRY_RATE_TARGET) {
-                opportunities.add(new Opportunity(group, String.format(java.util.Locale.ROOT, "retry rate %.0f%% is above the %.0f%% target",
+                opportunities.add(new Opportunity(group, String.format(Locale.ROOT, "retry rate %.0f%% is above the %.0f%% target",
                         line.retryRate() * 100, RETRY_RATE_TARGET * 100), t.cost * (line.retryRate() - RETRY_RATE_TARGET)));
             }
             if (t.abandonedCost > 0) {
-                opportunities.add(new Opportunity(group, String.format(java.util.Locale.ROOT, "%.0f%% of spend got no outcome (abandoned)",
+                opportunities.add(new Opportunity(group, String.format(Locale.ROOT, "%.0f%% of spend got no outcome (abandoned)",
                         line.abandonedShare() * 100), t.abandonedCost));
             }
             if (t.decided > 0 && t.rejected > 0) {
-                opportunities.add(new Opportunity(group, String.format(java.util.Locale.ROOT, "%.0f%% of judged output was rejected or escalated",
+                opportunities.add(new Opportunity(group, String.format(Locale.ROOT, "%.0f%% of judged output was rejected or escalated",
                         line.rejectedShare() * 100), t.decidedCost * line.rejectedShare()));
             }
             if (prev != null && t.cost > prev.cost * 1.3) {
-                opportunities.add(new Opportunity(group, String.format(java.util.Locale.ROOT, "spend up %.0f%% on the previous period",
+                opportunities.add(new Opportunity(group, String.format(Locale.ROOT, "spend up %.0f%% on the previous period",
                         (t.cost / prev.cost - 1) * 100), t.cost - prev.cost));
             }
         });

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
+import java.util.Map;
 
 /** Renders a {@link FootprintReport} as terminal text, CSV (one row per group) or JSON. */
 public final class ReportFormatter {
@@ -46,7 +47,7 @@ public final class ReportFormatter {
 
     public static String json(FootprintReport r) {
         try {
-            return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(java.util.Map.of(
+            return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(Map.of(
                             "dimension", r.dimension(), "from", r.from().toString(), "to", r.to().toString(),
                             "groups", r.groups(), "opportunities", r.opportunities()));
         } catch (IOException e) {

@@ -3,6 +3,8 @@ package io.tokenwatch.streams.anomaly;
 import io.tokenwatch.events.v1.AlertStatus;
 
 import java.util.Arrays;
+import java.time.Instant;
+import java.util.stream.DoubleStream;
 
 /**
  * Turns judgements into alert episodes, not spam: the first crossing opens an episode (one alert),
@@ -20,7 +22,7 @@ public final class EpisodePolicy {
      */
     public EpisodePolicy(double threshold, double[] escalationSteps, long resolveAfterMs) {
         double first = 1 + threshold;
-        this.steps = java.util.stream.DoubleStream.concat(java.util.stream.DoubleStream.of(first),
+        this.steps = DoubleStream.concat(DoubleStream.of(first),
                 Arrays.stream(escalationSteps).filter(s -> s > first)).sorted().distinct().toArray();
         this.resolveAfterMs = resolveAfterMs;
     }
@@ -33,7 +35,7 @@ public final class EpisodePolicy {
         if (judgement.anomalous()) {
             double step = stepFor(judgement.ratio());
             if (open == null) {
-                String alertId = alertIdPrefix + "|" + java.time.Instant.ofEpochMilli(windowStart);
+                String alertId = alertIdPrefix + "|" + Instant.ofEpochMilli(windowStart);
                 return new Decision(new AlertEpisode(alertId, eventTime, windowStart, step, eventTime), AlertStatus.OPEN);
             }
             AlertEpisode updated = new AlertEpisode(open.alertId(), open.openedAt(), open.windowStart(),

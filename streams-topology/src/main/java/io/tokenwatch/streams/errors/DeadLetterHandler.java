@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.TreeMap;
 
 /**
  * Sends every record that cannot be processed to the dead-letter topic (Kafka Streams'
@@ -88,7 +89,7 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
 
     /** How many records went to the dead-letter topic, by reason, since start. */
     public static Map<String, Long> countsByReason() {
-        Map<String, Long> snapshot = new java.util.TreeMap<>();
+        Map<String, Long> snapshot = new TreeMap<>();
         COUNTS.forEach((k, v) -> snapshot.put(k, v.get()));
         return snapshot;
     }
