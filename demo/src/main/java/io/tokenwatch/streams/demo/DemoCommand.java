@@ -36,6 +36,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -280,17 +282,27 @@ public final class DemoCommand implements Callable<Integer> {
 
     static final String GENERATE_OWN_TOPICS = "--set tokenwatch.topic.calls=try.calls.v1 --set tokenwatch.topic.outcomes=try.outcomes.v1";
 
-    /** The jar this runs from, relative to the working directory when it is below it. */
+    /**
+     * The runnable jar this runs from (one with a Main-Class, i.e. the assembled tokenwatch.jar), relative to the
+     * working directory when it is below it; the README's build output when run from classes or a module's jar (tests, an IDE).
+     */
     private static String launcher() {
+        String built = "streams-app/target/tokenwatch.jar";
         try {
             Path jar = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (!jar.toString().endsWith(".jar")) {
-                return "streams-app/target/tokenwatch.jar"; // run from classes (tests, an IDE): the README's build output
+                return built;
+            }
+            try (JarFile file = new JarFile(jar.toFile())) {
+                Manifest manifest = file.getManifest();
+                if (manifest == null || manifest.getMainAttributes().getValue("Main-Class") == null) {
+                    return built;
+                }
             }
             Path cwd = Path.of("").toAbsolutePath();
             return jar.startsWith(cwd) ? cwd.relativize(jar).toString() : jar.toString();
-        } catch (URISyntaxException | SecurityException e) {
-            return "tokenwatch.jar";
+        } catch (URISyntaxException | IOException | SecurityException e) {
+            return built;
         }
     }
 

@@ -35,6 +35,8 @@ public final class ExpectedKafkaWarnings extends TurboFilter {
                     "Kafka Streams' internal topics are being created at start-up"),
             new Expected(NETWORK, Level.WARN, List.of("UNKNOWN_TOPIC_OR_PARTITION", "-changelog"),
                     "Kafka Streams' internal topics are being created at start-up"),
+            new Expected("kafka.server.DefaultAutoTopicCreationManager", Level.WARN, List.of("TOPIC_ALREADY_EXISTS"),
+                    "two clients asked a new broker for an internal topic (__consumer_offsets) at once; it exists (an embedded broker: the demo)"),
             new Expected(NETWORK, Level.WARN, List.of("Attempting to close NetworkClient that has already been closed"),
                     "a broker in this process shutting down (the demo)"),
             new Expected("org.apache.kafka.streams.StreamsConfig", Level.WARN, List.of("processing.exception.handler.global.enabled"),
