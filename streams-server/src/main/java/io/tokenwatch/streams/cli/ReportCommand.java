@@ -52,7 +52,7 @@ public final class ReportCommand implements Callable<Integer> {
         ProgressLine progress = new ProgressLine(spec.commandLine().getErr(), System.console() != null, "reading");
         long began = System.nanoTime();
         StatsTopicReader.Result read = StatsTopicReader.read(config, (done, total) -> progress.update(done, total,
-                String.format(Locale.ROOT, "%,d / %,d records of %s", done, total, config.statsTopic)));
+                String.format(Locale.ROOT, "offset %,d of %,d in %s", done, total, config.statsTopic)));
         progress.finish();
         spec.commandLine().getErr().printf(Locale.ROOT, "Read %,d records of %s in %.1f s: the latest stats of %,d windows%s%n", read.records(), config.statsTopic,
                 (System.nanoTime() - began) / 1e9, read.latest().size(), read.skipped().isEmpty() ? ""

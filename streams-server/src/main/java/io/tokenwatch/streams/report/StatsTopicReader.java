@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * of every window. A record that cannot be read is skipped and counted with its reason, never fatal.
  */
 public final class StatsTopicReader {
-    /** Called as the topic is read: records read so far of those there were when reading began. */
+    /** Called as the topic is read: offsets passed so far of those there were when reading began (transaction markers take offsets too). */
     public interface Progress {
         void read(long done, long total);
     }
