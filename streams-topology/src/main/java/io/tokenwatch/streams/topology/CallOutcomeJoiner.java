@@ -44,7 +44,8 @@ import java.util.Map;
  * watermark (the latest event time read from it, in the {@value #PROGRESS} store): a call's window
  * closes only when the <em>outcomes</em> input has been read past the call's deadline, and an early
  * outcome is given up only when the <em>calls</em> input has been read past its deadline. An input
- * that is idle (fully fetched, nothing of it processed for a while) moves up to the other's watermark,
+ * that is idle (read to the broker's end, its last stable offset as {@link InputLag} tells, and nothing
+ * of it processed for a while) moves up to the other's watermark,
  * and when both are idle, on at the wall clock's rate: windows still close on a quiet partition in
  * live operation; during a catch-up they never close early. Lateness of a call is judged by the calls read
  * alone, as in-order processing of that partition would judge it.
@@ -279,7 +280,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     }
 
     /**
-     * Every marker interval: moves the watermark of an idle input (fully fetched, and no record of it
+     * Every marker interval: moves the watermark of an idle input (read to the broker's end, and no record of it
      * processed for {@code tokenwatch.watermark.idle}), closes what is due, and tells downstream how far
      * this task has got. Kafka Streams processes a task's buffered records in timestamp order, so an
      * idle input can hold nothing older than what the other input has delivered: its watermark may move
