@@ -64,7 +64,9 @@ public final class BrokerEndOffsets implements InputLag, AutoCloseable {
         Long end = ends.get(tp);
         Long start = committed.get(tp);
         long position = nextOffset >= 0 ? nextOffset : start != null ? start : -1;
-        // One offset of slack: a transactional writer's last commit marker sits after its last record.
+        // One offset of slack: a transactional writer's last commit marker sits after its last record. So one record not
+        // yet read can pass for read: live, that only lets a quiet input's watermark follow the other's a moment early;
+        // a catch-up is always more than one record behind.
         return end != null && position >= 0 && end - position <= 1;
     }
 
