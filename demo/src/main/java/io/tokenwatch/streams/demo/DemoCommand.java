@@ -88,6 +88,8 @@ public final class DemoCommand implements Callable<Integer> {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
     private long liveStartWallMillis;
+    /** How many registrations the registry file in {@code --data-dir} holds (-1: not written by this run). */
+    private int registrationsKept = -1;
 
     @Override
     public Integer call() throws Exception {
@@ -247,7 +249,7 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             return SchemaRegistryHttpServer.start(registry(), "127.0.0.1", registryPort);
         } catch (BindException e) {
-            throw new CannotStartException("port " + registryPort + " is in use; choose another with --registry-port, or 0 for any free port");
+            throw CannotStartException.portInUse(registryPort, "with --registry-port");
         }
     }
 
@@ -255,11 +257,18 @@ public final class DemoCommand implements Callable<Integer> {
         return MockSchemaRegistry.forScope(REGISTRY.substring("mock://".length()));
     }
 
-    /** What a restart on {@code --data-dir} needs besides the broker's and the state's own files. */
+    /**
+     * What a restart on {@code --data-dir} needs besides the broker's and the state's own files: the
+     * event time reached (every call) and the registry (only when it gained a schema: registrations only grow).
+     */
     private void keep(Instant eventTimeReached) throws IOException {
         if (dataDir != null) {
             DemoClock.save(dataDir, eventTimeReached);
-            DemoRegistryFile.save(dataDir, registry());
+            int registrations = registry().registrations().size();
+            if (registrations != registrationsKept) {
+                DemoRegistryFile.save(dataDir, registry());
+                registrationsKept = registrations;
+            }
         }
     }
 

@@ -80,12 +80,12 @@ public final class GenerateCommand implements Callable<Integer> {
         Long runFor = workload.runFor().map(Duration::toMillis).orElse(null);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tokenwatch-generate-stop"));
 
-        Preflight.requireCluster(config);
         boolean emptyCallsTopic;
-        try (Admin admin = Preflight.admin(config)) {
+        try (Admin admin = Preflight.reachableAdmin(config)) {
             TopicSetup.ensureTopics(admin, config);
             emptyCallsTopic = recordsIn(admin, config.callsTopic) == 0;
         }
+        Preflight.requireRegistry(config);
         Files.createDirectories(spillDir);
         TokenwatchClient.Builder builder = TokenwatchClient.builder().bootstrapServers(config.kafkaProperties().get("bootstrap.servers"))
                 .schemaRegistryUrl(config.kafkaProperties().get("schema.registry.url")).callsTopic(config.callsTopic)

@@ -5,4 +5,9 @@ public class CannotStartException extends IllegalStateException {
     public CannotStartException(String message) {
         super(message);
     }
+
+    /** A server port taken by another process; {@code choose} says how to pick another, e.g. "with --registry-port". */
+    public static CannotStartException portInUse(int port, String choose) {
+        return new CannotStartException("port " + port + " is in use; choose another " + choose + ", or 0 for any free port");
+    }
 }

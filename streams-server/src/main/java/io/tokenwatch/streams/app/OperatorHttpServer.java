@@ -41,7 +41,7 @@ public final class OperatorHttpServer implements AutoCloseable {
         try {
             return HttpServer.create(new InetSocketAddress(port), 0);
         } catch (BindException e) {
-            throw new CannotStartException("port " + port + " is in use; choose another for " + setting + ", or 0 for any free port");
+            throw CannotStartException.portInUse(port, "for " + setting);
         }
     }
 

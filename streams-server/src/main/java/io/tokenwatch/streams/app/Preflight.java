@@ -31,22 +31,31 @@ public final class Preflight {
 
     /** Checks Kafka, then the registry. */
     public static void requireCluster(TokenwatchConfig config) {
-        try (Admin admin = admin(config)) {
-            requireKafka(admin, config);
-        }
+        reachableAdmin(config).close();
         requireRegistry(config);
     }
 
-    /** An admin client; a bootstrap host that does not resolve stops start-up in one line. */
-    public static Admin admin(TokenwatchConfig config) {
+    /**
+     * An admin client of a Kafka that answers, for the caller to go on with (and close): a bootstrap
+     * host that does not resolve, or no answer, stops start-up in one line.
+     */
+    public static Admin reachableAdmin(TokenwatchConfig config) {
+        Admin admin;
         try {
-            return Admin.create(config.clientProperties(AdminClientConfig.configNames()));
+            admin = Admin.create(config.clientProperties(AdminClientConfig.configNames()));
         } catch (KafkaException e) {
             throw new CannotStartException(bootstrap(config) + ": " + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()));
         }
+        try {
+            requireKafka(admin, config);
+            return admin;
+        } catch (RuntimeException e) {
+            admin.close();
+            throw e;
+        }
     }
 
-    public static void requireKafka(Admin admin, TokenwatchConfig config) {
+    private static void requireKafka(Admin admin, TokenwatchConfig config) {
         // The client logs every failed connection attempt; the one line below says it once.
         Logger network = (Logger) LoggerFactory.getLogger(NetworkClient.class);
         Level before = network.getLevel();

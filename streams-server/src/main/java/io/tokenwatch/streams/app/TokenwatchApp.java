@@ -39,17 +39,21 @@ public final class TokenwatchApp implements AutoCloseable {
     }
 
     public static TokenwatchApp start(TokenwatchConfig config) {
+        Admin admin = Preflight.reachableAdmin(config);
         int inputPartitions;
-        try (Admin admin = Preflight.admin(config)) {
-            Preflight.requireKafka(admin, config);
+        try {
             TopicSetup.ensureTopics(admin, config);
             inputPartitions = TopicSetup.inputPartitions(admin, config);
+            Preflight.requireRegistry(config);
+        } catch (RuntimeException e) {
+            admin.close();
+            throw e;
         }
-        Preflight.requireRegistry(config);
         TopologySettings settings = config.topology();
         Topics topics = Topics.of(settings);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        BrokerEndOffsets lag = new BrokerEndOffsets(Preflight.admin(config), config.kafkaProperties().get(StreamsConfig.APPLICATION_ID_CONFIG),
+        // The same admin client goes on asking for the inputs' end offsets (and is closed with them).
+        BrokerEndOffsets lag = new BrokerEndOffsets(admin, config.kafkaProperties().get(StreamsConfig.APPLICATION_ID_CONFIG),
                 List.of(config.callsTopic, config.outcomesTopic), inputPartitions);
         KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(settings, topics, new PipelineMetrics(registry), inputPartitions, lag),
                 settings.streams());
