@@ -1,21 +1,15 @@
 package io.tokenwatch.streams.notify;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import io.tokenwatch.streams.app.TopicSnapshot;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -39,31 +33,14 @@ public final class NotifiedLedger {
     /** Reads the ledger topic to its end. */
     public static NotifiedLedger load(String topic, Map<String, Object> consumerSettings, Producer<byte[], byte[]> producer, Duration timeout) {
         NotifiedLedger ledger = new NotifiedLedger(topic, producer);
-        Map<String, Object> props = new HashMap<>(consumerSettings);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            Instant deadline = Instant.now().plus(timeout);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("Could not read the notified-alerts ledger " + topic + " within " + timeout);
-                }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    String id = new String(record.key(), StandardCharsets.UTF_8);
-                    if (record.value() == null) {
-                        ledger.posted.remove(id);
-                    } else {
-                        ledger.posted.add(id);
-                    }
-                }
+        TopicSnapshot.read(consumerSettings, topic, timeout, record -> {
+            String id = new String(record.key(), StandardCharsets.UTF_8);
+            if (record.value() == null) {
+                ledger.posted.remove(id);
+            } else {
+                ledger.posted.add(id);
             }
-        }
+        }, (done, total) -> { });
         LOG.info("Ledger {}: {} alert updates already posted", topic, ledger.posted.size());
         return ledger;
     }
