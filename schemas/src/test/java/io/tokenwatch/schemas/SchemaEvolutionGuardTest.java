@@ -14,7 +14,8 @@ class SchemaEvolutionGuardTest {
         assertThat(SchemaEvolutionGuard.loadTopLevel(Path.of("evolution/previous")))
                 .containsKeys("io.tokenwatch.events.v1.LlmCall", "io.tokenwatch.events.v1.CallOutcome",
                         "io.tokenwatch.events.v1.JoinedCall", "io.tokenwatch.events.v1.GroupWindowStats",
-                        "io.tokenwatch.events.v1.SessionSummary", "io.tokenwatch.events.v1.AnomalyAlert");
+                        "io.tokenwatch.events.v1.SessionSummary", "io.tokenwatch.events.v1.AnomalyAlert",
+                        "io.tokenwatch.events.v1.Budget");
         assertThat(SchemaEvolutionGuard.violations(Path.of("evolution/previous"), Path.of("src/main/avro"))).isEmpty();
     }
 

@@ -51,6 +51,7 @@ public final class TokenwatchConfig {
     public final String statsTopic;
     public final String sessionsTopic;
     public final String alertsTopic;
+    public final String budgetsTopic;
     public final String dlqTopic;
     public final int topicPartitions;
     public final short topicReplication;
@@ -108,6 +109,7 @@ public final class TokenwatchConfig {
         statsTopic = topic(v, "tokenwatch.topic.stats");
         sessionsTopic = topic(v, "tokenwatch.topic.sessions");
         alertsTopic = topic(v, "tokenwatch.topic.alerts");
+        budgetsTopic = topic(v, "tokenwatch.topic.budgets");
         dlqTopic = topic(v, "tokenwatch.topic.dlq");
         topicPartitions = (int) positive(v, "tokenwatch.topics.partitions");
         long replication = number(v, "tokenwatch.topics.replication");
@@ -181,6 +183,7 @@ public final class TokenwatchConfig {
         d.put("tokenwatch.topic.stats", "llm.task-stats.v1");
         d.put("tokenwatch.topic.sessions", "llm.sessions.v1");
         d.put("tokenwatch.topic.alerts", "llm.alerts.v1");
+        d.put("tokenwatch.topic.budgets", "llm.budgets.v1");
         d.put("tokenwatch.topic.dlq", "llm.dlq.v1");
         d.put("tokenwatch.topics.partitions", "4");
         d.put("tokenwatch.topics.replication", "-1");
@@ -312,7 +315,8 @@ public final class TokenwatchConfig {
 
     /** What the topology needs of these settings (and nothing else). */
     public TopologySettings topology() {
-        return new TopologySettings(new TopologySettings.TopicNames(callsTopic, outcomesTopic, joinedTopic, statsTopic, sessionsTopic, alertsTopic, dlqTopic),
+        return new TopologySettings(new TopologySettings.TopicNames(callsTopic, outcomesTopic, joinedTopic, statsTopic, sessionsTopic, alertsTopic, dlqTopic,
+                        budgetsTopic),
                 valueSerdeClass, kafka, registryUnavailableTimeout, windowSize, windowGrace, outcomeWindow, outcomeGrace, sessionGap, maxFuture,
                 watermarkIdle, watermarkInterval, dimensions, anomalyRule(), new EpisodePolicy(threshold, severitySteps, windowSize.toMillis()),
                 metrics.isEmpty() ? EnumSet.allOf(Metric.class) : metrics, StreamsSettings.of(streamsProperties(), dlqTopic, topicReplication));

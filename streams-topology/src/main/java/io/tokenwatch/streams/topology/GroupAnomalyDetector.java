@@ -2,6 +2,7 @@ package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.events.v1.Budget;
 import io.tokenwatch.streams.ordering.OrderedDelta;
 import io.tokenwatch.streams.anomaly.AlertEpisode;
 import io.tokenwatch.streams.anomaly.AnomalyRule;
@@ -12,6 +13,7 @@ import io.tokenwatch.streams.anomaly.OpenEpisodes;
 import io.tokenwatch.streams.stats.RollingBaseline;
 import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.stats.WindowSums.Field;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -30,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
@@ -54,6 +57,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
     private final AnomalyRule rule;
     private final EpisodePolicy episodes;
     private final Set<Metric> metrics;
+    private final BudgetTracker budgets;
     private ProcessorContext<String, GroupOutput> context;
     private KeyValueStore<Bytes, byte[]> windowSums;
     private KeyValueStore<String, byte[]> baselines;
@@ -68,23 +72,29 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
     private record ChangedWindow(String dimension, String group, long start, WindowSums sums, long changedAt, long timestamp) {
     }
 
-    /** The detector with its stores: window sums, baselines, contributors and open alert episodes, per group. */
+    /**
+     * The detector with its stores: window sums, baselines, contributors, open alert episodes and budget
+     * spend, per group; the budgets themselves are in the global store {@link BudgetTracker#BUDGETS}.
+     */
     public static StoreOwningSupplier<String, OrderedDelta, String, GroupOutput> supplier(Duration window, AnomalyRule rule, EpisodePolicy episodes,
-                                                                                         Set<Metric> metrics) {
-        return StoreOwningSupplier.of(() -> new GroupAnomalyDetector(window, rule, episodes, metrics),
+                                                                                         Set<Metric> metrics, Supplier<Deserializer<Budget>> budgetReader) {
+        return StoreOwningSupplier.of(() -> new GroupAnomalyDetector(window, rule, episodes, metrics, budgetReader),
+                BudgetTracker.spendStore(),
                 StoreOwningSupplier.cachedKeyValueStore(WINDOW_SUMS, Serdes.Bytes(), Serdes.ByteArray()),
                 StoreOwningSupplier.cachedKeyValueStore(BASELINES, Serdes.String(), Serdes.ByteArray()),
                 StoreOwningSupplier.cachedKeyValueStore(CONTRIBUTORS, Serdes.String(), Serdes.ByteArray()),
                 StoreOwningSupplier.cachedKeyValueStore(EPISODES, Serdes.String(), Serdes.ByteArray()));
     }
 
-    public GroupAnomalyDetector(Duration window, AnomalyRule rule, EpisodePolicy episodes, Set<Metric> metrics) {
+    public GroupAnomalyDetector(Duration window, AnomalyRule rule, EpisodePolicy episodes, Set<Metric> metrics,
+                                Supplier<Deserializer<Budget>> budgetReader) {
         this.windowMs = window.toMillis();
         this.day = (int) (Duration.ofDays(1).toMillis() / windowMs);
         this.week = 7 * day;
         this.rule = rule;
         this.episodes = episodes;
         this.metrics = metrics;
+        this.budgets = new BudgetTracker(windowMs, day, week, budgetReader);
     }
 
     @Override
@@ -94,6 +104,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
         this.baselines = context.getStateStore(BASELINES);
         this.contributors = context.getStateStore(CONTRIBUTORS);
         this.openEpisodes = context.getStateStore(EPISODES);
+        budgets.init(context);
         sweptSlot = Long.MIN_VALUE;
         changedWindows.clear();
     }
@@ -106,6 +117,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
             if (slot > sweptSlot) {
                 sweptSlot = slot;
                 forgetQuietGroups(slot, record.value().marker().watermark());
+                budgets.sweep(record.value().marker().watermark(), alert -> forwardAlert(alert, record.timestamp()));
             }
             return;
         }
@@ -151,6 +163,10 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
             spenders = currentContributors(groupKey, slot);
             spenders.add(delta.attribution(), delta.sums().get(Field.COST_NANOS));
             contributors.put(groupKey, spenders.toBytes());
+            Contributors spentBy = spenders;
+            WindowSums spentIn = window;
+            budgets.onCall(BudgetTracker.Group.ofKey(groupKey), delta, eventTime, baseline, s -> sums(groupKey, s),
+                    () -> spentBy.top(spentIn.get(Field.COST_NANOS)), alert -> forwardAlert(alert, delta.timestamp()));
         }
         OpenEpisodes open = OpenEpisodes.fromBytes(openEpisodes.get(groupKey));
         boolean changed = false;
@@ -207,6 +223,10 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
                     last, rule.threshold(), judgedStart, (slot + 1) * windowMs, List.of(), watermark, null, OutputRecords.RESOLVED_EXPIRED);
             context.forward(new Record<>(open.alertId(), new GroupOutput(null, alert), watermark));
         }
+    }
+
+    private void forwardAlert(AnomalyAlert alert, long timestamp) {
+        context.forward(new Record<>(alert.getAlertId(), new GroupOutput(null, alert), timestamp));
     }
 
     private void sendStats(Bytes windowKey, ChangedWindow w) {

@@ -1,5 +1,11 @@
 package io.tokenwatch.streams.topology;
 
+import io.tokenwatch.events.v1.Budget;
+import io.tokenwatch.events.v1.BudgetState;
+import io.tokenwatch.streams.budget.BudgetSpend;
+import io.tokenwatch.streams.budget.SpendProfile;
+import java.util.Locale;
+
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.events.v1.Contributor;
@@ -69,6 +75,38 @@ public final class OutputRecords {
                 .setCostImpactUsd(j.costImpactUsd()).setTopContributors(contributors)
                 .setOpenedAt(Instant.ofEpochMilli(episode.openedAt())).setUpdatedAt(Instant.ofEpochMilli(eventTime))
                 .setTriggerCallId(triggerCallId).setResolvedReason(resolvedReason)
+                .build();
+    }
+
+    /**
+     * A budget alert: {@code observed} is the spend so far (budget_spend) or the projected period-end spend
+     * (budget_forecast) against the budget's amount; the judged window is the budget's period.
+     */
+    public static AnomalyAlert budgetAlert(String alertId, AlertStatus status, String dimension, String group, String metric, Budget budget,
+                                           String budgetKey, BudgetSpend spend, long observedNanos, double threshold, Double warningFraction,
+                                           SpendProfile.Projection projection, int historySlots, long openedAt, long eventTime,
+                                           String triggerCallId, List<Contributor> contributors, String resolvedReason) {
+        double amount = budget.getAmountUsd();
+        double observed = observedNanos / 1e9;
+        BudgetState state = BudgetState.newBuilder()
+                .setBudgetKey(budgetKey).setPeriod(budget.getPeriod().name().toLowerCase(Locale.ROOT)).setAmountUsd(amount)
+                .setSpentUsd(spend.spentNanos() / 1e9).setWarningFraction(warningFraction)
+                .setProjectedUsd(projection == null ? null : projection.periodEndSpend() / 1e9)
+                .setExhaustedAt(projection == null || projection.exhaustedAt() < 0 || projection.exhaustedAt() >= spend.periodEnd()
+                        ? null : Instant.ofEpochMilli(projection.exhaustedAt()))
+                .setPeriodStart(Instant.ofEpochMilli(spend.periodStart())).setPeriodEnd(Instant.ofEpochMilli(spend.periodEnd()))
+                .setTimeZone(budget.getTimeZone()).setOwner(budget.getOwner()).setSlackRoute(budget.getSlackRoute())
+                .build();
+        double ratio = amount > 0 ? observed / amount : 0;
+        return AnomalyAlert.newBuilder()
+                .setAlertId(alertId).setStatus(status).setDimension(dimension).setGroup(group).setMetric(metric)
+                .setObserved(observed).setBaseline(amount).setRatio(ratio).setThreshold(threshold)
+                .setSeverityStep(warningFraction != null ? warningFraction : ratio)
+                .setWindowStart(Instant.ofEpochMilli(spend.periodStart())).setWindowEnd(Instant.ofEpochMilli(spend.periodEnd()))
+                .setWindowCalls(spend.calls()).setBaselineCalls(0).setBaselineHours(historySlots)
+                .setCostImpactUsd(Math.max(0, observed - amount)).setTopContributors(contributors)
+                .setOpenedAt(Instant.ofEpochMilli(openedAt)).setUpdatedAt(Instant.ofEpochMilli(eventTime))
+                .setTriggerCallId(triggerCallId).setResolvedReason(resolvedReason).setBudget(state)
                 .build();
     }
 

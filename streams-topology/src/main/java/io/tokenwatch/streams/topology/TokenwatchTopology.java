@@ -24,7 +24,7 @@ import org.apache.kafka.streams.kstream.Named;
  *          ├─ join-calls-with-outcomes ─┬─ joined calls ──────────────────────────────────────────────► llm.calls.joined.v1
  *   outcomes┘  (dedupe, lateness, DLQ,  ├─ outcomes that never met their call ────────────────────────► llm.dlq.v1
  *               deltas batched per group├─ group deltas + markers ─ in event-time order ─ group-anomaly-detector ─┬─► llm.task-stats.v1
- *               and session between     │                                                                      └─► llm.alerts.v1
+ *               and session between     │                              budgets (llm.budgets.v1, global) ─┤      └─► llm.alerts.v1
  *               progress markers)       └─ session deltas + markers ─ in event-time order ─ sum-sessions ──────────► llm.sessions.v1
  * </pre>
  * Records the pipeline refuses go to the dead-letter topic through {@code DeadLetterHandler}. Every
@@ -67,8 +67,11 @@ public final class TokenwatchTopology {
                 .to(topics.deadLetters().name(), topics.deadLetters().produced("dead-letters-out"));
         KStream<String, JoinOutput> deltas = joinOutputs.get("join-deltas-and-progress");
 
+        builder.addGlobalStore(BudgetDefinitions.store(), topics.budgets().name(), topics.budgets().undecoded("budgets"), BudgetDefinitions::new);
+        var budgetReader = topics.budgets().values();
         var groupOutputs = inEventTimeOrder(deltas, Stage.GROUP, topics)
-                .process(GroupAnomalyDetector.supplier(settings.window(), settings.rule(), settings.episodes(), settings.metrics()),
+                .process(GroupAnomalyDetector.supplier(settings.window(), settings.rule(), settings.episodes(), settings.metrics(),
+                                budgetReader::deserializer),
                         Named.as("group-anomaly-detector"))
                 .split(Named.as("group-"))
                 .branch((k, out) -> out.stats() != null, Branched.as("window-stats"))

@@ -1,6 +1,7 @@
 package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.events.v1.Budget;
 import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.GroupWindowStats;
 import io.tokenwatch.events.v1.JoinedCall;
@@ -22,11 +23,12 @@ import java.util.Map;
 
 /**
  * Every topic the topology reads or writes, each named once together with its key and value serdes:
- * the inputs, the outputs, the dead-letter topic and the two internal repartition topics.
+ * the inputs, the outputs, the dead-letter topic, the budgets and the two internal repartition topics.
  */
 public record Topics(Topic<String, LlmCall> calls, Topic<String, CallOutcome> outcomes, Topic<String, JoinedCall> joined,
                      Topic<String, GroupWindowStats> stats, Topic<String, SessionSummary> sessions, Topic<String, AnomalyAlert> alerts,
-                     Topic<byte[], byte[]> deadLetters, Topic<String, Sequenced> groupDeltas, Topic<String, Sequenced> sessionDeltas) {
+                     Topic<byte[], byte[]> deadLetters, Topic<String, Budget> budgets, Topic<String, Sequenced> groupDeltas,
+                     Topic<String, Sequenced> sessionDeltas) {
 
     /** A topic's name and the serdes of its keys and values. */
     public record Topic<K, V>(String name, Serde<K> keys, Serde<V> values) {
@@ -63,6 +65,7 @@ public record Topics(Topic<String, LlmCall> calls, Topic<String, CallOutcome> ou
                 new Topic<>(names.sessions(), Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
                 new Topic<>(names.alerts(), Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
                 new Topic<>(names.deadLetters(), Serdes.ByteArray(), Serdes.ByteArray()),
+                new Topic<>(names.budgets(), Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
                 new Topic<>(Stage.GROUP.topic(), Serdes.String(), Sequenced.serde()),
                 new Topic<>(Stage.SESSION.topic(), Serdes.String(), Sequenced.serde()));
     }

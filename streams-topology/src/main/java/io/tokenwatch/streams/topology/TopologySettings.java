@@ -14,7 +14,7 @@ import java.util.Set;
  * What the topology needs of the configuration, and nothing else (no Slack, HTTP or command-line
  * settings reach it): built from {@code TokenwatchConfig#topology()}.
  *
- * @param topicNames       calls, outcomes, joined, stats, sessions, alerts and dead-letter topics
+ * @param topicNames       calls, outcomes, joined, stats, sessions, alerts, dead-letter and budgets topics
  * @param serdeClass       the value serde of the user-facing topics ({@code tokenwatch.serde.value})
  * @param serdeConfig      what the serdes read ({@code schema.registry.url} and friends)
  * @param streams          the Kafka Streams properties, with what the pipeline relies on ({@link StreamsSettings})
@@ -25,6 +25,7 @@ public record TopologySettings(TopicNames topicNames, String serdeClass, Map<Str
                                AnomalyRule rule, EpisodePolicy episodes, Set<Metric> metrics, Properties streams) {
 
     /** The names of the topics users see. */
-    public record TopicNames(String calls, String outcomes, String joined, String stats, String sessions, String alerts, String deadLetters) {
+    public record TopicNames(String calls, String outcomes, String joined, String stats, String sessions, String alerts, String deadLetters,
+                             String budgets) {
     }
 }
