@@ -1,6 +1,7 @@
 package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.events.v1.Budget;
 import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.GroupWindowStats;
 import io.tokenwatch.events.v1.JoinedCall;
@@ -8,6 +9,7 @@ import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.events.v1.SessionSummary;
 import io.tokenwatch.registry.MockSchemaRegistry;
+import io.tokenwatch.streams.budget.BudgetCalendar;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -44,6 +46,7 @@ final class TopologyHarness implements AutoCloseable {
     final TestInputTopic<String, LlmCall> calls;
     final TestInputTopic<String, CallOutcome> outcomes;
     final TestInputTopic<String, byte[]> rawCalls;
+    final TestInputTopic<String, Budget> budgets;
     final TestOutputTopic<String, JoinedCall> joined;
     final TestOutputTopic<String, GroupWindowStats> stats;
     final TestOutputTopic<String, AnomalyAlert> alerts;
@@ -81,6 +84,7 @@ final class TopologyHarness implements AutoCloseable {
         calls = driver.createInputTopic(config.callsTopic, new StringSerializer(), topics.calls().values().serializer());
         outcomes = driver.createInputTopic(config.outcomesTopic, new StringSerializer(), topics.outcomes().values().serializer());
         rawCalls = driver.createInputTopic(config.callsTopic, new StringSerializer(), new ByteArraySerializer());
+        budgets = driver.createInputTopic(config.budgetsTopic, new StringSerializer(), topics.budgets().values().serializer());
         joined = driver.createOutputTopic(config.joinedTopic, new StringDeserializer(), topics.joined().values().deserializer());
         stats = driver.createOutputTopic(config.statsTopic, new StringDeserializer(), topics.stats().values().deserializer());
         alerts = driver.createOutputTopic(config.alertsTopic, new StringDeserializer(), topics.alerts().values().deserializer());
@@ -114,6 +118,15 @@ final class TopologyHarness implements AutoCloseable {
 
     private static CallOutcome outcome(String callId, Outcome outcome, Instant at) {
         return CallOutcome.newBuilder().setCallId(callId).setOutcome(outcome).setDecidedAt(at).setDecidedBy("reviewer").build();
+    }
+
+    /** Sets (or changes) a budget, as `tokenwatch budget set` does. */
+    void setBudget(Budget budget) {
+        budgets.pipeInput(BudgetCalendar.budgetKey(budget.getDimension(), budget.getGroup(), budget.getPeriod()), budget);
+    }
+
+    void deleteBudget(String key) {
+        budgets.pipeInput(key, null);
     }
 
     void sendRawCall(String key, byte[] value, Instant at) {
