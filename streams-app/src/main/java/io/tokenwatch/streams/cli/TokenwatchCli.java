@@ -7,11 +7,11 @@ import picocli.CommandLine.Command;
 import io.tokenwatch.streams.demo.DemoCommand;
 import io.tokenwatch.streams.demo.GenerateCommand;
 
-/** {@code java -jar tokenwatch.jar <command>}: run, demo, generate, report, notify-slack. */
+/** {@code java -jar tokenwatch.jar <command>}: run, demo, generate, report, notify-slack, budget. */
 @Command(name = "tokenwatch", mixinStandardHelpOptions = true, version = "tokenwatch 0.1.0",
         description = "Real-time LLM token spend attribution and anomaly detection on Kafka.",
         subcommands = {RunCommand.class, DemoCommand.class, GenerateCommand.class,
-                ReportCommand.class, NotifySlackCommand.class})
+                ReportCommand.class, NotifySlackCommand.class, BudgetCommand.class})
 public final class TokenwatchCli implements Runnable {
 
     public static void main(String[] args) {

@@ -1,11 +1,17 @@
 package io.tokenwatch.streams.api;
 
+import io.tokenwatch.events.v1.Budget;
 import io.tokenwatch.streams.anomaly.AnomalyRule;
 import io.tokenwatch.streams.anomaly.Metric;
+import io.tokenwatch.streams.budget.BudgetSpend;
+import io.tokenwatch.streams.budget.BudgetValidation;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.stats.RollingBaseline;
 import io.tokenwatch.streams.stats.WindowSums;
+import io.tokenwatch.streams.topology.BudgetTracker;
 import io.tokenwatch.streams.topology.GroupAnomalyDetector;
+import io.tokenwatch.streams.topology.Topics;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -16,8 +22,10 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Interactive queries on this instance's share of the detector's state: the groups whose partitions
@@ -29,12 +37,14 @@ public final class LocalGroupStore {
     private final AnomalyRule rule;
     private final Set<Metric> metrics;
     private final long windowMs;
+    private final Deserializer<Budget> budgetReader;
 
     public LocalGroupStore(KafkaStreams streams, TokenwatchConfig config) {
         this.streams = streams;
         this.rule = config.anomalyRule();
         this.metrics = config.metrics;
         this.windowMs = config.windowSize.toMillis();
+        this.budgetReader = Topics.of(config.topology()).budgets().values().deserializer();
     }
 
     public List<GroupSnapshot> groups() {
@@ -62,6 +72,45 @@ public final class LocalGroupStore {
     private static WindowSums window(ReadOnlyKeyValueStore<Bytes, byte[]> windows, String groupKey, long slot) {
         byte[] bytes = windows.get(GroupAnomalyDetector.windowKey(groupKey, slot));
         return bytes == null ? null : WindowSums.fromBytes(bytes);
+    }
+
+    /** The budgets with spend counted on this instance (each budget's state lives with its group). */
+    public List<BudgetView> budgets() {
+        Map<String, Budget> defined = definedBudgets();
+        List<BudgetView> views = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> all = store(BudgetTracker.SPEND).all()) {
+            while (all.hasNext()) {
+                KeyValue<String, byte[]> entry = all.next();
+                Budget budget = defined.get(entry.key);
+                if (budget != null) {
+                    views.add(BudgetView.of(entry.key, budget, BudgetSpend.fromBytes(entry.value)));
+                }
+            }
+        }
+        return views;
+    }
+
+    /** Every budget in force (the global store: each instance has all of them), those that cannot be used left out. */
+    public Map<String, Budget> definedBudgets() {
+        Map<String, Budget> budgets = new TreeMap<>();
+        try (KeyValueIterator<String, byte[]> all = store(BudgetTracker.BUDGETS).all()) {
+            while (all.hasNext()) {
+                KeyValue<String, byte[]> entry = all.next();
+                try {
+                    Budget budget = budgetReader.deserialize(null, entry.value);
+                    if (BudgetValidation.problem(entry.key, budget) == null) {
+                        budgets.put(entry.key, budget);
+                    }
+                } catch (RuntimeException e) {
+                    // refused and logged by the detector; not shown
+                }
+            }
+        }
+        return budgets;
+    }
+
+    private ReadOnlyKeyValueStore<String, byte[]> store(String name) {
+        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()));
     }
 
     private ReadOnlyKeyValueStore<String, byte[]> baselines() {

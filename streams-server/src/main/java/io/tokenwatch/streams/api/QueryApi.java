@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.topology.BudgetTracker;
 import io.tokenwatch.streams.topology.GroupAnomalyDetector;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -22,12 +23,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The read-only query API over the detector's state. Each instance hosts some groups; with
@@ -67,7 +70,9 @@ public final class QueryApi {
                         : notFound(path);
                 case "outliers" -> ok(Outliers.of(allGroups(), sortBy(query.getOrDefault("sort", "spend")), limit(query, 10)));
                 case "alerts" -> ok(alerts.latest(limit(query, 50)).stream().map(AlertView::of).toList());
+                case "budgets" -> ok(allBudgets());
                 case "local" -> parts.size() >= 2 && parts.get(1).equals("groups") ? ok(local.groups())
+                        : parts.size() == 2 && parts.get(1).equals("budgets") ? ok(local.budgets())
                         : parts.size() == 3 && parts.get(1).equals("series") ? localSeries(decode(parts.get(2))) : notFound(path);
                 default -> notFound(path);
             };
@@ -91,6 +96,24 @@ public final class QueryApi {
         }
         groups.sort(Comparator.comparing(GroupSnapshot::dimension).thenComparing(GroupSnapshot::group));
         return groups;
+    }
+
+    /** Every budget in force: with its spend from the instance that counts it, or unspent in the current period. */
+    private List<BudgetView> allBudgets() throws IOException {
+        Map<String, BudgetView> views = new TreeMap<>();
+        local.budgets().forEach(v -> views.put(v.key(), v));
+        if (self.isPresent()) {
+            for (var metadata : streams.metadataForAllStreamsClients()) {
+                if (!metadata.hostInfo().equals(self.get()) && metadata.stateStoreNames().contains(BudgetTracker.SPEND)) {
+                    JSON.readValue(fetch(metadata.hostInfo(), "/api/local/budgets"), new TypeReference<List<BudgetView>>() {
+                    }).forEach(v -> views.put(v.key(), v));
+                }
+            }
+        }
+        Instant now = Instant.now();
+        local.definedBudgets().forEach((key, budget) -> views.computeIfAbsent(key, k -> BudgetView.unspent(k, budget, now)));
+        views.keySet().retainAll(local.definedBudgets().keySet());
+        return List.copyOf(views.values());
     }
 
     private Response series(String dimension, String group) throws IOException {

@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.topology;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.events.v1.Budget;
 import io.tokenwatch.events.v1.CallOutcome;
@@ -15,7 +16,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;

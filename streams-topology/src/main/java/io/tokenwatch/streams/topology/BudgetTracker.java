@@ -41,11 +41,11 @@ import java.util.function.Supplier;
  * from a global store fed by the budgets topic, so one changed or deleted while the app runs applies
  * from the next call on (and a deleted one's open alerts resolve at the next window).
  */
-final class BudgetTracker {
+public final class BudgetTracker {
     /** The budgets topic as a global store: raw bytes per budget key, decoded when used. */
-    static final String BUDGETS = "budgets";
+    public static final String BUDGETS = "budgets";
     /** Spend and alert state of each budget's current period, by budget key. */
-    static final String SPEND = "budget-spend";
+    public static final String SPEND = "budget-spend";
     static final String RESOLVED_PERIOD_ENDED = "period-ended";
     static final String RESOLVED_BUDGET_REMOVED = "budget-removed";
 
@@ -193,28 +193,24 @@ final class BudgetTracker {
                                  Consumer<AnomalyAlert> emit) {
         long slot = baseline.currentSlot();
         SpendProfile profile = profile(group.key(), slot, baseline, windowAt);
-        if (profile == null) {
-            return state;
-        }
         double elapsed = (double) (delta.timestamp() - slot * windowMs) / windowMs;
-        double pace = profile.pace(baseline.lastDay().get(Field.COST_NANOS), slot, day, elapsed);
-        if (Double.isNaN(pace)) {
-            return state;
+        double pace = profile == null ? Double.NaN : profile.pace(baseline.lastDay().get(Field.COST_NANOS), slot, day, elapsed);
+        SpendProfile.Projection projection = Double.isNaN(pace) ? null
+                : profile.project(delta.timestamp(), windowMs, state.spentNanos(), state.periodEnd(), amount, pace);
+        BudgetSpend next = state.projected(projection, delta.timestamp());
+        if (projection == null) {
+            return next;
         }
-        SpendProfile.Projection projection = profile.project(delta.timestamp(), windowMs, state.spentNanos(), state.periodEnd(), amount, pace);
-        BudgetRule.ForecastChange change = BudgetRule.forecast(state.forecastOpenedAt() != 0, projection.periodEndSpend(), state.spentNanos(),
+        BudgetRule.ForecastChange change = BudgetRule.forecast(next.forecastOpenedAt() != 0, projection.periodEndSpend(), next.spentNanos(),
                 amount, budget.getForecastMargin());
-        if (change == BudgetRule.ForecastChange.OPEN && !profile.coversWeek()) {
-            return state; // less than a week of history: the profile may not know the weekend yet (shown by the API, never alerted on)
+        if (change == BudgetRule.ForecastChange.NONE || change == BudgetRule.ForecastChange.OPEN && !profile.coversWeek()) {
+            return next; // less than a week of history: the profile may not know the weekend yet (shown by the API, never alerted on)
         }
-        if (change == BudgetRule.ForecastChange.NONE) {
-            return state;
-        }
-        BudgetSpend next = state.forecastOpen(change == BudgetRule.ForecastChange.OPEN ? eventTime : 0);
-        long openedAt = change == BudgetRule.ForecastChange.OPEN ? eventTime : state.forecastOpenedAt();
-        emit.accept(forecastAlert(key, group, budget, next, openedAt, change == BudgetRule.ForecastChange.OPEN ? AlertStatus.OPEN : AlertStatus.RESOLVED,
-                projection, profile.historySlots(), eventTime, delta.callId(), contributors.get(),
-                change == BudgetRule.ForecastChange.RESOLVE ? OutputRecords.RESOLVED_BACK_UNDER : null));
+        boolean opens = change == BudgetRule.ForecastChange.OPEN;
+        long openedAt = opens ? eventTime : next.forecastOpenedAt();
+        next = next.forecastOpen(opens ? eventTime : 0);
+        emit.accept(forecastAlert(key, group, budget, next, openedAt, opens ? AlertStatus.OPEN : AlertStatus.RESOLVED, projection,
+                profile.historySlots(), eventTime, delta.callId(), contributors.get(), opens ? null : OutputRecords.RESOLVED_BACK_UNDER));
         return next;
     }
 

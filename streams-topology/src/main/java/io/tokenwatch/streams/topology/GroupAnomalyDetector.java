@@ -3,17 +3,18 @@ package io.tokenwatch.streams.topology;
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.events.v1.Budget;
-import io.tokenwatch.streams.ordering.OrderedDelta;
 import io.tokenwatch.streams.anomaly.AlertEpisode;
 import io.tokenwatch.streams.anomaly.AnomalyRule;
 import io.tokenwatch.streams.anomaly.EpisodePolicy;
 import io.tokenwatch.streams.anomaly.Judgement;
 import io.tokenwatch.streams.anomaly.Metric;
 import io.tokenwatch.streams.anomaly.OpenEpisodes;
+import io.tokenwatch.streams.ordering.OrderedDelta;
 import io.tokenwatch.streams.stats.RollingBaseline;
-import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.stats.WindowSums.Field;
+import io.tokenwatch.streams.stats.WindowSums;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -33,7 +34,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * Per group (a value of one dimension, key {@code dimension|group}): adds each delta to its window's

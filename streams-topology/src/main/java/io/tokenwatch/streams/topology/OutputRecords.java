@@ -1,24 +1,23 @@
 package io.tokenwatch.streams.topology;
 
-import io.tokenwatch.events.v1.Budget;
-import io.tokenwatch.events.v1.BudgetState;
-import io.tokenwatch.streams.budget.BudgetSpend;
-import io.tokenwatch.streams.budget.SpendProfile;
-import java.util.Locale;
-
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.events.v1.Budget;
+import io.tokenwatch.events.v1.BudgetState;
 import io.tokenwatch.events.v1.Contributor;
 import io.tokenwatch.events.v1.GroupWindowStats;
 import io.tokenwatch.events.v1.SessionSummary;
 import io.tokenwatch.streams.anomaly.AlertEpisode;
 import io.tokenwatch.streams.anomaly.Judgement;
-import io.tokenwatch.streams.stats.WindowSums;
+import io.tokenwatch.streams.budget.BudgetSpend;
+import io.tokenwatch.streams.budget.SpendProfile;
 import io.tokenwatch.streams.stats.WindowSums.Field;
+import io.tokenwatch.streams.stats.WindowSums;
 
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 
 /** Builds the user-facing Avro records from the pipeline's sums: one place for every formula. */
 public final class OutputRecords {
