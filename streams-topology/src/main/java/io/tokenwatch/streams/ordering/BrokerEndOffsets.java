@@ -102,13 +102,14 @@ public final class BrokerEndOffsets implements InputLag, AutoCloseable {
 
     /** Until the broker answers again, nothing counts as caught up: watermarks then move with records only. */
     private void failed(String what, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt(); // closing: the refresher is being stopped, nothing to warn about
+            return;
+        }
         ends = Map.of();
         if (!warned) {
             warned = true;
             LOG.warn("Cannot read the input partitions' {} ({}); quiet inputs wait until the broker answers", what, e.toString());
-        }
-        if (e instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
         }
     }
 
