@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.events.v1.BudgetState;
 import io.tokenwatch.events.v1.Contributor;
 
 import java.net.URLEncoder;
@@ -34,6 +35,9 @@ public final class SlackMessages {
     }
 
     public ObjectNode forAlert(AnomalyAlert alert) {
+        if (alert.getBudget() != null) {
+            return forBudget(alert, alert.getBudget());
+        }
         String headline = headline(alert);
         ObjectNode message = JSON.createObjectNode();
         message.put("text", headline);
@@ -64,6 +68,65 @@ public final class SlackMessages {
             button.put("url", groupLink(alert));
         }
         return message;
+    }
+
+    /** A budget warning or forecast: the budget, its spend, the fraction crossed or the projection, and when the period ends. */
+    private ObjectNode forBudget(AnomalyAlert alert, BudgetState budget) {
+        String headline = budgetHeadline(alert, budget);
+        ObjectNode message = JSON.createObjectNode();
+        message.put("text", headline);
+        ArrayNode blocks = message.putArray("blocks");
+        blocks.addObject().put("type", "header").putObject("text").put("type", "plain_text").put("text", truncate(headline, 150));
+        ArrayNode fields = section(blocks).putArray("fields");
+        field(fields, "*Spent this " + budget.getPeriod() + "*\n" + usd(budget.getSpentUsd()) + " of " + usd(budget.getAmountUsd())
+                + " (" + percent(budget.getSpentUsd() / budget.getAmountUsd()) + ")");
+        field(fields, "*Period*\n" + TIME.format(budget.getPeriodStart()) + " – " + TIME.format(budget.getPeriodEnd())
+                + (budget.getTimeZone().equals("UTC") ? "" : " (" + budget.getTimeZone() + " " + budget.getPeriod() + ")"));
+        if (budget.getProjectedUsd() != null) {
+            field(fields, "*Projected by period end*\n" + usd(budget.getProjectedUsd()) + " (" + percent(budget.getProjectedUsd() / budget.getAmountUsd())
+                    + ")" + (budget.getExhaustedAt() == null ? "" : ", runs out " + TIME.format(budget.getExhaustedAt())));
+        }
+        if (budget.getOwner() != null) {
+            field(fields, "*Owner*\n" + escape(budget.getOwner()));
+        }
+        if (!alert.getTopContributors().isEmpty()) {
+            StringBuilder lines = new StringBuilder("*Top contributors this hour*");
+            for (Contributor c : alert.getTopContributors()) {
+                lines.append("\n• ").append(c.getKind()).append(" `").append(escape(c.getValue())).append("` ").append(usd(c.getCostUsd()));
+            }
+            section(blocks).putObject("text").put("type", "mrkdwn").put("text", lines.toString());
+        }
+        blocks.addObject().put("type", "context").putArray("elements").addObject().put("type", "mrkdwn")
+                .put("text", "budget `" + escape(budget.getBudgetKey()) + "` · alert `" + escape(alert.getAlertId()) + "`");
+        return message;
+    }
+
+    static String budgetHeadline(AnomalyAlert alert, BudgetState budget) {
+        String who = alert.getDimension() + "=" + alert.getGroup();
+        String amount = usd(budget.getAmountUsd()) + " " + switch (budget.getPeriod()) {
+            case "day" -> "daily";
+            case "week" -> "weekly";
+            default -> "monthly";
+        } + " budget";
+        if (alert.getStatus() == AlertStatus.RESOLVED) {
+            String why = switch (String.valueOf(alert.getResolvedReason())) {
+                case "period-ended" -> "the " + budget.getPeriod() + " ended at " + usd(budget.getSpentUsd());
+                case "budget-removed" -> "the budget was removed";
+                default -> "the projection is back under the amount";
+            };
+            return ":white_check_mark: Budget " + (alert.getMetric().equals("budget_forecast") ? "forecast" : "warning") + " over for " + who
+                    + " (" + amount + "): " + why;
+        }
+        if (alert.getMetric().equals("budget_forecast")) {
+            return ":crystal_ball: At this pace " + who + " spends " + usd(budget.getProjectedUsd() == null ? alert.getObserved() : budget.getProjectedUsd())
+                    + " of its " + amount + (budget.getExhaustedAt() == null ? "" : "; the money runs out " + TIME.format(budget.getExhaustedAt()));
+        }
+        return ":money_with_wings: " + who + " has spent " + percent(budget.getWarningFraction() == null ? alert.getRatio() : budget.getWarningFraction())
+                + " of its " + amount + " (" + usd(budget.getSpentUsd()) + "); the " + budget.getPeriod() + " ends " + TIME.format(budget.getPeriodEnd());
+    }
+
+    private static String percent(double share) {
+        return Math.round(share * 100) + "%";
     }
 
     /** One message standing for many alerts to the same webhook within a minute. */

@@ -197,7 +197,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
             return;
         }
         offsets.started(partition, record.offset());
-        String webhook = settings.webhookFor(alert.getDimension(), alert.getGroup());
+        String webhook = settings.webhookFor(alert);
         queues.computeIfAbsent(webhook, w -> new WebhookQueue(w, dryRun ? Duration.ZERO : settings.minInterval(),
                 settings.stormPerMinute(), settings.maxBackoff())).add(pending);
     }

@@ -37,6 +37,25 @@ class SlackMessagesTest {
     }
 
     @Test
+    void aBudgetWarningNamesTheBudgetTheSpendTheFractionAndThePeriodEnd() {
+        JsonNode message = new SlackMessages("").forAlert(Alerts.budgetAlert(AlertStatus.ESCALATED, 4_012.5, 0.8, null, null));
+        assertThat(message.get("text").asText())
+                .isEqualTo(":money_with_wings: team=platform has spent 80% of its $5,000 monthly budget ($4,013); the month ends 2026-11-30 23:00 UTC");
+        assertThat(message.toString()).contains("$4,013 of $5,000 (80%)").contains("2026-10-31 23:00 UTC – 2026-11-30 23:00 UTC (Europe/Berlin month)")
+                .contains("@platform-lead").contains("budget `team|platform|month`");
+    }
+
+    @Test
+    void aBudgetForecastSaysWhereThePaceEndsAndWhenTheMoneyRunsOut() {
+        JsonNode message = new SlackMessages("").forAlert(Alerts.budgetAlert(AlertStatus.OPEN, 1_900, null, 6_200.0, null));
+        assertThat(message.get("text").asText())
+                .isEqualTo(":crystal_ball: At this pace team=platform spends $6,200 of its $5,000 monthly budget; the money runs out 2026-11-19 14:00 UTC");
+        assertThat(message.toString()).contains("$6,200 (124%), runs out 2026-11-19 14:00 UTC");
+        assertThat(new SlackMessages("").forAlert(Alerts.budgetAlert(AlertStatus.RESOLVED, 4_900, 0.8, null, null)).get("text").asText())
+                .isEqualTo(":white_check_mark: Budget warning over for team=platform ($5,000 monthly budget): the month ended at $4,900");
+    }
+
+    @Test
     void unitsFollowTheMetric() {
         assertThat(SlackMessages.format("cache_miss_ratio", 0.4)).isEqualTo("40.0%");
         assertThat(SlackMessages.format("cost_per_accepted", 0.0731)).isEqualTo("$0.07");

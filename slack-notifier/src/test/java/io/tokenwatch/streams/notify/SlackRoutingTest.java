@@ -1,7 +1,9 @@
 package io.tokenwatch.streams.notify;
 
+import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.streams.config.SlackSettings;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.support.Alerts;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +29,13 @@ class SlackRoutingTest {
         assertThat(slack.webhookFor("team", "platform")).isEqualTo("platform");
         assertThat(slack.webhookFor("team", "search")).isEqualTo("default");
         assertThat(slack.webhookFor("task", "anything")).isEqualTo("tasks");
+    }
+
+    @Test
+    void aBudgetsOwnSlackRouteWinsOverTheRoutes() {
+        SlackSettings slack = settings("team=platform:platform", "");
+        assertThat(slack.webhookFor(Alerts.budgetAlert(AlertStatus.OPEN, 2_600, 0.5, null, "finops"))).isEqualTo("finops");
+        assertThat(slack.webhookFor(Alerts.budgetAlert(AlertStatus.OPEN, 2_600, 0.5, null, null))).isEqualTo("platform");
     }
 
     @Test

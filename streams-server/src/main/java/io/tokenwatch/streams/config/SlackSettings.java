@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.config;
 
+import io.tokenwatch.events.v1.AnomalyAlert;
 import org.apache.kafka.common.config.ConfigException;
 
 import java.nio.file.Path;
@@ -39,6 +40,12 @@ public record SlackSettings(String notifiedTopic, String groupId, List<Route> ro
     /** The webhook name for an alert of this dimension and group. */
     public String webhookFor(String dimension, String group) {
         return routes.stream().filter(r -> r.matches(dimension, group)).map(Route::webhook).findFirst().orElse(DEFAULT_WEBHOOK);
+    }
+
+    /** The webhook of an alert: its budget's own Slack route when it has one, else {@link #webhookFor(String, String)}. */
+    public String webhookFor(AnomalyAlert alert) {
+        return alert.getBudget() != null && alert.getBudget().getSlackRoute() != null ? alert.getBudget().getSlackRoute()
+                : webhookFor(alert.getDimension(), alert.getGroup());
     }
 
     /** {@code team=platform:platform-alerts, task=*:tasks} — comma-separated {@code dimension=group:webhook}. */

@@ -31,6 +31,9 @@ public final class BudgetValidation {
         if (!(budget.getForecastMargin() >= 0) || budget.getForecastMargin() > 10) {
             return "forecast_margin must be between 0 and 10, not " + budget.getForecastMargin();
         }
+        if (budget.getSlackRoute() != null && !budget.getSlackRoute().matches("[a-z0-9_-]+")) {
+            return "slack_route must be a webhook name (lower case letters, digits, - and _), not '" + budget.getSlackRoute() + "'";
+        }
         return null;
     }
 
