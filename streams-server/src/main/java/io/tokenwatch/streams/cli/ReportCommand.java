@@ -1,7 +1,9 @@
 package io.tokenwatch.streams.cli;
 
+import io.tokenwatch.streams.app.BudgetTopic;
 import io.tokenwatch.streams.app.Preflight;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.report.BudgetReport;
 import io.tokenwatch.streams.report.FootprintReport;
 import io.tokenwatch.streams.report.ReportFormatter;
 import io.tokenwatch.streams.report.StatsTopicReader;
@@ -60,10 +62,11 @@ public final class ReportCommand implements Callable<Integer> {
                         .collect(Collectors.joining(", ")));
         spec.commandLine().getErr().flush();
         FootprintReport report = FootprintReport.build(read.latest(), dimension, to.minus(period), to);
+        BudgetReport budgets = BudgetReport.build(BudgetTopic.read(config).byKey(), read.latest(), to);
         spec.commandLine().getOut().print(switch (format) {
             case "csv" -> ReportFormatter.csv(report);
-            case "json" -> ReportFormatter.json(report) + "\n";
-            case "text" -> ReportFormatter.text(report, top);
+            case "json" -> ReportFormatter.json(report, budgets) + "\n";
+            case "text" -> ReportFormatter.text(report, top) + budgets.text();
             default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--format: text, csv or json");
         });
         spec.commandLine().getOut().flush();

@@ -1,6 +1,8 @@
 package io.tokenwatch.streams.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,11 +47,12 @@ public final class ReportFormatter {
         return s.toString();
     }
 
-    public static String json(FootprintReport r) {
+    public static String json(FootprintReport r, BudgetReport budgets) {
         try {
-            return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(Map.of(
+            return new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                    .writerWithDefaultPrettyPrinter().writeValueAsString(Map.of(
                             "dimension", r.dimension(), "from", r.from().toString(), "to", r.to().toString(),
-                            "groups", r.groups(), "opportunities", r.opportunities()));
+                            "groups", r.groups(), "opportunities", r.opportunities(), "budgets", budgets.budgets()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

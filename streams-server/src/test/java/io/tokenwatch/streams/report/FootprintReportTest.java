@@ -1,5 +1,7 @@
 package io.tokenwatch.streams.report;
 
+import io.tokenwatch.events.v1.Budget;
+import io.tokenwatch.events.v1.BudgetPeriod;
 import io.tokenwatch.events.v1.GroupWindowStats;
 import org.junit.jupiter.api.Test;
 
@@ -8,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,6 +70,30 @@ class FootprintReportTest {
 
         assertThat(ReportFormatter.text(report, 3)).contains("code-review").contains("+50%").contains("30%!").contains("Top opportunities");
         assertThat(ReportFormatter.csv(report).lines()).hasSize(3).first().asString().startsWith("dimension,group,calls");
-        assertThat(ReportFormatter.json(report)).contains("\"group\" : \"code-review\"").contains("\"impactUsd\"");
+        assertThat(ReportFormatter.json(report, new BudgetReport(List.of()))).contains("\"group\" : \"code-review\"").contains("\"impactUsd\"");
+    }
+
+    @Test
+    void theBudgetsSectionSumsTheWindowsOfEachBudgetsPeriodInItsZone() {
+        List<GroupWindowStats> windows = new ArrayList<>();
+        for (int h = 0; h < 24; h++) {
+            windows.add(window("code-review", DAY.minus(Duration.ofDays(1)).plus(Duration.ofHours(h)), 100, "2.00", 1_000_000, 0, 0, 0, 0, "0"));
+            windows.add(window("code-review", DAY.plus(Duration.ofHours(h)), 100, "3.00", 1_000_000, 0, 0, 0, 0, "0"));
+            windows.add(window("docs", DAY.plus(Duration.ofHours(h)), 10, "0.10", 50_000, 0, 0, 0, 0, "0"));
+        }
+        Map<String, Budget> budgets = new TreeMap<>(Map.of(
+                "task|code-review|day", budget("code-review", 50, "UTC"),
+                "task|docs|day", budget("docs", 1, "Europe/Berlin")));
+        BudgetReport report = BudgetReport.build(budgets, windows, DAY.plus(Duration.ofDays(1)));
+        // code-review: today's 24 windows x $3.00 = $72 of $50. docs in Berlin: the day began at 23:00 UTC, one window of $0.10.
+        assertThat(report.budgets()).extracting(BudgetReport.Line::spentUsd).containsExactly(72.0, 0.1);
+        assertThat(report.budgets().get(1).periodStart()).isEqualTo(Instant.parse("2026-11-20T23:00:00Z"));
+        assertThat(report.text()).contains("task|code-review|day                   $72.00 of       $50.00   144% !  period 2026-11-20T00:00:00Z to 2026-11-21T00:00:00Z")
+                .contains("task|docs|day                           $0.10 of        $1.00    10%    period 2026-11-20T23:00:00Z to 2026-11-21T23:00:00Z (Europe/Berlin)");
+    }
+
+    private static Budget budget(String task, double usd, String zone) {
+        return Budget.newBuilder().setDimension("task").setGroup(task).setPeriod(BudgetPeriod.DAY).setAmountUsd(usd).setTimeZone(zone)
+                .setUpdatedAt(DAY).build();
     }
 }
