@@ -144,6 +144,36 @@ function drawTrend(series, metric) {
   $('trend-summary').textContent = points.length + ' hourly windows · baseline ' + format(metric, baseline) + ' · ' + alerts.length + ' alert(s)';
 }
 
+// One bar per budget, all on one scale: spent (solid), projected by the period's end (light), the limit (red line).
+function drawBudgets(budgets) {
+  if (budgets.length === 0) return;
+  const scale = Math.max(...budgets.map((b) => Math.max(b.amountUsd, b.spentUsd, b.projectedUsd || 0))) * 1.05;
+  const width = 600;
+  const x = (usd) => (usd / scale) * width;
+  $('budgets').replaceChildren(...budgets.map((b) => {
+    const row = document.createElement('div');
+    row.className = 'budget';
+    row.dataset.budget = b.key;
+    row.dataset.spent = b.spentUsd;
+    row.dataset.projected = b.projectedUsd === null ? '' : b.projectedUsd;
+    row.dataset.limit = b.amountUsd;
+    const label = document.createElement('div');
+    const share = Math.round(b.spentFraction * 100);
+    label.textContent = b.dimension + '=' + b.group + ' · ' + b.period + ' to ' + b.periodEnd.slice(0, 16).replace('T', ' ') + ' UTC · '
+      + money(b.spentUsd) + ' of ' + money(b.amountUsd) + ' (' + share + '%)'
+      + (b.projectedUsd === null ? ' · no forecast yet' : ' · projected ' + money(b.projectedUsd))
+      + (b.exhaustedAt ? ' · runs out ' + b.exhaustedAt.slice(0, 16).replace('T', ' ') + ' UTC' : '');
+    if (b.spentFraction >= 1 || b.forecastAlertOpen) label.className = 'over';
+    const bar = svg('svg', { viewBox: '0 0 ' + width + ' 14', class: 'budget-bar', role: 'img', 'aria-label': label.textContent });
+    bar.appendChild(svg('rect', { class: 'track', x: 0, y: 2, width: width, height: 10 }));
+    if (b.projectedUsd !== null) bar.appendChild(svg('rect', { class: 'forecast', x: 0, y: 2, width: x(b.projectedUsd), height: 10 }));
+    bar.appendChild(svg('rect', { class: 'spent', x: 0, y: 2, width: x(b.spentUsd), height: 10 }));
+    bar.appendChild(svg('line', { class: 'limit', x1: x(b.amountUsd), x2: x(b.amountUsd), y1: 0, y2: 14 }));
+    row.append(label, bar);
+    return row;
+  }));
+}
+
 async function refreshTrend() {
   const group = selectedGroup();
   if (!group) return;
@@ -153,8 +183,9 @@ async function refreshTrend() {
 
 async function refresh() {
   try {
-    const [groups, outliers, alerts] = await Promise.all([
-      api('/api/groups'), api('/api/outliers?sort=' + $('sort').value), api('/api/alerts?limit=50')]);
+    const [groups, outliers, alerts, budgets] = await Promise.all([
+      api('/api/groups'), api('/api/outliers?sort=' + $('sort').value), api('/api/alerts?limit=50'), api('/api/budgets')]);
+    drawBudgets(budgets);
     state.groups = groups;
     state.alerts = alerts;
     refreshGroupSelect();

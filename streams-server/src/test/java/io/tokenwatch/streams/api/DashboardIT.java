@@ -1,27 +1,30 @@
 package io.tokenwatch.streams.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tokenwatch.events.v1.Budget;
+import io.tokenwatch.events.v1.BudgetPeriod;
 import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.producer.CallReport;
 import io.tokenwatch.producer.TokenUsage;
 import io.tokenwatch.producer.TokenwatchClient;
 import io.tokenwatch.registry.MockSchemaRegistry;
+import io.tokenwatch.serde.GenericAvroSerde;
+import io.tokenwatch.streams.app.BudgetTopic;
 import io.tokenwatch.streams.app.TokenwatchApp;
 import io.tokenwatch.streams.app.TokenwatchHttpServer;
 import io.tokenwatch.streams.app.TopicSetup;
-import org.apache.kafka.clients.admin.Admin;
 import io.tokenwatch.streams.config.TokenwatchConfig;
-import io.tokenwatch.serde.GenericAvroSerde;
+import io.tokenwatch.streams.support.FreePort;
 import io.tokenwatch.streams.support.SystemTools;
 import io.tokenwatch.streams.topology.WarehouseDoc;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
-import io.tokenwatch.streams.support.FreePort;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -95,6 +98,8 @@ class DashboardIT {
         try (Admin admin = broker.admin()) {
             TopicSetup.ensureTopics(admin, configs.get(0));
         }
+        BudgetTopic.write(configs.get(0), Map.of(incidentBudget(), Budget.newBuilder().setDimension("task").setGroup(incidentTask)
+                .setPeriod(BudgetPeriod.WEEK).setAmountUsd(50).setUpdatedAt(Instant.now()).build()));
         try (TokenwatchClient client = TokenwatchClient.builder().bootstrapServers(broker.bootstrapServers()).schemaRegistryUrl("mock://dashboard-it")
                 .spillDirectory(Files.createTempDirectory("tw-spill")).queueCapacity(100_000).build()) {
             int seq = 0;
@@ -172,6 +177,29 @@ class DashboardIT {
                 .contains("tokenwatch_alert_delay_seconds");
     }
 
+    private static String incidentBudget() {
+        return "task|" + incidentTask + "|week";
+    }
+
+    /** The incident task's weekly budget: counted by the instance hosting the group, answered by both. */
+    @Test
+    void budgetsAreAnsweredByEveryInstanceWithTheSpendOfTheirPeriod() throws Exception {
+        JsonNode fromA = getJson(0, "/api/budgets");
+        JsonNode fromB = getJson(1, "/api/budgets");
+        assertThat(fromA).hasSize(1);
+        assertThat(fromA).isEqualTo(fromB);
+        JsonNode budget = fromA.get(0);
+        assertThat(budget.get("key").asText()).isEqualTo(incidentBudget());
+        Instant weekStart = Instant.parse(budget.get("periodStart").asText());
+        assertThat(weekStart.atZone(java.time.ZoneOffset.UTC).getDayOfWeek()).isEqualTo(java.time.DayOfWeek.MONDAY);
+        // The spend of the week so far is the cost of the group's windows since Monday 00:00 UTC.
+        double windows = stream(getJson(0, "/api/groups/task/" + incidentTask + "/series").get("points"))
+                .filter(p -> !Instant.parse(p.get("windowStart").asText()).isBefore(weekStart))
+                .mapToDouble(p -> p.get("values").get("cost_usd").asDouble()).sum();
+        assertThat(budget.get("spentUsd").asDouble()).isCloseTo(windows, within(1e-6));
+        assertThat(budget.get("amountUsd").asDouble()).isEqualTo(50.0);
+    }
+
     @Test
     void dashboardInHeadlessChromiumShowsWhatTheApiReturns() throws Exception {
         Path chromium = SystemTools.require("/usr/bin/chromium", "chromium");
@@ -226,6 +254,16 @@ class DashboardIT {
                     .allMatch(t -> t.matches("-?\\$\\d{1,3}(,\\d{3})*\\.\\d{2}|-?<\\$0\\.01"), "dollars and cents");
             assertThat(browser.findElement(By.id("jumps-legend")).getText()).contains("red: beyond the alert rule");
             assertThat(browser.findElement(By.id("alerts-legend")).getText()).contains("OPEN", "ESCALATED", "RESOLVED");
+
+            // A bar per budget with what /api/budgets says: spent, projection, limit.
+            JsonNode budget = getJson(0, "/api/budgets").get(0);
+            WebElement bar = wait.until(b -> b.findElements(By.cssSelector("#budgets .budget")).stream().findFirst().orElse(null));
+            assertThat(bar.getDomAttribute("data-budget")).isEqualTo(incidentBudget());
+            assertThat(Double.parseDouble(bar.getDomAttribute("data-spent"))).isEqualTo(budget.get("spentUsd").asDouble());
+            assertThat(Double.parseDouble(bar.getDomAttribute("data-limit"))).isEqualTo(50.0);
+            assertThat(bar.getText()).contains("task=" + incidentTask + " · week to ", " of $50.00 (");
+            assertThat(bar.findElements(By.cssSelector("rect.spent, line.limit"))).hasSize(2);
+            assertThat(browser.findElement(By.id("budgets-legend")).getText()).contains("spent", "projected", "limit");
 
             Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
             Files.copy(shot, Path.of("target/dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
