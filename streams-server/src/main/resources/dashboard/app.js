@@ -23,7 +23,7 @@ async function api(path) {
 function format(metric, value) {
   if (value === null || value === undefined) return '–';
   if (metric.endsWith('_rate') || metric.endsWith('_ratio') || metric === 'acceptance') return (value * 100).toFixed(1) + '%';
-  if (metric.startsWith('cost')) return money(value);
+  if (metric.startsWith('cost') || metric.startsWith('budget_')) return money(value);
   if (metric.startsWith('latency')) return Math.round(value).toLocaleString('en-US') + ' ms';
   return Math.abs(value) >= 100 || Number.isInteger(value) ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
 }

@@ -93,6 +93,13 @@ final class AlertWatcher implements Runnable {
         };
         String contributors = a.getTopContributors().stream().limit(2)
                 .map(c -> c.getKind() + "=" + c.getValue() + String.format(Locale.ROOT, " (%.0f%%)", c.getShare() * 100)).toList().toString();
+        if (a.getBudget() != null) {
+            out.printf(Locale.ROOT, "%s %s=%s %s $%,.2f of its %s budget $%,.2f (%.0f%%, %s from %s, %d calls) top %s%s%n",
+                    status, a.getDimension(), a.getGroup(), a.getMetric(), a.getObserved(), a.getBudget().getPeriod(), a.getBaseline(),
+                    a.getRatio() * 100, a.getBudget().getPeriod(), a.getWindowStart().toString().substring(0, 16) + "Z", a.getWindowCalls(), contributors,
+                    incident.map(i -> "  [incident: " + i.id() + "]").orElse(a.getStatus() == AlertStatus.OPEN ? "  [no incident]" : ""));
+            return;
+        }
         out.printf(Locale.ROOT, "%s %s=%s %s %s vs 7-day %s (%.2fx, window %s, %d calls) impact $%.2f top %s%s%n",
                 status, a.getDimension(), a.getGroup(), a.getMetric(), format(a.getObserved()), format(a.getBaseline()), a.getRatio(),
                 a.getWindowStart().toString().substring(11, 16) + "Z", a.getWindowCalls(), a.getCostImpactUsd(), contributors,

@@ -1,9 +1,14 @@
 package io.tokenwatch.streams.demo;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import io.tokenwatch.events.v1.Budget;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
+import io.tokenwatch.producer.TokenwatchClient;
 import io.tokenwatch.registry.MockSchemaRegistry;
 import io.tokenwatch.registry.SchemaRegistryHttpServer;
-import io.tokenwatch.producer.TokenwatchClient;
+import io.tokenwatch.streams.api.LocalGroupStore;
+import io.tokenwatch.streams.app.BudgetTopic;
 import io.tokenwatch.streams.app.CannotStartException;
 import io.tokenwatch.streams.app.ConsumerGroupLag;
 import io.tokenwatch.streams.app.TokenwatchApp;
@@ -14,13 +19,16 @@ import io.tokenwatch.streams.report.FootprintReport;
 import io.tokenwatch.streams.report.ReportFormatter;
 import io.tokenwatch.streams.report.StatsTopicReader;
 import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +37,8 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -36,17 +46,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import java.io.IOException;
-import java.net.URISyntaxException;
-import java.util.Comparator;
-import org.slf4j.LoggerFactory;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 /**
  * The embedded default: a real Kafka broker in this JVM, the in-process schema registry, the
@@ -194,10 +198,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "Broker on %s, schema registry on %s, topology RUNNING (exactly-once, dimensions %s) after %.1f s%n",
                 stage.broker.bootstrapServers(), stage.registry.url(), config.dimensions, (System.currentTimeMillis() - began) / 1000.0);
-        out.printf(Locale.ROOT, "Dashboard: http://localhost:%d/  (API /api/groups, /api/outliers, /api/alerts; /metrics)%n", stage.http.port());
+        out.printf(Locale.ROOT, "Dashboard: http://localhost:%d/  (API /api/groups, /api/outliers, /api/alerts, /api/budgets; /metrics)%n", stage.http.port());
 
         Scorecard scorecard = new Scorecard();
-        chosen.forEach(scorecard::planned);
+        Incident.scoredWith(chosen).forEach(scorecard::planned);
         stage.watcher = new AlertWatcher(config, scorecard, out, System.console() != null && !noColor);
         stage.watcher.subscribe();
         stage.watcherThread = new Thread(stage.watcher, "tokenwatch-demo-alerts");
@@ -212,6 +216,13 @@ public final class DemoCommand implements Callable<Integer> {
             history.finish();
         }
         awaitCaughtUp(stage);
+        if (resumeAt.isEmpty()) {
+            Map<String, Budget> budgets = DemoBudgets.daily(new LocalGroupStore(stage.app.streams(), config).groups(), Instant.now());
+            BudgetTopic.write(config, budgets);
+            out.printf(Locale.ROOT, "Budgets set: a daily budget on each of the %d tasks, 1.6 x its last day's spend (%s)%n", budgets.size(),
+                    budgets.values().stream().filter(b -> b.getGroup().equals(Incident.SPEND_SPIKE.task)).findFirst()
+                            .map(b -> String.format(Locale.ROOT, "%s: $%,.2f", b.getGroup(), b.getAmountUsd())).orElse("none"));
+        }
         keep(traffic.cursor());
         out.printf(Locale.ROOT, "%s after %.1f s; live traffic at %dx event time from %s%n", resumeAt.isPresent() ? "State restored" : "History processed",
                 (System.currentTimeMillis() - began) / 1000.0, speed, liveStartEvent);
@@ -286,6 +297,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("Try the other commands against this demo, from another terminal:");
         out.println("  " + jar + " report --config " + file + " --period P7D");
         out.println("  " + jar + " notify-slack --config " + file + " --dry-run");
+        out.println("  " + jar + " budget list --config " + file);
         out.println("  " + jar + " generate --config " + file + " --history 0s --duration 30s " + GENERATE_OWN_TOPICS);
     }
 
@@ -404,19 +416,25 @@ public final class DemoCommand implements Callable<Integer> {
 
     static Set<Incident> parseIncidents(String text) {
         if (text.equalsIgnoreCase("all")) {
-            return EnumSet.allOf(Incident.class);
+            return EnumSet.copyOf(Arrays.stream(Incident.values()).filter(i -> i.injectedBy() == i).toList());
         }
         EnumSet<Incident> set = EnumSet.noneOf(Incident.class);
         if (text.equalsIgnoreCase("none")) {
             return set;
         }
         for (String id : text.split(",")) {
+            Incident incident;
             try {
-                set.add(Incident.fromId(id));
+                incident = Incident.fromId(id);
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new DemoCommand()),
                         "--incidents: unknown incident '" + id.trim() + "'");
             }
+            if (incident.injectedBy() != incident) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new DemoCommand()), "--incidents: " + incident.id()
+                        + " is not injected on its own; it comes with " + incident.injectedBy().id());
+            }
+            set.add(incident);
         }
         return set;
     }

@@ -1,6 +1,8 @@
 package io.tokenwatch.streams.demo;
 
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 
 /** The incidents the demo can inject, each on its own task, with known ground truth. */
 enum Incident {
@@ -13,12 +15,30 @@ enum Incident {
     /** A new feature ships calling a large model a lot: calls and spend jump. */
     SPEND_SPIKE("sprint-planning"),
     /** A regression in output quality: most output rejected, cost per accepted outcome soars. */
-    REJECTION_SURGE("pr-descriptions");
+    REJECTION_SURGE("pr-descriptions"),
+    /** Not injected: what the spend spike does to its task's daily budget, scored on its own (budget alerts only). */
+    BUDGET_BREACH("sprint-planning");
 
     final String task;
 
     Incident(String task) {
         this.task = task;
+    }
+
+    /** The injected incident whose traffic causes this one (itself for all but the budget breach). */
+    Incident injectedBy() {
+        return this == BUDGET_BREACH ? SPEND_SPIKE : this;
+    }
+
+    /** What a scorecard expects of the injected {@code incidents}: each of them, and what they cause. */
+    static Set<Incident> scoredWith(Set<Incident> incidents) {
+        EnumSet<Incident> scored = EnumSet.noneOf(Incident.class);
+        for (Incident incident : values()) {
+            if (incidents.contains(incident.injectedBy())) {
+                scored.add(incident);
+            }
+        }
+        return scored;
     }
 
     String id() {

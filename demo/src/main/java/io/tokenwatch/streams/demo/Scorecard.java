@@ -31,8 +31,13 @@ final class Scorecard {
         incidents.put(incident, new Detection(incident, Long.MAX_VALUE, Instant.MAX, null, null, null));
     }
 
+    /** An injected incident began: it, and what it causes, are detected from now on. */
     synchronized void started(Incident incident, long wallMillis, Instant eventTime) {
-        incidents.put(incident, new Detection(incident, wallMillis, eventTime, null, null, null));
+        for (Incident planned : List.copyOf(incidents.keySet())) {
+            if (planned.injectedBy() == incident) {
+                incidents.put(planned, new Detection(planned, wallMillis, eventTime, null, null, null));
+            }
+        }
     }
 
     /** Records an alert update; returns the incident it is evidence of, if any. */
@@ -54,8 +59,10 @@ final class Scorecard {
         return Optional.empty();
     }
 
+    /** An alert on the incident's task: a budget alert for the budget breach, an anomaly alert for the others. */
     private static boolean affects(Incident incident, AnomalyAlert alert) {
-        return alert.getDimension().equals("task") && alert.getGroup().equals(incident.task);
+        boolean budgetAlert = alert.getBudget() != null;
+        return alert.getDimension().equals("task") && alert.getGroup().equals(incident.task) && budgetAlert == (incident == Incident.BUDGET_BREACH);
     }
 
     synchronized List<Detection> detections() {

@@ -50,7 +50,7 @@ class DemoIT {
             await().atMost(Duration.ofMinutes(3)).until(() -> demo.isDone() || first.toString(StandardCharsets.UTF_8).contains(" generate --config "));
             assertThat(demo).as("demo still running").isNotDone();
             String[] tryLines = first.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("  java -jar ")).toArray(String[]::new);
-            assertThat(tryLines).hasSize(3);
+            assertThat(tryLines).hasSize(4);
             Path config = dataDir.resolve("tokenwatch-demo.properties");
             assertThat(tryLines[0]).isEqualTo("  java -jar streams-app/target/tokenwatch.jar report --config " + config + " --period P7D");
             assertThat(tryLines[1]).isEqualTo("  java -jar streams-app/target/tokenwatch.jar notify-slack --config " + config + " --dry-run");
@@ -62,8 +62,10 @@ class DemoIT {
             assertThat(started.find()).as("demo reached live traffic").isTrue();
             assertThat(Double.parseDouble(started.group(1))).as("seconds to start").isLessThan(60);
             Matcher score = lastLineScore(output);
-            assertThat(score.group(1)).isEqualTo("5");
-            assertThat(score.group(2)).as("detected").isEqualTo("5");
+            // Five injected incidents, and the budget the spend spike breaks.
+            assertThat(score.group(1)).isEqualTo("6");
+            assertThat(score.group(2)).as("detected").isEqualTo("6");
+            assertThat(output).containsPattern("budget-breach +detected after [0-9.]+ s by budget_(spend|forecast) \\(task\\|sprint-planning\\|day\\|budget_");
             assertThat(score.group(3)).as("false alerts").isEqualTo("0");
             assertThat(Double.parseDouble(score.group(4))).as("max detection delay, s").isLessThan(40);
             Matcher kept = Pattern.compile("continues from event time (\\S+)").matcher(output);
@@ -108,9 +110,14 @@ class DemoIT {
         assertThat(cli(notifyOut, new StringWriter()).execute(args(tryLines[1]))).isZero();
         assertThat(notifyOut.toString()).containsPattern("Dry run over llm.alerts.v1: \\d+ messages would be posted .*, 0 would be dead-lettered\\R");
 
+        StringWriter budgetsOut = new StringWriter();
+        assertThat(cli(budgetsOut, new StringWriter()).execute(args(tryLines[2]))).isZero();
+        assertThat(budgetsOut.toString()).containsPattern("task\\|sprint-planning\\|day: \\$[0-9,]+\\.00 a day \\(UTC\\), warn at 100%");
+        assertThat(reportOut.toString()).contains("Budgets (spend in the current period").contains("task|sprint-planning|day");
+
         Path spill = dataDir.resolve("generate-spill");
         StringWriter generateOut = new StringWriter();
-        String generate = tryLines[2].replace("--duration 30s", "--duration 8s") + " --spill-dir " + spill;
+        String generate = tryLines[3].replace("--duration 30s", "--duration 8s") + " --spill-dir " + spill;
         assertThat(cli(generateOut, new StringWriter()).execute(args(generate))).isZero();
         assertThat(generateOut.toString()).contains("Writing live traffic to try.calls.v1 and try.outcomes.v1")
                 .containsPattern("Wrote [0-9,]+ calls in \\d+ s: [0-9,]+ events sent, 0 spilled to .*, 0 dropped");

@@ -39,6 +39,9 @@ public final class ExpectedKafkaWarnings extends TurboFilter {
                     "two clients asked a new broker for an internal topic (__consumer_offsets) at once; it exists (an embedded broker: the demo)"),
             new Expected(NETWORK, Level.WARN, List.of("Attempting to close NetworkClient that has already been closed"),
                     "a broker in this process shutting down (the demo)"),
+            new Expected("org.apache.kafka.clients.consumer.internals.OffsetFetcherUtils", Level.WARN,
+                    List.of("global-consumer", "Not updating last stable offset", "as it is no longer assigned"),
+                    "the global consumer restoring the budgets store releases its partitions when done; a late offset answer is dropped"),
             new Expected("org.apache.kafka.streams.StreamsConfig", Level.WARN, List.of("processing.exception.handler.global.enabled"),
                     "Tokenwatch sets it (StreamsSettings), but Kafka Streams also checks copies of the configuration made without it"));
 

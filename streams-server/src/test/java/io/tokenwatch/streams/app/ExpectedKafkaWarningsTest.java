@@ -40,6 +40,11 @@ class ExpectedKafkaWarningsTest {
                     new OutOfOrderSequenceException("Invalid sequence number for producer 1 at offset 19: 19 (incoming seq. number)"));
             broker.error("[ReplicaManager broker=1] Error processing append operation on partition x:llm.calls.v1-0",
                     new CorruptRecordException("Record is corrupt"));
+            String offsets = "org.apache.kafka.clients.consumer.internals.OffsetFetcherUtils";
+            new LogContext("[Consumer clientId=tokenwatch-1-global-consumer, groupId=null] ").logger(offsets)
+                    .warn("Not updating last stable offset for partition {} as it is no longer assigned", "llm.budgets.v1-0");
+            new LogContext("[Consumer clientId=tokenwatch-1-StreamThread-1-consumer, groupId=tokenwatch] ").logger(offsets)
+                    .warn("Not updating last stable offset for partition {} as it is no longer assigned", "llm.calls.v1-0");
         } finally {
             root.detachAppender(appender);
         }
@@ -48,7 +53,9 @@ class ExpectedKafkaWarningsTest {
                         + "llm.calls.joined.v1-0, retrying (3 attempts left). Error: NOT_LEADER_OR_FOLLOWER",
                 "[Consumer clientId=c-1, groupId=app] The metadata response from the cluster reported a recoverable issue with correlation id 3 : "
                         + "{llm.calls.v1=UNKNOWN_TOPIC_OR_PARTITION}",
-                "[ReplicaManager broker=1] Error processing append operation on partition x:llm.calls.v1-0");
-        assertThat(ExpectedKafkaWarnings.dropped() - droppedBefore).isEqualTo(3);
+                "[ReplicaManager broker=1] Error processing append operation on partition x:llm.calls.v1-0",
+                "[Consumer clientId=tokenwatch-1-StreamThread-1-consumer, groupId=tokenwatch] Not updating last stable offset for partition "
+                        + "llm.calls.v1-0 as it is no longer assigned");
+        assertThat(ExpectedKafkaWarnings.dropped() - droppedBefore).isEqualTo(4);
     }
 }
