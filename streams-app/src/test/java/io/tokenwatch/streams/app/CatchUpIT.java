@@ -1,6 +1,8 @@
 package io.tokenwatch.streams.app;
 
 import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.events.v1.Budget;
+import io.tokenwatch.events.v1.BudgetPeriod;
 import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.JoinedCall;
 import io.tokenwatch.events.v1.LlmCall;
@@ -116,6 +118,12 @@ class CatchUpIT {
         try (Admin admin = broker.admin()) {
             TopicSetup.ensureTopics(admin, config);
         }
+        // A daily budget docs crosses every full day (warned at $1 and $2 of its $2.88), and a monthly one nobody comes near.
+        BudgetTopic.write(config, Map.of(
+                "task|docs|day", Budget.newBuilder().setDimension("task").setGroup("docs").setPeriod(BudgetPeriod.DAY).setAmountUsd(2.00)
+                        .setWarnAt(List.of(0.5, 1.0)).setUpdatedAt(Instant.now()).build(),
+                "task|planning|month", Budget.newBuilder().setDimension("task").setGroup("planning").setPeriod(BudgetPeriod.MONTH)
+                        .setAmountUsd(1_000).setUpdatedAt(Instant.now()).build()));
         Instant now = Instant.now();
         Instant historyEnd = now.truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
         Instant historyStart = historyEnd.minus(HISTORY);
@@ -185,6 +193,8 @@ class CatchUpIT {
             assertThat(out.deadLettersByReason()).isEqualTo(expectedDeadLetters);
             assertThat(out.alertedGroupMetrics()).containsExactlyInAnyOrderElementsOf(expectedAlerts());
             assertThat(out.openedTwice).as("a second OPEN for one alert id").isEmpty();
+            // Budget warnings as in-order processing raises them: each at the call that crossed, once, in event-time order.
+            assertThat(out.budgetUpdates).isEqualTo(expectedBudgetUpdates());
             assertThat(out.sessionsMatch(expectedSessions)).as(out.describe()).isTrue();
             assertThat(expectedSessions).as("a session per task and hour").hasSize(6 * 145);
             assertThat(b.isAlive()).isTrue();
@@ -254,8 +264,42 @@ class CatchUpIT {
         }
     }
 
-    private static Set<String> expectedAlerts() {
-        return Set.of("review|tool_calls_per_call", "tests|retry_rate", "docs|tokens_per_call");
+    private Set<String> expectedAlerts() {
+        Set<String> alerts = new HashSet<>(Set.of("review|tool_calls_per_call", "tests|retry_rate", "docs|tokens_per_call"));
+        if (!expectedBudgetUpdates().isEmpty()) {
+            alerts.add("docs|budget_spend");
+        }
+        return alerts;
+    }
+
+    /** Every docs call, in event time: it costs $0.01. */
+    private final List<LlmCall> docsCalls = new ArrayList<>();
+
+    /**
+     * The docs budget's alert updates in-order processing gives, worked out from the calls sent: per UTC day, a
+     * warning at the 100th call ($1.00, 50 %) and the 200th ($2.00, 100 %), and the day's end once a later day begins.
+     */
+    private Map<String, List<String>> expectedBudgetUpdates() {
+        Map<String, List<String>> updates = new TreeMap<>();
+        Map<Instant, List<LlmCall>> byDay = docsCalls.stream().collect(Collectors.groupingBy(c -> c.getTimestamp().truncatedTo(ChronoUnit.DAYS),
+                TreeMap::new, Collectors.toList()));
+        Instant lastDay = ((TreeMap<Instant, List<LlmCall>>) byDay).lastKey();
+        byDay.forEach((day, calls) -> {
+            List<String> seen = new ArrayList<>();
+            if (calls.size() >= 100) {
+                seen.add("OPEN 0.5 at " + calls.get(99).getCallId() + " spent 1.0");
+            }
+            if (calls.size() >= 200) {
+                seen.add("ESCALATED 1.0 at " + calls.get(199).getCallId() + " spent 2.0");
+            }
+            if (!seen.isEmpty() && !day.equals(lastDay)) {
+                seen.add("RESOLVED " + (calls.size() >= 200 ? "1.0" : "0.5") + " at null spent " + calls.size() / 100.0);
+            }
+            if (!seen.isEmpty()) {
+                updates.put("task|docs|day|budget_spend|" + day, seen);
+            }
+        });
+        return updates;
     }
 
     /** Each task: 12 calls an hour, outcome 60 s later (every 5th rejected); calls older than 26 h: every 7th abandoned. */
@@ -333,6 +377,9 @@ class CatchUpIT {
 
     private void send(LlmCall call, Outcome outcome) {
         long t = call.getTimestamp().toEpochMilli();
+        if (call.getTask().equals("docs")) {
+            docsCalls.add(call);
+        }
         producer.send(new ProducerRecord<>("llm.calls.v1", null, t, call.getCallId(), encode("llm.calls.v1", call)));
         long[] session = expectedSessions.computeIfAbsent(call.getSessionId(), s -> new long[4]);
         session[0]++;
@@ -444,6 +491,8 @@ class CatchUpIT {
         final Map<String, JoinedCall> joined = new HashMap<>();
         final Set<String> duplicatesOnJoined = new HashSet<>();
         final Map<String, AnomalyAlert> alerts = new HashMap<>();
+        /** Every update of each budget alert, in the order read: status, fraction, trigger call, spend. */
+        final Map<String, List<String>> budgetUpdates = new TreeMap<>();
         final Set<String> openedTwice = new HashSet<>();
         final Map<String, SessionSummary> sessions = new HashMap<>();
         final List<String> deadLetterReasons = new ArrayList<>();
@@ -487,6 +536,10 @@ class CatchUpIT {
                     }
                 } else if (r.topic().equals(config.alertsTopic)) {
                     AnomalyAlert alert = (AnomalyAlert) decoder.deserialize(r.topic(), r.value());
+                    if (alert.getBudget() != null) {
+                        budgetUpdates.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(alert.getStatus() + " " + alert.getBudget().getWarningFraction()
+                                + " at " + alert.getTriggerCallId() + " spent " + Math.round(alert.getBudget().getSpentUsd() * 100) / 100.0);
+                    }
                     AnomalyAlert previous = alerts.put(r.key(), alert);
                     if (previous != null && alert.getStatus().name().equals("OPEN")) {
                         openedTwice.add(r.key());

@@ -118,7 +118,7 @@ public final class BudgetTracker {
                 continue; // a call of a period already closed: its spend counted there, nothing to warn about now
             }
             if (state != null && state.periodStart() != period.start()) {
-                endPeriod(key, group, budget.budget(), state, callTime, RESOLVED_PERIOD_ENDED, emit);
+                endPeriod(key, group, budget.budget(), state, state.periodEnd(), RESOLVED_PERIOD_ENDED, emit);
                 state = null;
             }
             state = state == null ? startPeriod(period, delta, baseline, windowAt) : state.plus(cost, 1);
@@ -158,7 +158,9 @@ public final class BudgetTracker {
             Group group = Group.ofBudgetKey(key);
             BudgetSpend state = ended.get(i).value;
             Budget last = budget != null ? budget.budget() : removedBudget(group, key);
-            endPeriod(key, group, last, state, Math.max(watermark, state.periodStart()), reasons.get(i), emit);
+            // A period ends at its boundary whichever comes first, its next call or this sweep; a removal, when it is seen.
+            long at = reasons.get(i).equals(RESOLVED_PERIOD_ENDED) ? state.periodEnd() : Math.max(watermark, state.asOf());
+            endPeriod(key, group, last, state, at, reasons.get(i), emit);
             spend.delete(key);
         }
     }
