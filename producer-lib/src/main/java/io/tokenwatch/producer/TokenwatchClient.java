@@ -3,7 +3,6 @@ package io.tokenwatch.producer;
 import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.Outcome;
-import io.tokenwatch.events.v1.UnitPrices;
 import io.tokenwatch.serde.AvroBinary;
 import io.tokenwatch.serde.KafkaAvroSerializer;
 import org.apache.avro.specific.SpecificRecord;
@@ -17,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -28,7 +26,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -65,6 +62,7 @@ public final class TokenwatchClient implements AutoCloseable {
     private static final AvroBinary<CallOutcome> OUTCOME_CODEC = new AvroBinary<>(CallOutcome.class);
 
     private final Builder config;
+    private final CallEvents events;
     private final Map<String, Object> producerProps = new HashMap<>();
     /** Null until Kafka's client could be created (an unresolvable bootstrap host stops it): retried each replay interval. */
     private volatile Producer<String, Object> producer;
@@ -81,6 +79,7 @@ public final class TokenwatchClient implements AutoCloseable {
 
     private TokenwatchClient(Builder config) {
         this.config = config;
+        this.events = new CallEvents(config.catalog, config.defaultTask, config.defaults, config.clock);
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity);
         try {
             this.spill = config.spillDirectory == null ? null : new SpillFile(config.spillDirectory, config.maxSpillBytes);
@@ -125,9 +124,12 @@ public final class TokenwatchClient implements AutoCloseable {
         String callId = report.callId != null ? report.callId : UUID.randomUUID().toString();
         LlmCall call;
         try {
-            call = buildCall(callId, report);
+            call = events.call(callId, report);
         } catch (InvalidEventException e) {
             return reject(e, callId);
+        }
+        if (!call.getPriced()) {
+            counters.unpriced.incrementAndGet();
         }
         enqueue(call);
         return callId;
@@ -191,95 +193,6 @@ public final class TokenwatchClient implements AutoCloseable {
         }
         LOG.warn("Dropped invalid event {}: {}", callId, e.getMessage());
         return callId;
-    }
-
-    private LlmCall buildCall(String callId, CallReport r) {
-        String task = r.task != null ? r.task : config.defaultTask;
-        List<String> problems = new ArrayList<>();
-        if (callId.isBlank()) {
-            problems.add("call id is empty");
-        }
-        if (task == null || task.isBlank()) {
-            problems.add("task is missing (set it on the report or as the client's default)");
-        }
-        if (r.model == null || r.model.isBlank()) {
-            problems.add("model is missing");
-        }
-        if (r.usage == null) {
-            problems.add("usage is missing");
-        } else {
-            TokenUsage u = r.usage;
-            if (u.inputTokens() < 0 || u.outputTokens() < 0 || u.cacheReadTokens() < 0 || u.cacheWriteTokens() < 0
-                    || u.cacheWrite1hTokens() < 0 || u.reasoningTokens() < 0) {
-                problems.add("token counts must not be negative: " + u);
-            }
-            if (u.cacheReadTokens() + u.cacheWriteTokens() > u.inputTokens()) {
-                problems.add("cache reads + writes exceed input tokens (input tokens must include cached ones): " + u);
-            }
-            if (u.reasoningTokens() > u.outputTokens()) {
-                problems.add("reasoning tokens exceed output tokens (output tokens must include reasoning): " + u);
-            }
-            if (u.cacheWrite1hTokens() > u.cacheWriteTokens()) {
-                problems.add("1-hour cache writes exceed cache writes: " + u);
-            }
-        }
-        if (r.latencyMs < 0 || r.retryCount < 0 || r.toolCalls < 0) {
-            problems.add("latency, retries and tool calls must not be negative");
-        }
-        if (!problems.isEmpty()) {
-            throw new InvalidEventException("Invalid LLM call " + callId + ": " + String.join("; ", problems));
-        }
-        Attribution a = config.defaults.overriddenBy(r.overrides);
-        Optional<ModelPrice> price = config.catalog.find(r.model);
-        // Setters on a new record, not LlmCall.newBuilder(): the builder validates and deep-copies a
-        // default for every field on each call, which was the largest cost on the caller's thread.
-        LlmCall call = new LlmCall();
-        call.setCallId(callId);
-        call.setTimestamp(r.timestamp != null ? r.timestamp : config.clock.instant());
-        call.setSessionId(r.session == null ? null : r.session.id());
-        call.setCallSeq(r.session == null ? 0 : r.session.nextSeq());
-        call.setRequestId(r.requestId);
-        call.setProvider(r.provider != null ? r.provider : price.map(ModelPrice::provider).orElse("unknown"));
-        call.setModel(r.model);
-        call.setTask(task);
-        call.setFeature(a.feature());
-        call.setTeam(a.team());
-        call.setOwner(a.owner());
-        call.setAgent(a.agent());
-        call.setPromptVersion(a.promptVersion());
-        call.setEnvironment(a.environment());
-        call.setTags(a.tags());
-        call.setInputTokens(r.usage.inputTokens());
-        call.setOutputTokens(r.usage.outputTokens());
-        call.setCacheReadTokens(r.usage.cacheReadTokens());
-        call.setCacheWriteTokens(r.usage.cacheWriteTokens());
-        call.setCacheWrite1hTokens(r.usage.cacheWrite1hTokens());
-        call.setReasoningTokens(r.usage.reasoningTokens());
-        call.setLatencyMs(r.latencyMs);
-        call.setRetryCount(r.retryCount);
-        call.setToolCalls(r.toolCalls);
-        call.setStopReason(r.stopReason);
-        call.setContextWindowUsed(r.contextWindowUsed);
-        if (price.isPresent()) {
-            ModelPrice p = price.get();
-            ModelPrice.Rates rates = p.ratesFor(r.usage.inputTokens());
-            UnitPrices unitPrices = new UnitPrices();
-            unitPrices.setInputPerMtok(rates.input());
-            unitPrices.setOutputPerMtok(rates.output());
-            unitPrices.setCacheReadPerMtok(rates.cacheRead());
-            unitPrices.setCacheWrite5mPerMtok(rates.cacheWrite5m());
-            unitPrices.setCacheWrite1hPerMtok(rates.cacheWrite1h());
-            unitPrices.setLongContext(p.isLongContext(r.usage.inputTokens()));
-            call.setPriced(true);
-            call.setCostUsd(PriceCatalog.cost(r.usage, p));
-            call.setPriceSource(p.source());
-            call.setPriceDate(p.date());
-            call.setUnitPrices(unitPrices);
-        } else {
-            counters.unpriced.incrementAndGet();
-            call.setPriced(false);
-        }
-        return call;
     }
 
     private void enqueue(SpecificRecord event) {
