@@ -150,6 +150,11 @@ public final class TokenwatchClient implements AutoCloseable {
                 .setDecidedBy(decidedBy).setArtifact(artifact).build());
     }
 
+    /** How many events may wait to be sent before further ones are spilled (or dropped): {@code queueCapacity} of the builder. */
+    public int queueCapacity() {
+        return config.queueCapacity;
+    }
+
     /** Events accepted by {@code record…} but not yet sent, spilled or dropped. */
     public int queued() {
         return queue.size() + inHand;
