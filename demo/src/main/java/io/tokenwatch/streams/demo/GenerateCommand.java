@@ -2,6 +2,7 @@ package io.tokenwatch.streams.demo;
 
 import io.tokenwatch.producer.ProducerCounters;
 import io.tokenwatch.producer.TokenwatchClient;
+import io.tokenwatch.streams.app.IntakeClient;
 import io.tokenwatch.streams.app.Preflight;
 import io.tokenwatch.streams.app.TopicSetup;
 import io.tokenwatch.streams.cli.ConfigOptions;
@@ -9,7 +10,6 @@ import io.tokenwatch.streams.cli.ProgressLine;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -87,11 +87,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         Preflight.requireRegistry(config);
         Files.createDirectories(spillDir);
-        TokenwatchClient.Builder builder = TokenwatchClient.builder().bootstrapServers(config.kafkaProperties().get("bootstrap.servers"))
-                .schemaRegistryUrl(config.kafkaProperties().get("schema.registry.url")).callsTopic(config.callsTopic)
-                .outcomesTopic(config.outcomesTopic).spillDirectory(spillDir).queueCapacity(50_000);
-        // The cluster's security settings (SASL, TLS); bootstrap servers are already set.
-        config.clientProperties(ProducerConfig.configNames()).forEach(builder::producerProperty);
+        TokenwatchClient.Builder builder = IntakeClient.builder(config, spillDir).queueCapacity(50_000);
         Instant now = Instant.now();
         long began = System.nanoTime();
         TrafficWriter traffic;

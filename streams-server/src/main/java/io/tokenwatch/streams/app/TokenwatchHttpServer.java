@@ -40,6 +40,8 @@ public final class TokenwatchHttpServer implements AutoCloseable {
     private final RecentAlerts recentAlerts;
     private final QueryApi api;
     private final Optional<String> token;
+    /** The OTLP/HTTP receiver, when {@code tokenwatch.otlp.enabled}. */
+    private final Optional<OtlpHttpIntake> otlp;
 
     public TokenwatchHttpServer(TokenwatchApp app, TokenwatchConfig config, int port) throws IOException {
         KafkaStreams streams = app.streams();
@@ -60,19 +62,27 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         recentAlerts = new RecentAlerts(config.kafkaProperties(), config.alertsTopic, 500);
         api = new QueryApi(streams, config, recentAlerts);
         token = config.httpToken;
+        otlp = config.otlp.enabled() ? Optional.of(new OtlpHttpIntake(config, registry)) : Optional.empty();
 
-        server = new OperatorHttpServer(port, () -> streams.state().name(),
+        OperatorHttpServer routes = new OperatorHttpServer(port, () -> streams.state().name(),
                 () -> streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.NOT_RUNNING,
                 () -> streams.state() == KafkaStreams.State.RUNNING, registry)
                 .context("/api/", this::serveApi)
-                .context("/", this::serveDashboard)
-                .start();
-        LOG.info("HTTP on port {}: dashboard /, API /api/ ({}), /health/live, /health/ready, /metrics", port(),
-                token.isPresent() ? "bearer token required" : "open");
+                .context("/", this::serveDashboard);
+        otlp.ifPresent(intake -> routes.context("/v1/traces", intake::serve));
+        server = routes.start();
+        LOG.info("HTTP on port {}: dashboard /, API /api/ ({}), /health/live, /health/ready, /metrics{}", port(),
+                token.isPresent() ? "bearer token required" : "open", otlp.isPresent() ? ", OTLP/HTTP traces /v1/traces ("
+                        + (config.otlp.token().isPresent() ? "bearer token required" : "open") + ")" : "");
     }
 
     public int port() {
         return server.port();
+    }
+
+    /** What the OTLP receiver has taken so far, when it is on. */
+    public Optional<io.tokenwatch.otlp.OtlpReceiver.Counts> otlpCounts() {
+        return otlp.map(OtlpHttpIntake::counts);
     }
 
     private void serveApi(HttpExchange exchange) throws IOException {
@@ -128,6 +138,7 @@ public final class TokenwatchHttpServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        otlp.ifPresent(OtlpHttpIntake::close);
         recentAlerts.close();
         streamsMetrics.close();
     }

@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.config;
 
+import io.tokenwatch.otlp.GenAiMapping;
 import io.tokenwatch.streams.anomaly.AnomalyRule;
 import io.tokenwatch.streams.anomaly.EpisodePolicy;
 import io.tokenwatch.streams.anomaly.Metric;
@@ -17,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -27,7 +30,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.Collections;
 
 /**
  * All of streams-app's settings. Sources, later ones win: built-in defaults, a properties file,
@@ -81,6 +83,7 @@ public final class TokenwatchConfig {
     /** Bearer token protecting {@code /api/*}; empty for none. */
     public final Optional<String> httpToken;
     public final SlackSettings slack;
+    public final OtlpSettings otlp;
     private final Map<String, String> kafka;
 
     public static final Set<String> KNOWN_DIMENSIONS = Set.of("task", "feature", "team", "model", "agent", "prompt_version", "environment");
@@ -166,6 +169,16 @@ public final class TokenwatchConfig {
                 v.get("tokenwatch.slack.dashboard.url").trim(), duration(v, "tokenwatch.slack.min.interval"),
                 (int) positive(v, "tokenwatch.slack.storm.per.minute"), duration(v, "tokenwatch.slack.timeout"),
                 duration(v, "tokenwatch.slack.max.backoff"), Boolean.parseBoolean(v.get("tokenwatch.slack.post.resolved").trim()));
+        Map<GenAiMapping.Field, List<String>> attributeLists = new EnumMap<>(GenAiMapping.Field.class);
+        for (GenAiMapping.Field field : GenAiMapping.Field.values()) {
+            attributeLists.put(field, list(v, OtlpSettings.MAP_PREFIX + field.setting));
+        }
+        Optional<String> otlpToken = Optional.of(v.get("tokenwatch.otlp.token").trim()).filter(t -> !t.isEmpty());
+        otlp = new OtlpSettings(Boolean.parseBoolean(v.get("tokenwatch.otlp.enabled").trim()), otlpToken.or(() -> httpToken),
+                positive(v, "tokenwatch.otlp.max.body.bytes"),
+                optionalPath(v.get("tokenwatch.otlp.spill.dir")).orElseGet(() -> Path.of(kafkaProps.getOrDefault(StreamsConfig.STATE_DIR_CONFIG,
+                        System.getProperty("java.io.tmpdir") + "/kafka-streams")).resolve("otlp-spill")),
+                Optional.of(v.get("tokenwatch.otlp.topic").trim()).filter(t -> !t.isEmpty()), GenAiMapping.of(attributeLists));
         kafka = Map.copyOf(kafkaProps);
         if (!kafka.containsKey("schema.registry.url")) {
             throw new ConfigException("schema.registry.url", null, "required (http(s)://host:port, or mock://scope for an in-process registry)");
@@ -217,6 +230,12 @@ public final class TokenwatchConfig {
         d.put("tokenwatch.slack.timeout", "PT10S");
         d.put("tokenwatch.slack.max.backoff", "PT5M");
         d.put("tokenwatch.slack.post.resolved", "true");
+        d.put("tokenwatch.otlp.enabled", "true");
+        d.put("tokenwatch.otlp.token", "");
+        d.put("tokenwatch.otlp.max.body.bytes", Long.toString(4L * 1024 * 1024));
+        d.put("tokenwatch.otlp.spill.dir", "");
+        d.put("tokenwatch.otlp.topic", "");
+        GenAiMapping.DEFAULTS.forEach((field, keys) -> d.put(OtlpSettings.MAP_PREFIX + field.setting, String.join(",", keys)));
         return Collections.unmodifiableMap(d);
     }
 

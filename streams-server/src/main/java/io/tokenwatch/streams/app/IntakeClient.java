@@ -1,0 +1,22 @@
+package io.tokenwatch.streams.app;
+
+import io.tokenwatch.producer.TokenwatchClient;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+import java.nio.file.Path;
+
+/** producer-lib's client for Tokenwatch's own intakes (synthetic traffic, OTLP): the configured cluster, registry and input topics. */
+public final class IntakeClient {
+    private IntakeClient() {
+    }
+
+    public static TokenwatchClient.Builder builder(TokenwatchConfig config, Path spillDir) {
+        TokenwatchClient.Builder builder = TokenwatchClient.builder().bootstrapServers(config.kafkaProperties().get("bootstrap.servers"))
+                .schemaRegistryUrl(config.kafkaProperties().get("schema.registry.url")).callsTopic(config.callsTopic)
+                .outcomesTopic(config.outcomesTopic).spillDirectory(spillDir);
+        // The cluster's security settings (SASL, TLS); bootstrap servers are already set.
+        config.clientProperties(ProducerConfig.configNames()).forEach(builder::producerProperty);
+        return builder;
+    }
+}

@@ -1,0 +1,79 @@
+package io.tokenwatch.streams.app;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tokenwatch.otlp.OtlpReceiver;
+import io.tokenwatch.producer.TokenwatchClient;
+import io.tokenwatch.streams.config.OtlpSettings;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.function.ToLongFunction;
+
+/**
+ * {@code POST /v1/traces} on the app's HTTP port: OpenTelemetry GenAI spans in, Tokenwatch calls out,
+ * through a producer-lib client of its own (priced, checked, spilled to {@code tokenwatch.otlp.spill.dir}
+ * while Kafka is away). Counted on /metrics as {@code tokenwatch_otlp_*}.
+ */
+final class OtlpHttpIntake implements AutoCloseable {
+    /** Spans the receiver may hold before it answers 429: about two seconds of a busy service's exports. */
+    private static final int QUEUE_CAPACITY = 100_000;
+
+    private final TokenwatchClient client;
+    private final OtlpReceiver receiver;
+
+    OtlpHttpIntake(TokenwatchConfig config, MeterRegistry registry) {
+        OtlpSettings settings = config.otlp;
+        try {
+            Files.createDirectories(settings.spillDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the OTLP spill directory " + settings.spillDir(), e);
+        }
+        client = IntakeClient.builder(config, settings.spillDir()).queueCapacity(QUEUE_CAPACITY).build();
+        receiver = new OtlpReceiver(client, settings.mapping(), settings.maxBodyBytes(), settings.token());
+        counter(registry, "tokenwatch.otlp.requests", "OTLP trace export requests", null, OtlpReceiver.Counts::requests);
+        counter(registry, "tokenwatch.otlp.spans", "Spans received that became calls", "call", OtlpReceiver.Counts::calls);
+        counter(registry, "tokenwatch.otlp.spans", "Spans received that were not model calls", "ignored", OtlpReceiver.Counts::ignored);
+        counter(registry, "tokenwatch.otlp.spans", "Model-call spans that could not be recorded", "rejected", OtlpReceiver.Counts::rejected);
+        counter(registry, "tokenwatch.otlp.outcomes", "Outcomes taken from span evaluations", null, OtlpReceiver.Counts::outcomes);
+        counter(registry, "tokenwatch.otlp.throttled", "Requests answered 429 (the send queue was nearly full)", null, OtlpReceiver.Counts::throttled);
+        counter(registry, "tokenwatch.otlp.refused", "Requests refused (400, 401, 413, 415)", null, OtlpReceiver.Counts::refused);
+    }
+
+    private void counter(MeterRegistry registry, String name, String description, String result, ToLongFunction<OtlpReceiver.Counts> count) {
+        FunctionCounter.Builder<OtlpReceiver> builder = FunctionCounter.builder(name, receiver, r -> count.applyAsLong(r.counts())).description(description);
+        if (result != null) {
+            builder.tag("result", result);
+        }
+        builder.register(registry);
+    }
+
+    void serve(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!exchange.getRequestMethod().equals("POST")) {
+                exchange.getResponseHeaders().set("Allow", "POST");
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            var headers = exchange.getRequestHeaders();
+            OtlpReceiver.Response response = receiver.handle(new OtlpReceiver.Request(headers.getFirst("Content-Type"),
+                    headers.getFirst("Content-Encoding"), headers.getFirst("Authorization"), exchange.getRequestBody()));
+            response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+            exchange.getResponseHeaders().set("Content-Type", response.contentType());
+            exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
+            exchange.getResponseBody().write(response.body());
+        }
+    }
+
+    OtlpReceiver.Counts counts() {
+        return receiver.counts();
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}
