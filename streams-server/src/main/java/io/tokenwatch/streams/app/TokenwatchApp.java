@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /** The running pipeline: creates missing topics, starts Kafka Streams, and closes it cleanly. */
@@ -30,6 +31,8 @@ public final class TokenwatchApp implements AutoCloseable {
     private final BrokerEndOffsets endOffsets;
     private final boolean staticMember;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** The OTLP Kafka input, when {@code tokenwatch.otlp.topic} is set. */
+    private Optional<OtlpTopicIntake> otlpIntake = Optional.empty();
 
     private TokenwatchApp(KafkaStreams streams, PrometheusMeterRegistry meterRegistry, BrokerEndOffsets endOffsets, boolean staticMember) {
         this.streams = streams;
@@ -73,6 +76,9 @@ public final class TokenwatchApp implements AutoCloseable {
                 config.callsTopic, config.outcomesTopic, config.dimensions, config.threshold,
                 config.kafkaProperties().get("processing.guarantee"));
         streams.start();
+        if (config.otlp.topic().isPresent()) {
+            app.otlpIntake = Optional.of(OtlpTopicIntake.start(config));
+        }
         return app;
     }
 
@@ -118,6 +124,7 @@ public final class TokenwatchApp implements AutoCloseable {
         boolean clean = streams.close(CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(staticMember
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         stopped.countDown();
+        otlpIntake.ifPresent(OtlpTopicIntake::close);
         endOffsets.close();
         meterRegistry.close();
         LOG.info(clean ? "Tokenwatch stopped cleanly" : "Tokenwatch did not stop within {} s", CLOSE_TIMEOUT.toSeconds());

@@ -29,6 +29,7 @@ public final class TopicSetup {
     public static void ensureTopics(Admin admin, TokenwatchConfig config) {
         List<String> names = new ArrayList<>(List.of(config.callsTopic, config.outcomesTopic, config.budgetsTopic));
         names.addAll(config.outputTopics());
+        config.otlp.topic().ifPresent(names::add);
         ensure(admin, config, names, Set.of(config.statsTopic, config.sessionsTopic, config.alertsTopic, config.budgetsTopic));
     }
 

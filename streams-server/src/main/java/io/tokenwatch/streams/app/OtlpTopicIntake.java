@@ -1,0 +1,151 @@
+package io.tokenwatch.streams.app;
+
+import io.tokenwatch.events.v1.CallOutcome;
+import io.tokenwatch.events.v1.LlmCall;
+import io.tokenwatch.otlp.GenAiMapping;
+import io.tokenwatch.otlp.OtlpDecoder;
+import io.tokenwatch.otlp.OtlpSpan;
+import io.tokenwatch.producer.Attribution;
+import io.tokenwatch.producer.CallEvents;
+import io.tokenwatch.producer.InvalidEventException;
+import io.tokenwatch.producer.PriceCatalog;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.errors.DeadLetterHandler;
+import io.tokenwatch.streams.errors.DeadLetterReason;
+import io.tokenwatch.streams.errors.RejectedRecordException;
+import io.tokenwatch.streams.topology.Topics;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The OTLP Kafka input ({@code tokenwatch.otlp.topic}): trace exports an OpenTelemetry Collector's Kafka
+ * exporter wrote (protobuf {@code TracesData}, or OTLP JSON) become calls and outcomes on the input
+ * topics, with the same mapping and pricing as the HTTP receiver, in one Kafka Streams transaction per
+ * commit (exactly once: a restart neither loses nor repeats a call). Its own application id
+ * ({@code <application.id>-otlp}), so it commits apart from the pipeline. An export that cannot be read,
+ * or a span that cannot be recorded, goes to the dead-letter topic with the reason, but without the
+ * export's bytes: they may carry prompt or completion text, which Tokenwatch never stores.
+ */
+public final class OtlpTopicIntake implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OtlpTopicIntake.class);
+    private static final String CALLS = "calls";
+    private static final String OUTCOMES = "outcomes";
+    private static final String DEAD_LETTERS = "dead-letters";
+
+    private final KafkaStreams streams;
+
+    private OtlpTopicIntake(KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    public static OtlpTopicIntake start(TokenwatchConfig config) {
+        String topic = config.otlp.topic().orElseThrow();
+        Properties props = new Properties();
+        props.putAll(config.topology().streams());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-otlp");
+        KafkaStreams streams = new KafkaStreams(topology(config, topic), props);
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("Fatal error in the OTLP intake; it stops (the pipeline goes on)", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.start();
+        LOG.info("OTLP intake: trace exports from {} to {} and {}", topic, config.callsTopic, config.outcomesTopic);
+        return new OtlpTopicIntake(streams);
+    }
+
+    static Topology topology(TokenwatchConfig config, String topic) {
+        Topics topics = Topics.of(config.topology());
+        Topology topology = new Topology();
+        topology.addSource("otlp-exports", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topic);
+        topology.addProcessor("spans-to-calls", () -> new SpansToCalls(config.otlp.mapping(), config.dlqTopic), "otlp-exports");
+        topology.addSink(CALLS, config.callsTopic, Serdes.String().serializer(), topics.calls().values().serializer(), "spans-to-calls");
+        topology.addSink(OUTCOMES, config.outcomesTopic, Serdes.String().serializer(), topics.outcomes().values().serializer(), "spans-to-calls");
+        topology.addSink(DEAD_LETTERS, config.dlqTopic, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "spans-to-calls");
+        return topology;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    @Override
+    public void close() {
+        // Leaving the group hands the input's partitions over at once (a restart, another instance) instead of after the session timeout.
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+    }
+
+    /** One export in: a call (and its outcomes) per GenAI span, a dead letter per export or span that cannot be recorded. */
+    private static final class SpansToCalls implements Processor<byte[], byte[], Object, Object> {
+        private final GenAiMapping mapping;
+        private final String dlqTopic;
+        private final CallEvents events = new CallEvents(PriceCatalog.bundled(), null, Attribution.NONE, Clock.systemUTC());
+        private ProcessorContext<Object, Object> context;
+
+        SpansToCalls(GenAiMapping mapping, String dlqTopic) {
+            this.mapping = mapping;
+            this.dlqTopic = dlqTopic;
+        }
+
+        @Override
+        public void init(ProcessorContext<Object, Object> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(Record<byte[], byte[]> record) {
+            byte[] export = record.value();
+            List<OtlpSpan> spans;
+            try {
+                spans = export != null && export.length > 0 && export[0] == '{' ? OtlpDecoder.json(export) : OtlpDecoder.protobuf(export == null ? new byte[0] : export);
+            } catch (OtlpDecoder.MalformedOtlpException e) {
+                deadLetter(null, DeadLetterReason.MALFORMED, e.getMessage(), record.timestamp());
+                return;
+            }
+            for (OtlpSpan span : spans) {
+                GenAiMapping.Mapped mapped = mapping.map(span);
+                if (mapped instanceof GenAiMapping.Rejected rejected) {
+                    deadLetter(span.spanId(), DeadLetterReason.INVALID, rejected.reason(), record.timestamp());
+                } else if (mapped instanceof GenAiMapping.Call call) {
+                    LlmCall event;
+                    try {
+                        event = events.call(call.callId(), call.report());
+                    } catch (InvalidEventException e) {
+                        deadLetter(span.spanId(), DeadLetterReason.INVALID, e.getMessage(), record.timestamp());
+                        continue;
+                    }
+                    context.forward(new Record<>(call.callId(), event, event.getTimestamp().toEpochMilli()), CALLS);
+                    for (GenAiMapping.Decision decision : call.decisions()) {
+                        CallOutcome outcome = CallOutcome.newBuilder().setCallId(call.callId()).setOutcome(decision.outcome())
+                                .setDecidedAt(decision.decidedAt()).setDecidedBy(decision.decidedBy()).build();
+                        context.forward(new Record<>(call.callId(), outcome, decision.decidedAt().toEpochMilli()), OUTCOMES);
+                    }
+                }
+            }
+        }
+
+        private void deadLetter(String spanId, DeadLetterReason reason, String message, long timestamp) {
+            RecordMetadata source = context.recordMetadata().orElseThrow();
+            ProducerRecord<byte[], byte[]> dead = DeadLetterHandler.record(dlqTopic, source.topic(), source.partition(), source.offset(), null,
+                    spanId == null ? null : spanId.getBytes(StandardCharsets.UTF_8), null,
+                    new RejectedRecordException(reason, message + " (the export's bytes are left out: they may hold prompt or completion text)"));
+            context.forward(new Record<>(dead.key(), dead.value(), timestamp, dead.headers()), DEAD_LETTERS);
+        }
+    }
+}
