@@ -198,7 +198,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "Broker on %s, schema registry on %s, topology RUNNING (exactly-once, dimensions %s) after %.1f s%n",
                 stage.broker.bootstrapServers(), stage.registry.url(), config.dimensions, (System.currentTimeMillis() - began) / 1000.0);
-        out.printf(Locale.ROOT, "Dashboard: http://localhost:%d/  (API /api/groups, /api/outliers, /api/alerts, /api/budgets; /metrics)%n", stage.http.port());
+        out.printf(Locale.ROOT, "Dashboard: http://localhost:%d/  (API /api/groups, /api/outliers, /api/alerts, /api/budgets; /metrics; OTLP/HTTP traces in at /v1/traces)%n", stage.http.port());
 
         Scorecard scorecard = new Scorecard();
         Incident.scoredWith(chosen).forEach(scorecard::planned);

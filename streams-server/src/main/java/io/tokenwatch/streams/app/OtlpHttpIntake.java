@@ -18,14 +18,14 @@ import java.util.function.ToLongFunction;
  * through a producer-lib client of its own (priced, checked, spilled to {@code tokenwatch.otlp.spill.dir}
  * while Kafka is away). Counted on /metrics as {@code tokenwatch_otlp_*}.
  */
-final class OtlpHttpIntake implements AutoCloseable {
+public final class OtlpHttpIntake implements AutoCloseable {
     /** Spans the receiver may hold before it answers 429: about two seconds of a busy service's exports. */
     private static final int QUEUE_CAPACITY = 100_000;
 
     private final TokenwatchClient client;
     private final OtlpReceiver receiver;
 
-    OtlpHttpIntake(TokenwatchConfig config, MeterRegistry registry) {
+    public OtlpHttpIntake(TokenwatchConfig config, MeterRegistry registry) {
         OtlpSettings settings = config.otlp;
         try {
             Files.createDirectories(settings.spillDir());
@@ -51,7 +51,7 @@ final class OtlpHttpIntake implements AutoCloseable {
         builder.register(registry);
     }
 
-    void serve(HttpExchange exchange) throws IOException {
+    public void serve(HttpExchange exchange) throws IOException {
         try (exchange) {
             if (!exchange.getRequestMethod().equals("POST")) {
                 exchange.getResponseHeaders().set("Allow", "POST");
@@ -68,8 +68,13 @@ final class OtlpHttpIntake implements AutoCloseable {
         }
     }
 
-    OtlpReceiver.Counts counts() {
+    public OtlpReceiver.Counts counts() {
         return receiver.counts();
+    }
+
+    /** Waits until every call recorded so far is acknowledged by Kafka (or spilled), at most {@code timeout}. */
+    public boolean flush(java.time.Duration timeout) throws InterruptedException {
+        return client.flush(timeout);
     }
 
     @Override
