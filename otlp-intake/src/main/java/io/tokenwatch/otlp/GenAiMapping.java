@@ -40,7 +40,8 @@ public final class GenAiMapping {
 
     private static Map<Field, List<String>> defaults() {
         Map<Field, List<String>> d = new EnumMap<>(Field.class);
-        d.put(Field.TASK, List.of("gen_ai.workflow.name", "gen_ai.agent.name", "service.name"));
+        // traceloop.workflow.name: OpenLLMetry's workflow (withWorkflow / @workflow), which it does not copy to gen_ai.workflow.name.
+        d.put(Field.TASK, List.of("gen_ai.workflow.name", "traceloop.workflow.name", "gen_ai.agent.name", "service.name"));
         d.put(Field.FEATURE, List.of("service.name"));
         d.put(Field.TEAM, List.of());
         d.put(Field.OWNER, List.of());

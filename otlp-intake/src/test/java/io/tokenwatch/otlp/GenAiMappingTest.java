@@ -19,8 +19,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Spans in the shapes the instrumentations send (fixtures under {@code otlp/}: the current GenAI
- * conventions, OpenLLMetry's older names, OpenLIT's), mapped and priced as producer-lib would.
+ * Spans written by hand to the attribute names instrumentations use (fixtures under {@code otlp/}: the
+ * current GenAI conventions with an Anthropic agent and evaluations, and the older names some
+ * instrumentations still send), mapped and priced as producer-lib would. Real recordings are in
+ * {@link RecordedExportsTest}.
  */
 class GenAiMappingTest {
     private static final CallEvents EVENTS = new CallEvents(PriceCatalog.bundled(), null, Attribution.NONE, Clock.systemUTC());
@@ -72,16 +74,16 @@ class GenAiMappingTest {
 
     @Test
     void olderAttributeNamesAreReadAndContentNeverReachesTheEvent() throws Exception {
-        GenAiMapping.Call openllmetry = call(GenAiMapping.defaultMapping().map(fixture("openllmetry-openai.json").get(0)));
+        GenAiMapping.Call openllmetry = call(GenAiMapping.defaultMapping().map(fixture("older-names-openllmetry.json").get(0)));
         LlmCall call = EVENTS.call(openllmetry.callId(), openllmetry.report());
         assertThat(call.getCallId()).isEqualTo("otel-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331");
         assertThat(call.getInputTokens()).isEqualTo(2_000); // OpenAI's prompt tokens include the 1,024 cached ones
         assertThat(call.getCacheReadTokens()).isEqualTo(1_024);
         assertThat(call.getOutputTokens()).isEqualTo(500);
-        assertThat(call.getTask()).as("no workflow, agent or tokenwatch.task: the service").isEqualTo("test-writer");
+        assertThat(call.getTask()).as("OpenLLMetry's workflow").isEqualTo("generate-tests");
         assertThat(new String(new AvroBinary<>(LlmCall.class).encode(call), StandardCharsets.UTF_8)).doesNotContain("SECRET");
 
-        GenAiMapping.Call openlit = call(GenAiMapping.defaultMapping().map(fixture("openlit-gpt5.json").get(0)));
+        GenAiMapping.Call openlit = call(GenAiMapping.defaultMapping().map(fixture("older-names-openlit.json").get(0)));
         LlmCall gpt5 = EVENTS.call(openlit.callId(), openlit.report());
         assertThat(gpt5.getReasoningTokens()).isEqualTo(800);
         assertThat(gpt5.getEnvironment()).isEqualTo("staging");
@@ -109,7 +111,7 @@ class GenAiMappingTest {
 
     @Test
     void usageWithoutAModelIsRejectedNamingTheSpan() throws Exception {
-        OtlpSpan span = fixture("openlit-gpt5.json").get(0);
+        OtlpSpan span = fixture("older-names-openlit.json").get(0);
         Map<String, Object> attributes = new java.util.LinkedHashMap<>(span.attributes());
         attributes.remove("gen_ai.request.model");
         GenAiMapping.Mapped mapped = GenAiMapping.defaultMapping().map(new OtlpSpan(span.resource(), attributes, span.name(), span.traceId(),
