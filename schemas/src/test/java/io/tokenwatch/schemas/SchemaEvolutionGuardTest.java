@@ -15,7 +15,7 @@ class SchemaEvolutionGuardTest {
                 .containsKeys("io.tokenwatch.events.v1.LlmCall", "io.tokenwatch.events.v1.CallOutcome",
                         "io.tokenwatch.events.v1.JoinedCall", "io.tokenwatch.events.v1.GroupWindowStats",
                         "io.tokenwatch.events.v1.SessionSummary", "io.tokenwatch.events.v1.AnomalyAlert",
-                        "io.tokenwatch.events.v1.Budget");
+                        "io.tokenwatch.events.v1.Budget", "io.tokenwatch.events.v1.ReconciliationHour");
         assertThat(SchemaEvolutionGuard.violations(Path.of("evolution/previous"), Path.of("src/main/avro"))).isEmpty();
     }
 

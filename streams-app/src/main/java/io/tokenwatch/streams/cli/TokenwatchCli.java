@@ -6,12 +6,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import io.tokenwatch.streams.demo.DemoCommand;
 import io.tokenwatch.streams.demo.GenerateCommand;
+import io.tokenwatch.streams.reconcile.ReconcileCommand;
 
-/** {@code java -jar tokenwatch.jar <command>}: run, demo, generate, report, notify-slack, budget. */
+/** {@code java -jar tokenwatch.jar <command>}: run, demo, generate, report, notify-slack, budget, reconcile. */
 @Command(name = "tokenwatch", mixinStandardHelpOptions = true, version = "tokenwatch 0.1.0",
         description = "Real-time LLM token spend attribution and anomaly detection on Kafka.",
         subcommands = {RunCommand.class, DemoCommand.class, GenerateCommand.class,
-                ReportCommand.class, NotifySlackCommand.class, BudgetCommand.class})
+                ReportCommand.class, NotifySlackCommand.class, BudgetCommand.class, ReconcileCommand.class})
 public final class TokenwatchCli implements Runnable {
 
     public static void main(String[] args) {

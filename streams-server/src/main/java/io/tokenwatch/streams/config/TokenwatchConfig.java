@@ -13,6 +13,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,6 +85,7 @@ public final class TokenwatchConfig {
     public final Optional<String> httpToken;
     public final SlackSettings slack;
     public final OtlpSettings otlp;
+    public final ReconcileSettings reconcile;
     private final Map<String, String> kafka;
 
     public static final Set<String> KNOWN_DIMENSIONS = Set.of("task", "feature", "team", "model", "agent", "prompt_version", "environment");
@@ -179,6 +181,16 @@ public final class TokenwatchConfig {
                 optionalPath(v.get("tokenwatch.otlp.spill.dir")).orElseGet(() -> Path.of(kafkaProps.getOrDefault(StreamsConfig.STATE_DIR_CONFIG,
                         System.getProperty("java.io.tmpdir") + "/kafka-streams")).resolve("otlp-spill")),
                 Optional.of(v.get("tokenwatch.otlp.topic").trim()).filter(t -> !t.isEmpty()), GenAiMapping.of(attributeLists));
+        double tolerance = decimal(v, "tokenwatch.reconcile.tolerance");
+        if (!(tolerance >= 0 && tolerance < 1)) {
+            throw new ConfigException("tokenwatch.reconcile.tolerance", tolerance, "must be at least 0 and below 1 (0.05 = 5 %)");
+        }
+        reconcile = new ReconcileSettings(topic(v, "tokenwatch.topic.reconciliation"), URI.create(v.get("tokenwatch.reconcile.anthropic.base.url").trim()),
+                URI.create(v.get("tokenwatch.reconcile.openai.base.url").trim()), optionalPath(v.get("tokenwatch.reconcile.anthropic.key.file")),
+                optionalPath(v.get("tokenwatch.reconcile.openai.key.file")), duration(v, "tokenwatch.reconcile.lookback"),
+                duration(v, "tokenwatch.reconcile.settle"), duration(v, "tokenwatch.reconcile.interval"), tolerance,
+                duration(v, "tokenwatch.reconcile.timeout"), duration(v, "tokenwatch.reconcile.max.backoff"),
+                v.get("tokenwatch.reconcile.transactional.id").trim());
         kafka = Map.copyOf(kafkaProps);
         if (!kafka.containsKey("schema.registry.url")) {
             throw new ConfigException("schema.registry.url", null, "required (http(s)://host:port, or mock://scope for an in-process registry)");
@@ -230,6 +242,18 @@ public final class TokenwatchConfig {
         d.put("tokenwatch.slack.timeout", "PT10S");
         d.put("tokenwatch.slack.max.backoff", "PT5M");
         d.put("tokenwatch.slack.post.resolved", "true");
+        d.put("tokenwatch.topic.reconciliation", "llm.reconciliation.v1");
+        d.put("tokenwatch.reconcile.anthropic.base.url", "https://api.anthropic.com");
+        d.put("tokenwatch.reconcile.openai.base.url", "https://api.openai.com");
+        d.put("tokenwatch.reconcile.anthropic.key.file", "");
+        d.put("tokenwatch.reconcile.openai.key.file", "");
+        d.put("tokenwatch.reconcile.lookback", "PT24H");
+        d.put("tokenwatch.reconcile.settle", "PT2H");
+        d.put("tokenwatch.reconcile.interval", "PT1H");
+        d.put("tokenwatch.reconcile.tolerance", "0.05");
+        d.put("tokenwatch.reconcile.timeout", "PT30S");
+        d.put("tokenwatch.reconcile.max.backoff", "PT5M");
+        d.put("tokenwatch.reconcile.transactional.id", "tokenwatch-reconciler");
         d.put("tokenwatch.otlp.enabled", "true");
         d.put("tokenwatch.otlp.token", "");
         d.put("tokenwatch.otlp.max.body.bytes", Long.toString(4L * 1024 * 1024));

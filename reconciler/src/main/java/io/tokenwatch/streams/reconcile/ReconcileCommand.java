@@ -1,0 +1,86 @@
+package io.tokenwatch.streams.reconcile;
+
+import io.tokenwatch.streams.app.CannotStartException;
+import io.tokenwatch.streams.app.Preflight;
+import io.tokenwatch.streams.app.TopicSetup;
+import io.tokenwatch.streams.cli.ConfigOptions;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code reconcile}: the providers' usage reports against what reached Tokenwatch, hour by hour. */
+@Command(name = "reconcile", mixinStandardHelpOptions = true,
+        description = "Reconcile captured usage against Anthropic's and OpenAI's usage reports; alert on spend that never reached Tokenwatch.")
+public final class ReconcileCommand implements Callable<Integer> {
+    static final String ANTHROPIC_KEY_ENV = "ANTHROPIC_ADMIN_KEY";
+    static final String OPENAI_KEY_ENV = "OPENAI_ADMIN_KEY";
+
+    @Mixin
+    ConfigOptions options;
+
+    @Option(names = "--once", description = "Reconcile the settled hours of the lookback, then exit (e.g. from cron).")
+    boolean once;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Where the admin keys are looked up (the process environment; tests pass their own). */
+    Map<String, String> environment = System.getenv();
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        TokenwatchConfig config = options.load();
+        UsageHttp http = new UsageHttp(config.reconcile.timeout(), config.reconcile.maxBackoff(), d -> Thread.sleep(d.toMillis()));
+        List<UsageReport> reports = new ArrayList<>();
+        key(ANTHROPIC_KEY_ENV, config.reconcile.anthropicKeyFile())
+                .ifPresent(k -> reports.add(new AnthropicUsageReport(config.reconcile.anthropicBaseUrl(), k, http)));
+        key(OPENAI_KEY_ENV, config.reconcile.openaiKeyFile()).ifPresent(k -> reports.add(new OpenAiUsageReport(config.reconcile.openaiBaseUrl(), k, http)));
+        if (reports.isEmpty()) {
+            throw new CannotStartException("no admin key: set " + ANTHROPIC_KEY_ENV + " or " + OPENAI_KEY_ENV
+                    + " (or tokenwatch.reconcile.anthropic.key.file / tokenwatch.reconcile.openai.key.file to a mounted secret)");
+        }
+        try (Admin admin = Preflight.reachableAdmin(config)) {
+            Preflight.requireRegistry(config);
+            TopicSetup.ensure(admin, config, List.of(config.reconcile.topic(), config.alertsTopic), Set.of(config.reconcile.topic(), config.alertsTopic));
+        }
+        spec.commandLine().getErr().printf("Reconciling %s against %s: hours settled %s after their end, %s back, every %s%n",
+                reports.stream().map(UsageReport::provider).toList(), config.callsTopic, config.reconcile.settle(), config.reconcile.lookback(),
+                config.reconcile.interval());
+        try (Reconciler reconciler = new Reconciler(config, reports, Clock.systemUTC())) {
+            if (once) {
+                Reconciler.Pass pass = reconciler.runOnce();
+                spec.commandLine().getOut().printf("Reconciled %d hour(s): %d record(s) to %s, %d alert update(s) to %s%n", pass.hours(), pass.records(),
+                        config.reconcile.topic(), pass.alerts(), config.alertsTopic);
+                return 0;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tokenwatch-reconcile-stop"));
+            reconciler.runUntil(stop);
+        }
+        return 0;
+    }
+
+    /** A key from its file when one is configured, else from the environment; never logged. */
+    private Optional<String> key(String env, Optional<Path> file) throws IOException {
+        if (file.isPresent()) {
+            return Optional.of(Files.readString(file.get()).trim()).filter(k -> !k.isEmpty());
+        }
+        return Optional.ofNullable(environment.get(env)).map(String::trim).filter(k -> !k.isEmpty());
+    }
+}

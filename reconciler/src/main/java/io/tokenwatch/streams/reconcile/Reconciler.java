@@ -1,0 +1,204 @@
+package io.tokenwatch.streams.reconcile;
+
+import io.tokenwatch.events.v1.AlertStatus;
+import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.events.v1.ReconciliationHour;
+import io.tokenwatch.producer.PriceCatalog;
+import io.tokenwatch.serde.KafkaAvroDeserializer;
+import io.tokenwatch.serde.KafkaAvroSerializer;
+import io.tokenwatch.streams.app.TopicSnapshot;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Each settled hour of each provider, once: its usage report against what reached Tokenwatch, written
+ * to the reconciliation topic, and a capture_gap alert update when the episode changes, both in one
+ * transaction. What was reconciled is read back from that compacted topic on start, so a restart
+ * neither reconciles an hour twice nor alerts again.
+ */
+public final class Reconciler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+    private static final Duration HOUR = Duration.ofHours(1);
+
+    private final TokenwatchConfig config;
+    private final List<UsageReport> reports;
+    private final Clock clock;
+    private final PriceCatalog catalog = PriceCatalog.bundled();
+    private final KafkaProducer<String, Object> producer;
+    private final GapEpisodes episodes = new GapEpisodes();
+    /** provider|hour already reconciled. */
+    private final Set<String> done = new HashSet<>();
+    private CapturedUsage captured;
+
+    /** What one pass did. */
+    public record Pass(int hours, int records, int alerts) {
+    }
+
+    Reconciler(TokenwatchConfig config, List<UsageReport> reports, Clock clock) {
+        this.config = config;
+        this.reports = reports;
+        this.clock = clock;
+        readBack();
+        Map<String, Object> props = new HashMap<>(config.clientProperties(ProducerConfig.configNames()));
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.reconcile.transactionalId());
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        KafkaAvroSerializer values = new KafkaAvroSerializer();
+        values.configure(config.kafkaProperties(), false);
+        producer = new KafkaProducer<>(props, new StringSerializer(), values);
+        producer.initTransactions();
+    }
+
+    /** The hours reconciled before, in order: marks them done and replays their episodes. */
+    private void readBack() {
+        List<ReconciliationHour> hours = new ArrayList<>();
+        Map<String, Object> serde = new HashMap<>(config.kafkaProperties());
+        serde.put("specific.avro.reader", "true");
+        try (KafkaAvroDeserializer decoder = new KafkaAvroDeserializer()) {
+            decoder.configure(serde, false);
+            TopicSnapshot.read(config.clientProperties(ConsumerConfig.configNames()), config.reconcile.topic(), Duration.ofMinutes(2),
+                    r -> hours.add((ReconciliationHour) decoder.deserialize(config.reconcile.topic(), r.value())), (read, total) -> { });
+        }
+        hours.sort(Comparator.comparing(ReconciliationHour::getHourStart));
+        Map<String, ReconciliationHour> latest = new TreeMap<>();
+        for (ReconciliationHour hour : hours) {
+            latest.put(hour.getProvider() + "|" + hour.getModel() + "|" + hour.getHourStart(), hour);
+        }
+        latest.values().stream().sorted(Comparator.comparing(ReconciliationHour::getHourStart)).forEach(hour -> {
+            episodes.decide(hour);
+            done.add(hour.getProvider() + "|" + hour.getHourStart());
+        });
+        if (!latest.isEmpty()) {
+            LOG.info("Read back {} reconciled hours from {}", latest.size(), config.reconcile.topic());
+        }
+    }
+
+    /** Reconciles every settled hour of the lookback not done yet. */
+    public Pass runOnce() throws IOException, InterruptedException {
+        Instant now = clock.instant();
+        Instant settledBefore = now.minus(config.reconcile.settle()).truncatedTo(ChronoUnit.HOURS);
+        Instant from = now.minus(config.reconcile.lookback()).truncatedTo(ChronoUnit.HOURS);
+        if (captured == null) {
+            captured = new CapturedUsage(config, catalog, from);
+        }
+        captured.readToEnd(Duration.ofMinutes(5));
+        int hoursDone = 0;
+        int records = 0;
+        int alerts = 0;
+        for (UsageReport report : reports) {
+            TreeSet<Instant> todo = new TreeSet<>();
+            for (Instant hour = from; hour.isBefore(settledBefore); hour = hour.plus(HOUR)) {
+                if (!done.contains(report.provider() + "|" + hour)) {
+                    todo.add(hour);
+                }
+            }
+            if (todo.isEmpty()) {
+                continue;
+            }
+            Map<Instant, Map<String, ProviderUsage>> reported = new TreeMap<>();
+            for (ProviderUsage usage : report.hours(todo.first(), settledBefore)) {
+                String model = HourComparison.canonical(catalog, usage.model());
+                reported.computeIfAbsent(usage.hour(), h -> new TreeMap<>()).merge(model,
+                        new ProviderUsage(usage.provider(), model, usage.hour(), usage.inputTokens(), usage.outputTokens(), usage.cacheReadTokens(),
+                                usage.cacheWriteTokens(), usage.requests()), ProviderUsage::plus);
+            }
+            for (Instant hour : todo) {
+                int[] written = reconcile(report.provider(), hour, reported.getOrDefault(hour, Map.of()), now);
+                records += written[0];
+                alerts += written[1];
+                hoursDone++;
+            }
+        }
+        return new Pass(hoursDone, records, alerts);
+    }
+
+    /** One provider hour in one transaction: a record per model, and the alert updates. Returns {records, alerts}. */
+    private int[] reconcile(String provider, Instant hour, Map<String, ProviderUsage> reported, Instant now) {
+        Map<String, ProviderUsage> capturedModels = captured.hour(provider, hour);
+        Set<String> models = new TreeSet<>(reported.keySet());
+        models.addAll(capturedModels.keySet());
+        int alerts = 0;
+        double untracked = 0;
+        producer.beginTransaction();
+        try {
+            for (String model : models) {
+                ReconciliationHour record = HourComparison.compare(provider, model, hour, reported.get(model), capturedModels.get(model),
+                        captured.everSeen(provider, model), catalog, config.reconcile.tolerance(), now);
+                GapEpisodes.Decision decision = episodes.decide(record);
+                record.setAlertId(decision.alertId());
+                producer.send(new ProducerRecord<>(config.reconcile.topic(), null, hour.toEpochMilli(), provider + "|" + model + "|" + hour, record));
+                if (decision.update() != null) {
+                    producer.send(new ProducerRecord<>(config.alertsTopic, null, hour.plus(HOUR).toEpochMilli(), decision.alertId(),
+                            alert(record, decision)));
+                    alerts++;
+                }
+                untracked += Math.max(0, record.getGapCostUsd());
+            }
+            producer.commitTransaction();
+        } catch (RuntimeException e) {
+            producer.abortTransaction();
+            throw e;
+        }
+        done.add(provider + "|" + hour);
+        LOG.info("Reconciled {} {}: {} model(s), {} alert update(s), ${} not captured", provider, hour, models.size(), alerts,
+                String.format(java.util.Locale.ROOT, "%.2f", untracked));
+        return new int[] {models.size(), alerts};
+    }
+
+    private AnomalyAlert alert(ReconciliationHour record, GapEpisodes.Decision decision) {
+        Double ratio = record.getCaptureRatio();
+        return AnomalyAlert.newBuilder().setAlertId(decision.alertId()).setStatus(decision.update())
+                .setDimension("provider").setGroup(record.getProvider() + "/" + record.getModel()).setMetric("capture_gap")
+                .setObserved(record.getCapturedCostUsd()).setBaseline(record.getReportedCostUsd()).setRatio(ratio == null ? 0 : ratio)
+                .setThreshold(config.reconcile.tolerance()).setSeverityStep(ratio == null ? 1 : Math.abs(1 - ratio))
+                .setWindowStart(record.getHourStart()).setWindowEnd(record.getHourStart().plus(HOUR))
+                .setWindowCalls(record.getCapturedCalls()).setBaselineCalls(record.getReportedRequests() == null ? 0 : record.getReportedRequests())
+                .setBaselineHours(1).setCostImpactUsd(Math.abs(record.getGapCostUsd())).setTopContributors(List.of())
+                .setOpenedAt(Instant.ofEpochMilli(decision.episode().openedAtMillis())).setUpdatedAt(record.getHourStart().plus(HOUR))
+                .setTriggerCallId(null).setResolvedReason(decision.update() == AlertStatus.RESOLVED ? "back-under-threshold" : null).build();
+    }
+
+    /** Passes every {@code interval} until {@code stop} counts down; a pass that fails is logged and tried again next time. */
+    public void runUntil(CountDownLatch stop) throws InterruptedException {
+        do {
+            try {
+                Pass pass = runOnce();
+                LOG.info("Reconciliation pass: {} hour(s), {} record(s), {} alert update(s); next in {}", pass.hours(), pass.records(), pass.alerts(),
+                        config.reconcile.interval());
+            } catch (IOException e) {
+                LOG.error("Reconciliation pass failed: {}; trying again in {}", e.getMessage(), config.reconcile.interval());
+            }
+        } while (!stop.await(config.reconcile.interval().toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    @Override
+    public void close() {
+        if (captured != null) {
+            captured.close();
+        }
+        producer.close(Duration.ofSeconds(10));
+    }
+}
