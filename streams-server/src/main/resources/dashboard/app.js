@@ -183,9 +183,17 @@ async function refreshTrend() {
 
 async function refresh() {
   try {
-    const [groups, outliers, alerts, budgets] = await Promise.all([
-      api('/api/groups'), api('/api/outliers?sort=' + $('sort').value), api('/api/alerts?limit=50'), api('/api/budgets')]);
+    const [groups, outliers, alerts, budgets, reconciliation] = await Promise.all([
+      api('/api/groups'), api('/api/outliers?sort=' + $('sort').value), api('/api/alerts?limit=50'), api('/api/budgets'),
+      api('/api/reconciliation?days=7')]);
     drawBudgets(budgets);
+    const percent = (rate) => (rate === null || rate === undefined ? '–' : (rate * 100).toFixed(1) + '%');
+    fillTable('reconciliation', reconciliation, [
+      [(r) => r.provider + ' / ' + r.model], [(r) => percent(r.captureRate), 'num'], [(r) => money(r.reportedUsd), 'num'],
+      [(r) => money(r.capturedUsd), 'num'], [(r) => money(r.untrackedUsd), 'num'],
+      [(r) => r.days.map((d) => d.day.slice(5) + ' ' + percent(d.captureRate)).join(' · ')], [(r) => r.latestStatus]],
+      (r) => (r.captureRate !== null && Math.abs(1 - r.captureRate) > 0.05 ? 'anomalous' : ''));
+    $('reconciliation').querySelectorAll('tbody tr').forEach((tr, i) => { tr.dataset.model = reconciliation[i].provider + '/' + reconciliation[i].model; });
     state.groups = groups;
     state.alerts = alerts;
     refreshGroupSelect();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.tokenwatch.events.v1.ReconciliationHour;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.topology.BudgetTracker;
 import io.tokenwatch.streams.topology.GroupAnomalyDetector;
@@ -49,6 +50,7 @@ public final class QueryApi {
     private final KafkaStreams streams;
     private final LocalGroupStore local;
     private final RecentAlerts alerts;
+    private final TopicFollower<ReconciliationHour> reconciled;
     private final Optional<HostInfo> self;
     private final Optional<String> token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -57,8 +59,16 @@ public final class QueryApi {
         this.streams = streams;
         this.local = new LocalGroupStore(streams, config);
         this.alerts = alerts;
+        // 60 days of hours for 40 models at most: the compacted topic keeps more, the API shows the last week.
+        this.reconciled = new TopicFollower<>(config.kafkaProperties(), config.reconcile.topic(), ReconciliationHour.class,
+                h -> h.getProvider() + "|" + h.getModel() + "|" + h.getHourStart(), Comparator.comparing(ReconciliationHour::getHourStart), 60 * 24 * 40);
         this.self = Optional.ofNullable(config.kafkaProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG)).map(HostInfo::buildFromEndpoint);
         this.token = config.httpToken;
+    }
+
+    /** Stops following the reconciliation topic. */
+    public void close() {
+        reconciled.close();
     }
 
     public Response handle(String path, Map<String, String> query) throws IOException {
@@ -71,6 +81,7 @@ public final class QueryApi {
                 case "outliers" -> ok(Outliers.of(allGroups(), sortBy(query.getOrDefault("sort", "spend")), limit(query, 10)));
                 case "alerts" -> ok(alerts.latest(limit(query, 50)).stream().map(AlertView::of).toList());
                 case "budgets" -> ok(allBudgets());
+                case "reconciliation" -> ok(ReconciliationSummary.of(reconciled.newest(Integer.MAX_VALUE), Instant.now().minus(Duration.ofDays(days(query)))));
                 case "local" -> parts.size() >= 2 && parts.get(1).equals("groups") ? ok(local.groups())
                         : parts.size() == 2 && parts.get(1).equals("budgets") ? ok(local.budgets())
                         : parts.size() == 3 && parts.get(1).equals("series") ? localSeries(decode(parts.get(2))) : notFound(path);
@@ -160,6 +171,14 @@ public final class QueryApi {
             return Outliers.SortBy.valueOf(raw.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("sort must be spend or cost_per_accepted, not " + raw);
+        }
+    }
+
+    private static int days(Map<String, String> query) {
+        try {
+            return Math.max(1, Math.min(60, Integer.parseInt(query.getOrDefault("days", "7"))));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("days must be a number");
         }
     }
 

@@ -140,6 +140,7 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         server.close();
         otlp.ifPresent(OtlpHttpIntake::close);
         recentAlerts.close();
+        api.close();
         streamsMetrics.close();
     }
 }

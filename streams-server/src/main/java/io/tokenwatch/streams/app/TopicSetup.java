@@ -18,7 +18,7 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Creates the topics the pipeline needs when they are missing. Upsert topics (stats, sessions,
- * alerts, budgets) are compacted so a warehouse or a restarted reader sees each key's latest value.
+ * alerts, budgets, reconciled hours) are compacted so a warehouse or a restarted reader sees each key's latest value.
  */
 public final class TopicSetup {
     private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
@@ -27,10 +27,10 @@ public final class TopicSetup {
     }
 
     public static void ensureTopics(Admin admin, TokenwatchConfig config) {
-        List<String> names = new ArrayList<>(List.of(config.callsTopic, config.outcomesTopic, config.budgetsTopic));
+        List<String> names = new ArrayList<>(List.of(config.callsTopic, config.outcomesTopic, config.budgetsTopic, config.reconcile.topic()));
         names.addAll(config.outputTopics());
         config.otlp.topic().ifPresent(names::add);
-        ensure(admin, config, names, Set.of(config.statsTopic, config.sessionsTopic, config.alertsTopic, config.budgetsTopic));
+        ensure(admin, config, names, Set.of(config.statsTopic, config.sessionsTopic, config.alertsTopic, config.budgetsTopic, config.reconcile.topic()));
     }
 
     /**

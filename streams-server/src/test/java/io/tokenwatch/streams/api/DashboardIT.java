@@ -98,6 +98,7 @@ class DashboardIT {
         try (Admin admin = broker.admin()) {
             TopicSetup.ensureTopics(admin, configs.get(0));
         }
+        writeReconciledHours(configs.get(0));
         BudgetTopic.write(configs.get(0), Map.of(incidentBudget(), Budget.newBuilder().setDimension("task").setGroup(incidentTask)
                 .setPeriod(BudgetPeriod.WEEK).setAmountUsd(50).setUpdatedAt(Instant.now()).build()));
         try (TokenwatchClient client = TokenwatchClient.builder().bootstrapServers(broker.bootstrapServers()).schemaRegistryUrl("mock://dashboard-it")
@@ -175,6 +176,39 @@ class DashboardIT {
         String metrics = HTTP.send(HttpRequest.newBuilder(uri(0, "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("tokenwatch_events_in_total{type=\"call\"}").contains("tokenwatch_calls_joined_total")
                 .contains("tokenwatch_alert_delay_seconds");
+    }
+
+    /** Two hours of gpt-4o as `reconcile` writes them: $10 billed and $8 captured, then $10 and $10. */
+    private static void writeReconciledHours(TokenwatchConfig config) throws Exception {
+        io.tokenwatch.serde.KafkaAvroSerializer values = new io.tokenwatch.serde.KafkaAvroSerializer();
+        values.configure(Map.of("schema.registry.url", "mock://dashboard-it"), false);
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, Object>(Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new org.apache.kafka.common.serialization.StringSerializer(), values)) {
+            for (int i = 0; i < 2; i++) {
+                Instant hour = NOW_HOUR.minus(Duration.ofHours(5 - i));
+                double captured = i == 0 ? 8 : 10;
+                var record = io.tokenwatch.events.v1.ReconciliationHour.newBuilder().setProvider("openai").setModel("gpt-4o").setHourStart(hour)
+                        .setReportedInputTokens(0).setReportedOutputTokens(0).setReportedCacheReadTokens(0).setReportedCacheWriteTokens(0)
+                        .setCapturedInputTokens(0).setCapturedOutputTokens(0).setCapturedCacheReadTokens(0).setCapturedCacheWriteTokens(0).setCapturedCalls(0)
+                        .setReportedCostUsd(10).setCapturedCostUsd(captured).setCaptureRatio(captured / 10).setGapCostUsd(10 - captured)
+                        .setStatus(i == 0 ? io.tokenwatch.events.v1.ReconciliationStatus.UNTRACKED : io.tokenwatch.events.v1.ReconciliationStatus.MATCHED)
+                        .setReconciledAt(Instant.now()).build();
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(config.reconcile.topic(), "openai|gpt-4o|" + hour, record)).get();
+            }
+        }
+    }
+
+    @Test
+    void reconciliationIsSummedPerModelFromTheReconciledHours() throws Exception {
+        JsonNode models = await().atMost(PATIENCE).ignoreExceptions().until(() -> getJson(1, "/api/reconciliation?days=7"), m -> m.size() == 1);
+        JsonNode gpt = models.get(0);
+        assertThat(gpt.get("model").asText()).isEqualTo("gpt-4o");
+        assertThat(gpt.get("reportedUsd").asDouble()).isEqualTo(20.0);
+        assertThat(gpt.get("capturedUsd").asDouble()).isEqualTo(18.0);
+        assertThat(gpt.get("captureRate").asDouble()).isCloseTo(0.9, within(1e-9));
+        assertThat(gpt.get("untrackedUsd").asDouble()).isEqualTo(2.0);
+        assertThat(gpt.get("latestStatus").asText()).isEqualTo("MATCHED");
     }
 
     private static String incidentBudget() {
@@ -264,6 +298,10 @@ class DashboardIT {
             assertThat(bar.getText()).contains("task=" + incidentTask + " · week to ", " of $50.00 (");
             assertThat(bar.findElements(By.cssSelector("rect.spent, line.limit"))).hasSize(2);
             assertThat(browser.findElement(By.id("budgets-legend")).getText()).contains("spent", "projected", "limit");
+            WebElement reconciled = wait.until(b -> b.findElements(By.cssSelector("#reconciliation tbody tr")).stream().findFirst().orElse(null));
+            assertThat(reconciled.getDomAttribute("data-model")).isEqualTo("openai/gpt-4o");
+            assertThat(reconciled.getText()).contains("90.0%", "$20.00", "$18.00", "$2.00", "MATCHED");
+            assertThat(reconciled.getDomAttribute("class")).as("10 % not captured: beyond the 5 % tolerance").isEqualTo("anomalous");
 
             Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
             Files.copy(shot, Path.of("target/dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
