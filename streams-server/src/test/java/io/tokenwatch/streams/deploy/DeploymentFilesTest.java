@@ -125,11 +125,14 @@ class DeploymentFilesTest {
             assertThat(env).as(".env.example lists " + vars.group(1)).contains(vars.group(1) + "=");
         }
         new ObjectMapper(new YAMLFactory()).readTree(compose).path("services").fieldNames()
-                .forEachRemaining(service -> assertThat(List.of("kafka", "schema-registry", "tokenwatch", "notifier", "generator", "connect", "postgres"))
+                .forEachRemaining(service -> assertThat(List.of("kafka", "schema-registry", "tokenwatch", "notifier", "reconciler", "generator", "connect", "postgres"))
                         .contains(service));
         JsonNode services = new ObjectMapper(new YAMLFactory()).readTree(compose).path("services");
         assertThat(services.at("/notifier/command/0").asText()).isEqualTo("notify-slack");
         assertThat(services.at("/generator/command/0").asText()).isEqualTo("generate");
+        assertThat(services.at("/reconciler/command/0").asText()).isEqualTo("reconcile");
+        assertThat(services.at("/reconciler/profiles/0").asText()).as("off unless asked for").isEqualTo("reconcile");
+        assertThat(services.at("/reconciler/environment/ANTHROPIC_ADMIN_KEY").asText()).as("admin key from .env").startsWith("${ANTHROPIC_ADMIN_KEY");
         assertThat(services.at("/notifier/environment/TOKENWATCH_SLACK_WEBHOOK_DEFAULT").asText()).as("webhook from .env, not inlined")
                 .startsWith("${SLACK_WEBHOOK_URL");
     }
@@ -156,6 +159,39 @@ class DeploymentFilesTest {
         assertThat(webhooks.at("/secret/items/0/path").asText()).isEqualTo(webhooksFile.getFileName().toString());
         assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
         assertThat(findEnv(container, "TOKENWATCH_KAFKA_SASL_JAAS_CONFIG").at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("tokenwatch-kafka");
+    }
+
+    @Test
+    void reconcilerDeploymentReadsTheAdminKeysFromASecretAsFilesAndIsOffByDefault() throws Exception {
+        assertThat(render(null)).noneMatch(d -> d.at("/metadata/name").asText().endsWith("-reconciler"));
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("tw").set("reconciler.enabled", true).call())
+                .as("the reconciler needs its admin keys").hasMessageContaining("adminKeysSecret");
+        String yaml = new Helm(CHART).template().withName("tw").set("reconciler.enabled", true).set("reconciler.adminKeysSecret.name", "llm-admin-keys")
+                .set("reconciler.adminKeysSecret.openaiKey", "").call();
+        List<JsonNode> docs = new ArrayList<>();
+        new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class).<JsonNode>readValues(yaml).forEachRemaining(d -> {
+            if (d != null && !d.isNull() && !d.isMissingNode()) {
+                docs.add(d);
+            }
+        });
+        JsonNode deployment = docs.stream().filter(d -> d.at("/metadata/name").asText().endsWith("-reconciler")).findFirst().orElseThrow();
+        JsonNode container = deployment.at("/spec/template/spec/containers/0");
+        List<String> args = new ArrayList<>();
+        container.path("args").forEach(a -> args.add(a.asText()));
+        assertThat(args).startsWith("reconcile").contains("tokenwatch.reconcile.anthropic.key.file=/etc/tokenwatch-reconcile/anthropic")
+                .noneMatch(a -> a.contains("openai.key.file"));
+        assertThat(volume(deployment, "admin-keys").at("/secret/secretName").asText()).isEqualTo("llm-admin-keys");
+        assertThat(volume(deployment, "admin-keys").at("/secret/items/0/path").asText()).isEqualTo("anthropic");
+        assertThat(mountPaths(container)).contains("/etc/tokenwatch-reconcile");
+        // The arguments are settings the command accepts.
+        Map<String, String> settings = new java.util.HashMap<>(Map.of("bootstrap.servers", "kafka:9092", "schema.registry.url", "http://registry:8081"));
+        for (int i = 0; i < args.size() - 1; i++) {
+            if (args.get(i).equals("--set")) {
+                String[] kv = args.get(i + 1).split("=", 2);
+                settings.put(kv[0], kv[1]);
+            }
+        }
+        assertThat(TokenwatchConfig.of(settings).reconcile.anthropicKeyFile()).contains(Path.of("/etc/tokenwatch-reconcile/anthropic"));
     }
 
     @Test
