@@ -93,6 +93,12 @@ final class AlertWatcher implements Runnable {
         };
         String contributors = a.getTopContributors().stream().limit(2)
                 .map(c -> c.getKind() + "=" + c.getValue() + String.format(Locale.ROOT, " (%.0f%%)", c.getShare() * 100)).toList().toString();
+        if (a.getMetric().equals("capture_gap")) {
+            out.printf(Locale.ROOT, "%s %s %s: $%,.2f billed, $%,.2f reached Tokenwatch (%.0f%%) in the hour from %s%s%n", status, a.getGroup(),
+                    a.getMetric(), a.getBaseline(), a.getObserved(), a.getRatio() * 100, a.getWindowStart().toString().substring(0, 16) + "Z",
+                    incident.map(i -> "  [incident: " + i.id() + "]").orElse(a.getStatus() == AlertStatus.OPEN ? "  [no incident]" : ""));
+            return;
+        }
         if (a.getBudget() != null) {
             out.printf(Locale.ROOT, "%s %s=%s %s $%,.2f of its %s budget $%,.2f (%.0f%%, %s from %s, %d calls) top %s%s%n",
                     status, a.getDimension(), a.getGroup(), a.getMetric(), a.getObserved(), a.getBudget().getPeriod(), a.getBaseline(),

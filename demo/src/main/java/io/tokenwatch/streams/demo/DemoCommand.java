@@ -15,6 +15,7 @@ import io.tokenwatch.streams.app.TokenwatchApp;
 import io.tokenwatch.streams.app.TokenwatchHttpServer;
 import io.tokenwatch.streams.cli.ProgressLine;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.reconcile.Reconciler;
 import io.tokenwatch.streams.report.FootprintReport;
 import io.tokenwatch.streams.report.ReportFormatter;
 import io.tokenwatch.streams.report.StatsTopicReader;
@@ -31,6 +32,7 @@ import java.net.BindException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -137,12 +139,22 @@ public final class DemoCommand implements Callable<Integer> {
         AlertWatcher watcher;
         Thread watcherThread;
         Path stateDir;
+        ProviderStandIns providers;
+        Thread reconcilerThread;
+        final CountDownLatch reconcilerStop = new CountDownLatch(1);
 
         @Override
         public void close() throws Exception {
+            if (reconcilerThread != null) {
+                reconcilerStop.countDown();
+                reconcilerThread.join(30_000);
+            }
             if (watcher != null) {
                 watcher.stop();
                 watcherThread.join(10_000);
+            }
+            if (providers != null) {
+                providers.close();
             }
             if (client != null) {
                 client.close();
@@ -178,6 +190,7 @@ public final class DemoCommand implements Callable<Integer> {
         stage.registry = startRegistry();
         stage.broker = EmbeddedKafkaBroker.create(dataDir == null ? null : dataDir.resolve("kafka"), 0, Map.of()).start();
         stage.stateDir = dataDir == null ? Files.createTempDirectory("tokenwatch-demo-state") : Files.createDirectories(dataDir.resolve("state"));
+        stage.providers = new ProviderStandIns();
         Map<String, String> settings = new HashMap<>();
         settings.put("bootstrap.servers", stage.broker.bootstrapServers());
         settings.put("schema.registry.url", REGISTRY);
@@ -188,6 +201,13 @@ public final class DemoCommand implements Callable<Integer> {
         // Commit once a second (exactly-once default: 100 ms): the 7-day catch-up runs about 20% faster with larger
         // transactions, and a second more before an alert is readable is nothing next to the 40-call guard.
         settings.put("commit.interval.ms", "1000");
+        // Reconciliation against the providers' stand-ins, in event time: an event hour passes in a wall minute, so an hour is
+        // reconciled 5 event minutes after its end, and new ones are looked for every 2 s.
+        settings.put("tokenwatch.reconcile.anthropic.base.url", stage.providers.baseUrl());
+        settings.put("tokenwatch.reconcile.openai.base.url", stage.providers.baseUrl());
+        settings.put("tokenwatch.reconcile.settle", "PT5M");
+        settings.put("tokenwatch.reconcile.lookback", "PT4H");
+        settings.put("tokenwatch.reconcile.interval", "PT2S");
         TokenwatchConfig config = TokenwatchConfig.load(null, Map.of(), settings);
         stage.app = TokenwatchApp.start(config);
         stage.http = new TokenwatchHttpServer(stage.app, config, httpPort);
@@ -201,18 +221,23 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "Dashboard: http://localhost:%d/  (API /api/groups, /api/outliers, /api/alerts, /api/budgets; /metrics; OTLP/HTTP traces in at /v1/traces)%n", stage.http.port());
 
         Scorecard scorecard = new Scorecard();
-        Incident.scoredWith(chosen).forEach(scorecard::planned);
+        // A restarted demo has no billing record of the hours before it: it does not reconcile, so the untracked spend is not scored.
+        Incident.scoredWith(chosen).stream().filter(i -> i != Incident.UNTRACKED_SPEND || resumeAt.isEmpty()).forEach(scorecard::planned);
         stage.watcher = new AlertWatcher(config, scorecard, out, System.console() != null && !noColor);
         stage.watcher.subscribe();
         stage.watcherThread = new Thread(stage.watcher, "tokenwatch-demo-alerts");
         stage.watcherThread.start();
 
         Instant liveStartEvent = resumeAt.orElseGet(DemoCommand::eventEpoch);
-        TrafficWriter traffic = new TrafficWriter(stage.client, workload.seed, resumeAt.orElse(liveStartEvent.minus(Duration.ofDays(7))));
+        TrafficWriter traffic = new TrafficWriter(stage.client, workload.seed, resumeAt.orElse(liveStartEvent.minus(Duration.ofDays(7))),
+                stage.providers.billing());
+        boolean untracked = chosen.contains(Incident.UNTRACKED_SPEND) && resumeAt.isEmpty();
+        Instant untrackedFrom = liveStartEvent.minus(UNTRACKED_BEFORE_LIVE);
         if (resumeAt.isEmpty()) {
             ProgressLine history = new ProgressLine(new PrintWriter(out), System.console() != null, "history");
             traffic.history(Duration.ofDays(7), (done, hours, calls) -> history.update(done, hours,
-                    String.format(Locale.ROOT, "%,d calls, day %d/7", calls, (done - 1) / 24 + 1)));
+                    String.format(Locale.ROOT, "%,d calls, day %d/7", calls, (done - 1) / 24 + 1)),
+                    hour -> untracked && !hour.isBefore(untrackedFrom) ? EnumSet.of(Incident.UNTRACKED_SPEND) : Set.of());
             history.finish();
         }
         awaitCaughtUp(stage);
@@ -223,13 +248,16 @@ public final class DemoCommand implements Callable<Integer> {
                     budgets.values().stream().filter(b -> b.getGroup().equals(Incident.SPEND_SPIKE.task)).findFirst()
                             .map(b -> String.format(Locale.ROOT, "%s: $%,.2f", b.getGroup(), b.getAmountUsd())).orElse("none"));
         }
+        if (resumeAt.isEmpty()) {
+            startReconciler(stage, config, traffic, untracked ? scorecard : null, untrackedFrom);
+        }
         keep(traffic.cursor());
         out.printf(Locale.ROOT, "%s after %.1f s; live traffic at %dx event time from %s%n", resumeAt.isPresent() ? "State restored" : "History processed",
                 (System.currentTimeMillis() - began) / 1000.0, speed, liveStartEvent);
         printTryLines(stage);
 
         liveStartWallMillis = System.currentTimeMillis();
-        runLive(stage, traffic, chosen, scorecard, liveStartEvent, began, runFor);
+        runLive(stage, traffic, chosen, scorecard, liveStartEvent, began, runFor, untracked);
         keep(traffic.cursor());
 
         // Let the last alerts through before scoring.
@@ -250,6 +278,48 @@ public final class DemoCommand implements Callable<Integer> {
                     + traffic.cursor().truncatedTo(ChronoUnit.SECONDS));
         }
         out.println(scorecard.summaryLine());
+    }
+
+    /** How long before live traffic the untracked-spend incident begins: its hours have settled by the first reconciliation. */
+    static final Duration UNTRACKED_BEFORE_LIVE = Duration.ofHours(3);
+
+    /**
+     * Reconciles against the providers' stand-ins in the background, on the demo's event time: a fresh demo only
+     * (a restarted one has no billing record of the hours before it). The untracked spend, if injected, is
+     * scored from the moment the reconciler starts.
+     */
+    private void startReconciler(Stage stage, TokenwatchConfig config, TrafficWriter traffic, Scorecard scorecard, Instant untrackedFrom) {
+        Clock eventTime = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return traffic.cursor();
+            }
+        };
+        Reconciler reconciler = Reconciler.forKeys(config, Optional.of("demo-admin-key"), Optional.of("demo-admin-key"), eventTime).orElseThrow();
+        if (scorecard != null) {
+            scorecard.started(Incident.UNTRACKED_SPEND, System.currentTimeMillis(), untrackedFrom);
+            out.printf(Locale.ROOT, ">>> incident running since %s: untracked-spend, a batch job calling %s around producer-lib%n",
+                    untrackedFrom, Incident.UNTRACKED_MODEL);
+        }
+        stage.reconcilerThread = new Thread(() -> {
+            try (reconciler) {
+                reconciler.runUntil(stage.reconcilerStop);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "tokenwatch-demo-reconcile");
+        stage.reconcilerThread.setDaemon(true);
+        stage.reconcilerThread.start();
     }
 
     /** The demo's registry over HTTP, so commands in other processes read and write the same schemas. */
@@ -354,12 +424,12 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private void runLive(Stage stage, TrafficWriter traffic, Set<Incident> chosen, Scorecard scorecard, Instant liveStartEvent,
-                         long began, Duration runFor) throws InterruptedException, IOException {
+                         long began, Duration runFor, boolean untracked) throws InterruptedException, IOException {
         long liveStartWall = liveStartWallMillis;
-        List<Incident> schedule = new ArrayList<>(chosen);
+        List<Incident> schedule = new ArrayList<>(chosen.stream().filter(Incident::live).toList());
         long firstAfter = parseDuration("--first-incident-after", firstIncidentAfter).toMillis();
         long spacing = parseDuration("--incident-spacing", incidentSpacing).toMillis();
-        EnumSet<Incident> active = EnumSet.noneOf(Incident.class);
+        EnumSet<Incident> active = untracked ? EnumSet.of(Incident.UNTRACKED_SPEND) : EnumSet.noneOf(Incident.class);
         long nextFootprint = liveStartWall + 20_000;
         long nextClockSave = liveStartWall;
         boolean realTime = false;

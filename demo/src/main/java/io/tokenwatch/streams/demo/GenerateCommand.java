@@ -73,7 +73,9 @@ public final class GenerateCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         TokenwatchConfig config = options.load();
         Duration backfill = DemoCommand.parseDuration("--history", history);
-        Set<Incident> chosen = workload.chosenIncidents();
+        // The untracked spend needs the demo's usage-report stand-ins; the budget breach comes with the spend spike.
+        Set<Incident> chosen = workload.chosenIncidents().stream().filter(Incident::live)
+                .collect(java.util.stream.Collectors.toCollection(() -> java.util.EnumSet.noneOf(Incident.class)));
         long firstAfter = DemoCommand.parseDuration("--first-incident-after", firstIncidentAfter).toMillis();
         long spacing = DemoCommand.parseDuration("--incident-spacing", incidentSpacing).toMillis();
         long length = DemoCommand.parseDuration("--incident-length", incidentLength).toMillis();

@@ -17,12 +17,26 @@ enum Incident {
     /** A regression in output quality: most output rejected, cost per accepted outcome soars. */
     REJECTION_SURGE("pr-descriptions"),
     /** Not injected: what the spend spike does to its task's daily budget, scored on its own (budget alerts only). */
-    BUDGET_BREACH("sprint-planning");
+    BUDGET_BREACH("sprint-planning"),
+    /**
+     * A batch job calls gpt-5 with its own key, around producer-lib: billed by the provider, never seen by
+     * Tokenwatch, from three hours before live traffic on (demo only: it needs the providers' usage
+     * stand-ins and the reconciliation of settled hours). No task of Tokenwatch's is touched.
+     */
+    UNTRACKED_SPEND("-");
+
+    /** The model whose calls the untracked-spend incident hides. */
+    static final String UNTRACKED_MODEL = "gpt-5";
 
     final String task;
 
     Incident(String task) {
         this.task = task;
+    }
+
+    /** Whether it is started during live traffic on a schedule (the untracked spend runs from the history on). */
+    boolean live() {
+        return this != UNTRACKED_SPEND && injectedBy() == this;
     }
 
     /** The injected incident whose traffic causes this one (itself for all but the budget breach). */

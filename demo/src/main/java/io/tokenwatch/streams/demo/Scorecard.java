@@ -59,8 +59,15 @@ final class Scorecard {
         return Optional.empty();
     }
 
-    /** An alert on the incident's task: a budget alert for the budget breach, an anomaly alert for the others. */
+    /**
+     * An alert on the incident's task: a budget alert for the budget breach, an anomaly alert for the others;
+     * for the untracked spend, a capture_gap alert on the hidden model.
+     */
     private static boolean affects(Incident incident, AnomalyAlert alert) {
+        if (incident == Incident.UNTRACKED_SPEND || alert.getMetric().equals("capture_gap")) {
+            return incident == Incident.UNTRACKED_SPEND && alert.getMetric().equals("capture_gap")
+                    && alert.getGroup().equals("openai/" + Incident.UNTRACKED_MODEL);
+        }
         boolean budgetAlert = alert.getBudget() != null;
         return alert.getDimension().equals("task") && alert.getGroup().equals(incident.task) && budgetAlert == (incident == Incident.BUDGET_BREACH);
     }

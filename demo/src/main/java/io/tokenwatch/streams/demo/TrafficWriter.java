@@ -1,12 +1,15 @@
 package io.tokenwatch.streams.demo;
 
 import io.tokenwatch.producer.TokenwatchClient;
+import io.tokenwatch.streams.reconcile.ProviderUsage;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Writes the modelled workload through producer-lib in event-time order: calls as they happen and
@@ -22,11 +25,19 @@ final class TrafficWriter {
     private final TokenwatchClient client;
     private final Workload workload;
     private final PriorityQueue<Workload.PlannedCall> pendingOutcomes = new PriorityQueue<>(Comparator.comparing(Workload.PlannedCall::decidedAt));
-    private Instant cursor;
+    /** Every call the workload makes, as its provider bills it (hidden or not): the demo's usage-report stand-ins. */
+    private final Consumer<ProviderUsage> billing;
+    /** Read by the demo's reconciler as its clock, from another thread. */
+    private volatile Instant cursor;
     private long calls;
 
     TrafficWriter(TokenwatchClient client, long seed, Instant start) {
+        this(client, seed, start, billed -> { });
+    }
+
+    TrafficWriter(TokenwatchClient client, long seed, Instant start, Consumer<ProviderUsage> billing) {
         this.client = client;
+        this.billing = billing;
         // A run starting at another instant gets other call ids: a restart or a second generator never writes duplicates.
         this.workload = new Workload(seed, Long.toString(start.getEpochSecond(), 36));
         this.cursor = start;
@@ -34,9 +45,14 @@ final class TrafficWriter {
 
     /** Writes {@code length} of ordinary traffic (no incidents) from the cursor, as fast as Kafka takes it. */
     void history(Duration length, HistoryProgress progress) throws InterruptedException {
+        history(length, progress, hour -> Set.of());
+    }
+
+    /** The same, with the incidents {@code activeAt} gives for each hour (those that run from the history on). */
+    void history(Duration length, HistoryProgress progress, Function<Instant, Set<Incident>> activeAt) throws InterruptedException {
         long hours = length.toHours();
         for (long h = 0; h < hours; h++) {
-            advanceTo(cursor.plus(Duration.ofHours(1)), Set.of());
+            advanceTo(cursor.plus(Duration.ofHours(1)), activeAt.apply(cursor));
             // Each hour on the broker before the next: a producer with a backlog sends the small outcome records ahead of the
             // calls, and outcomes a day ahead of their calls would be judged as the join judges any input that far out of step.
             client.flush(Duration.ofMinutes(1));
@@ -48,6 +64,7 @@ final class TrafficWriter {
     void advanceTo(Instant eventNow, Set<Incident> active) {
         for (Workload.PlannedCall call : workload.between(cursor, eventNow, active)) {
             emitOutcomesUpTo(call.at());
+            billing.accept(call.billed());
             client.recordCall(call.report());
             calls++;
             if (call.outcome() != null) {
@@ -55,6 +72,7 @@ final class TrafficWriter {
             }
         }
         emitOutcomesUpTo(eventNow);
+        workload.untrackedBetween(cursor, eventNow, active).forEach(billing);
         cursor = eventNow;
     }
 

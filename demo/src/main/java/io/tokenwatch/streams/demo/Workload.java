@@ -4,18 +4,22 @@ import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.producer.AgentSession;
 import io.tokenwatch.producer.Attribution;
 import io.tokenwatch.producer.CallReport;
+import io.tokenwatch.producer.ModelPrice;
+import io.tokenwatch.producer.PriceCatalog;
 import io.tokenwatch.producer.TokenUsage;
+import io.tokenwatch.streams.reconcile.ProviderUsage;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.Comparator;
 
 /**
  * A modelled (not random-noise) stream of LLM calls: Poisson arrivals with daily seasonality per
@@ -24,10 +28,14 @@ import java.util.Comparator;
  */
 final class Workload {
     /** A call to report and, unless abandoned, the outcome that follows it. */
-    record PlannedCall(CallReport report, String callId, Instant at, Outcome outcome, Instant decidedAt) {
+    /** @param billed what the provider bills for it (with its provider, in its hour) */
+    record PlannedCall(CallReport report, String callId, Instant at, Outcome outcome, Instant decidedAt, ProviderUsage billed) {
     }
 
+    private static final PriceCatalog CATALOG = PriceCatalog.bundled();
+
     private final Random random;
+    private final Random untrackedRandom;
     private final Map<String, AgentSession> sessions = new HashMap<>();
     private final Map<String, Integer> sessionCallsLeft = new HashMap<>();
     private final String callIdPrefix;
@@ -36,6 +44,7 @@ final class Workload {
     /** {@code run} tells this run's call ids from those of earlier runs on the same topics (duplicates would be dead-lettered). */
     Workload(long seed, String run) {
         this.random = new Random(seed);
+        this.untrackedRandom = new Random(seed + 1);
         this.callIdPrefix = "demo-" + run + "-";
     }
 
@@ -90,7 +99,30 @@ final class Workload {
                 .attribution(attribution);
         Outcome outcome = outcome(p, mine.contains(Incident.REJECTION_SURGE));
         Instant decidedAt = outcome == null ? null : at.plusSeconds(60 + random.nextInt(600));
-        return new PlannedCall(report, callId, at, outcome, decidedAt);
+        String provider = CATALOG.find(model).map(ModelPrice::provider).orElse("other");
+        ProviderUsage billed = new ProviderUsage(provider, model, at.truncatedTo(ChronoUnit.HOURS), input, output, cacheRead, cacheWrite, 1L);
+        return new PlannedCall(report, callId, at, outcome, decidedAt, billed);
+    }
+
+    /**
+     * The untracked-spend incident: a batch job calling gpt-5 with its own key, around producer-lib, about 60
+     * calls an hour of 16k input (60 % cached) and 2.4k output tokens. Only its provider bills them. Drawn from
+     * a random stream of its own, so the traffic Tokenwatch sees is the same with or without it.
+     */
+    List<ProviderUsage> untrackedBetween(Instant from, Instant to, Set<Incident> active) {
+        if (!active.contains(Incident.UNTRACKED_SPEND)) {
+            return List.of();
+        }
+        double expected = 60 * (to.toEpochMilli() - from.toEpochMilli()) / 3_600_000.0;
+        int n = (int) Math.max(0, Math.round(expected + Math.sqrt(expected) * untrackedRandom.nextGaussian()));
+        List<ProviderUsage> billed = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Instant at = Instant.ofEpochMilli(from.toEpochMilli() + (long) (untrackedRandom.nextDouble() * (to.toEpochMilli() - from.toEpochMilli())));
+            long input = 12_000 + untrackedRandom.nextInt(8_000);
+            billed.add(new ProviderUsage("openai", Incident.UNTRACKED_MODEL, at.truncatedTo(ChronoUnit.HOURS), input, 2_000 + untrackedRandom.nextInt(800),
+                    Math.round(input * 0.6), 0, 1L));
+        }
+        return billed;
     }
 
     private Outcome outcome(TaskProfile p, boolean surge) {

@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,12 +46,9 @@ public final class ReconcileCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TokenwatchConfig config = options.load();
-        UsageHttp http = new UsageHttp(config.reconcile.timeout(), config.reconcile.maxBackoff(), d -> Thread.sleep(d.toMillis()));
-        List<UsageReport> reports = new ArrayList<>();
-        key(ANTHROPIC_KEY_ENV, config.reconcile.anthropicKeyFile())
-                .ifPresent(k -> reports.add(new AnthropicUsageReport(config.reconcile.anthropicBaseUrl(), k, http)));
-        key(OPENAI_KEY_ENV, config.reconcile.openaiKeyFile()).ifPresent(k -> reports.add(new OpenAiUsageReport(config.reconcile.openaiBaseUrl(), k, http)));
-        if (reports.isEmpty()) {
+        Optional<String> anthropicKey = key(ANTHROPIC_KEY_ENV, config.reconcile.anthropicKeyFile());
+        Optional<String> openaiKey = key(OPENAI_KEY_ENV, config.reconcile.openaiKeyFile());
+        if (anthropicKey.isEmpty() && openaiKey.isEmpty()) {
             throw new CannotStartException("no admin key: set " + ANTHROPIC_KEY_ENV + " or " + OPENAI_KEY_ENV
                     + " (or tokenwatch.reconcile.anthropic.key.file / tokenwatch.reconcile.openai.key.file to a mounted secret)");
         }
@@ -60,10 +56,10 @@ public final class ReconcileCommand implements Callable<Integer> {
             Preflight.requireRegistry(config);
             TopicSetup.ensure(admin, config, List.of(config.reconcile.topic(), config.alertsTopic), Set.of(config.reconcile.topic(), config.alertsTopic));
         }
+        Optional<Reconciler> configured = Reconciler.forKeys(config, anthropicKey, openaiKey, Clock.systemUTC());
         spec.commandLine().getErr().printf("Reconciling %s against %s: hours settled %s after their end, %s back, every %s%n",
-                reports.stream().map(UsageReport::provider).toList(), config.callsTopic, config.reconcile.settle(), config.reconcile.lookback(),
-                config.reconcile.interval());
-        try (Reconciler reconciler = new Reconciler(config, reports, Clock.systemUTC())) {
+                configured.get().providers(), config.callsTopic, config.reconcile.settle(), config.reconcile.lookback(), config.reconcile.interval());
+        try (Reconciler reconciler = configured.get()) {
             if (once) {
                 Reconciler.Pass pass = reconciler.runOnce();
                 spec.commandLine().getOut().printf("Reconciled %d hour(s): %d record(s) to %s, %d alert update(s) to %s%n", pass.hours(), pass.records(),

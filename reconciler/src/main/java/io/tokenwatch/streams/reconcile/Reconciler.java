@@ -57,6 +57,24 @@ public final class Reconciler implements AutoCloseable {
     public record Pass(int hours, int records, int alerts) {
     }
 
+    /**
+     * A reconciler of the providers a key is given for, at the configured base URLs; {@code clock} says
+     * what "now" is (the wall clock, or the demo's event time). Empty when there is no key at all.
+     */
+    public static java.util.Optional<Reconciler> forKeys(TokenwatchConfig config, java.util.Optional<String> anthropicKey,
+                                                         java.util.Optional<String> openaiKey, Clock clock) {
+        UsageHttp http = new UsageHttp(config.reconcile.timeout(), config.reconcile.maxBackoff(), d -> Thread.sleep(d.toMillis()));
+        List<UsageReport> reports = new ArrayList<>();
+        anthropicKey.ifPresent(k -> reports.add(new AnthropicUsageReport(config.reconcile.anthropicBaseUrl(), k, http)));
+        openaiKey.ifPresent(k -> reports.add(new OpenAiUsageReport(config.reconcile.openaiBaseUrl(), k, http)));
+        return reports.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(new Reconciler(config, reports, clock));
+    }
+
+    /** The providers it reconciles. */
+    public List<String> providers() {
+        return reports.stream().map(UsageReport::provider).toList();
+    }
+
     Reconciler(TokenwatchConfig config, List<UsageReport> reports, Clock clock) {
         this.config = config;
         this.reports = reports;

@@ -62,9 +62,10 @@ class DemoIT {
             assertThat(started.find()).as("demo reached live traffic").isTrue();
             assertThat(Double.parseDouble(started.group(1))).as("seconds to start").isLessThan(60);
             Matcher score = lastLineScore(output);
-            // Five injected incidents, and the budget the spend spike breaks.
-            assertThat(score.group(1)).isEqualTo("6");
-            assertThat(score.group(2)).as("detected").isEqualTo("6");
+            // Five injected incidents, the budget the spend spike breaks, and the spend the reconciliation finds untracked.
+            assertThat(score.group(1)).isEqualTo("7");
+            assertThat(score.group(2)).as("detected").isEqualTo("7");
+            assertThat(output).containsPattern("untracked-spend +detected after [0-9.]+ s by capture_gap \\(openai\\|gpt-5\\|capture_gap\\|");
             assertThat(output).containsPattern("budget-breach +detected after [0-9.]+ s by budget_(spend|forecast) \\(task\\|sprint-planning\\|day\\|budget_");
             assertThat(score.group(3)).as("false alerts").isEqualTo("0");
             assertThat(Double.parseDouble(score.group(4))).as("max detection delay, s").isLessThan(40);
