@@ -35,24 +35,20 @@ final class AnthropicUsageReport implements UsageReport {
     @Override
     public List<ProviderUsage> hours(Instant from, Instant to) throws IOException, InterruptedException {
         List<ProviderUsage> usage = new ArrayList<>();
-        String page = null;
-        do {
-            String query = "starting_at=" + from + "&ending_at=" + to + "&bucket_width=1h&group_by%5B%5D=model&limit=168"
-                    + (page == null ? "" : "&page=" + URLEncoder.encode(page, StandardCharsets.UTF_8));
-            JsonNode body = http.get(base.resolve("/v1/organizations/usage_report/messages?" + query),
-                    Map.of("x-api-key", adminKey, "anthropic-version", "2023-06-01"));
-            for (JsonNode bucket : body.path("data")) {
-                Instant hour = Instant.parse(bucket.path("starting_at").asText());
-                for (JsonNode r : bucket.path("results")) {
-                    long cacheRead = r.path("cache_read_input_tokens").asLong();
-                    long cacheWrite = r.path("cache_creation").path("ephemeral_5m_input_tokens").asLong()
-                            + r.path("cache_creation").path("ephemeral_1h_input_tokens").asLong();
-                    usage.add(new ProviderUsage(provider(), r.path("model").asText("unknown"), hour,
-                            r.path("uncached_input_tokens").asLong() + cacheRead + cacheWrite, r.path("output_tokens").asLong(), cacheRead, cacheWrite, null));
-                }
-            }
-            page = body.path("has_more").asBoolean() ? body.path("next_page").asText(null) : null;
-        } while (page != null);
+        http.pages(page -> base.resolve("/v1/organizations/usage_report/messages?starting_at=" + from + "&ending_at=" + to
+                        + "&bucket_width=1h&group_by%5B%5D=model&limit=168" + (page == null ? "" : "&page=" + URLEncoder.encode(page, StandardCharsets.UTF_8))),
+                Map.of("x-api-key", adminKey, "anthropic-version", "2023-06-01"), body -> {
+                    for (JsonNode bucket : body.path("data")) {
+                        Instant hour = Instant.parse(bucket.path("starting_at").asText());
+                        for (JsonNode r : bucket.path("results")) {
+                            long cacheRead = r.path("cache_read_input_tokens").asLong();
+                            long cacheWrite = r.path("cache_creation").path("ephemeral_5m_input_tokens").asLong()
+                                    + r.path("cache_creation").path("ephemeral_1h_input_tokens").asLong();
+                            usage.add(new ProviderUsage(provider(), r.path("model").asText("unknown"), hour,
+                                    r.path("uncached_input_tokens").asLong() + cacheRead + cacheWrite, r.path("output_tokens").asLong(), cacheRead, cacheWrite, null));
+                        }
+                    }
+                });
         return usage;
     }
 }

@@ -35,20 +35,17 @@ final class OpenAiUsageReport implements UsageReport {
     @Override
     public List<ProviderUsage> hours(Instant from, Instant to) throws IOException, InterruptedException {
         List<ProviderUsage> usage = new ArrayList<>();
-        String page = null;
-        do {
-            String query = "start_time=" + from.getEpochSecond() + "&end_time=" + to.getEpochSecond() + "&bucket_width=1h&group_by=model&limit=168"
-                    + (page == null ? "" : "&page=" + URLEncoder.encode(page, StandardCharsets.UTF_8));
-            JsonNode body = http.get(base.resolve("/v1/organization/usage/completions?" + query), Map.of("Authorization", "Bearer " + adminKey));
-            for (JsonNode bucket : body.path("data")) {
-                Instant hour = Instant.ofEpochSecond(bucket.path("start_time").asLong());
-                for (JsonNode r : bucket.path("results")) {
-                    usage.add(new ProviderUsage(provider(), r.path("model").asText("unknown"), hour, r.path("input_tokens").asLong(),
-                            r.path("output_tokens").asLong(), r.path("input_cached_tokens").asLong(), 0, r.path("num_model_requests").asLong()));
-                }
-            }
-            page = body.path("has_more").asBoolean() ? body.path("next_page").asText(null) : null;
-        } while (page != null);
+        http.pages(page -> base.resolve("/v1/organization/usage/completions?start_time=" + from.getEpochSecond() + "&end_time=" + to.getEpochSecond()
+                        + "&bucket_width=1h&group_by=model&limit=168" + (page == null ? "" : "&page=" + URLEncoder.encode(page, StandardCharsets.UTF_8))),
+                Map.of("Authorization", "Bearer " + adminKey), body -> {
+                    for (JsonNode bucket : body.path("data")) {
+                        Instant hour = Instant.ofEpochSecond(bucket.path("start_time").asLong());
+                        for (JsonNode r : bucket.path("results")) {
+                            usage.add(new ProviderUsage(provider(), r.path("model").asText("unknown"), hour, r.path("input_tokens").asLong(),
+                                    r.path("output_tokens").asLong(), r.path("input_cached_tokens").asLong(), 0, r.path("num_model_requests").asLong()));
+                        }
+                    }
+                });
         return usage;
     }
 }

@@ -13,6 +13,8 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * GET a usage API page with retries: 429 waits what {@code Retry-After} says, 5xx, timeouts and
@@ -47,6 +49,16 @@ final class UsageHttp {
         this.timeout = timeout;
         this.maxBackoff = maxBackoff;
         this.sleeper = sleeper;
+    }
+
+    /** Every page of a paged usage report ({@code has_more}, {@code next_page}), in order; {@code uriOf} gets null for the first. */
+    void pages(Function<String, URI> uriOf, Map<String, String> headers, Consumer<JsonNode> each) throws IOException, InterruptedException {
+        String page = null;
+        do {
+            JsonNode body = get(uriOf.apply(page), headers);
+            each.accept(body);
+            page = body.path("has_more").asBoolean() ? body.path("next_page").asText(null) : null;
+        } while (page != null);
     }
 
     JsonNode get(URI uri, Map<String, String> headers) throws IOException, InterruptedException {

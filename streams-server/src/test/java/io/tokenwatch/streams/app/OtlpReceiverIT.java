@@ -8,11 +8,9 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.tokenwatch.events.v1.CallOutcome;
@@ -41,8 +39,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,26 +132,10 @@ class OtlpReceiverIT {
     @Test
     @Order(2)
     void theSameSpansInOtlpJsonGzipArriveTheSameWay() throws Exception {
-        List<SpanData> exported = new ArrayList<>();
-        reviewBot(new SpanExporter() { // keeps what it was given (the in-memory exporter forgets it at shutdown)
-            @Override
-            public CompletableResultCode export(Collection<SpanData> spans) {
-                exported.addAll(spans);
-                return CompletableResultCode.ofSuccess();
-            }
-
-            @Override
-            public CompletableResultCode flush() {
-                return CompletableResultCode.ofSuccess();
-            }
-
-            @Override
-            public CompletableResultCode shutdown() {
-                return CompletableResultCode.ofSuccess();
-            }
-        }, "msg_json_1");
+        CollectingSpanExporter exported = new CollectingSpanExporter();
+        reviewBot(exported, "msg_json_1");
         ByteArrayOutputStream json = new ByteArrayOutputStream();
-        TraceRequestMarshaler.create(exported).writeJsonTo(json);
+        TraceRequestMarshaler.create(exported.spans).writeJsonTo(json);
         HttpResponse<String> response = post(gzip(json.toByteArray()), "application/json", Map.of("Content-Encoding", "gzip", "Authorization", "Bearer " + TOKEN));
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("{}");

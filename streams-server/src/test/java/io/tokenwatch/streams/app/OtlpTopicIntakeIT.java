@@ -5,11 +5,9 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.Outcome;
@@ -33,7 +31,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -51,27 +48,11 @@ class OtlpTopicIntakeIT {
 
     /** Spans made with the real SDK, as an exporter hands them over. */
     private static List<SpanData> spans(Consumer<Tracer> make) {
-        List<SpanData> exported = new ArrayList<>();
-        SdkTracerProvider provider = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(new SpanExporter() {
-            @Override
-            public CompletableResultCode export(Collection<SpanData> spans) {
-                exported.addAll(spans);
-                return CompletableResultCode.ofSuccess();
-            }
-
-            @Override
-            public CompletableResultCode flush() {
-                return CompletableResultCode.ofSuccess();
-            }
-
-            @Override
-            public CompletableResultCode shutdown() {
-                return CompletableResultCode.ofSuccess();
-            }
-        })).build();
+        CollectingSpanExporter exported = new CollectingSpanExporter();
+        SdkTracerProvider provider = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exported)).build();
         make.accept(provider.get("collector-test"));
         provider.shutdown();
-        return exported;
+        return exported.spans;
     }
 
     private static void chat(Tracer tracer, String responseId, String model, boolean evaluated) {
