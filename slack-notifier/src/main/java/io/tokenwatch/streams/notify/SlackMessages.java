@@ -22,6 +22,7 @@ import java.util.Locale;
  */
 public final class SlackMessages {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CAPTURE_GAP = "capture_gap";
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
     /** Lines a digest lists before "and N more": keeps it under Slack's 50-block and 3,000-character section limits. */
@@ -37,6 +38,9 @@ public final class SlackMessages {
     public ObjectNode forAlert(AnomalyAlert alert) {
         if (alert.getBudget() != null) {
             return forBudget(alert, alert.getBudget());
+        }
+        if (alert.getMetric().equals(CAPTURE_GAP)) {
+            return forCaptureGap(alert);
         }
         String headline = headline(alert);
         ObjectNode message = JSON.createObjectNode();
@@ -68,6 +72,36 @@ public final class SlackMessages {
             button.put("url", groupLink(alert));
         }
         return message;
+    }
+
+    /** The reconciliation's alert: what the provider billed against what reached Tokenwatch, in one hour. */
+    private ObjectNode forCaptureGap(AnomalyAlert alert) {
+        String headline = captureGapHeadline(alert);
+        ObjectNode message = JSON.createObjectNode();
+        message.put("text", headline);
+        ArrayNode blocks = message.putArray("blocks");
+        blocks.addObject().put("type", "header").putObject("text").put("type", "plain_text").put("text", truncate(headline, 150));
+        ArrayNode fields = section(blocks).putArray("fields");
+        field(fields, "*Billed vs captured*\n" + usd(alert.getBaseline()) + " vs " + usd(alert.getObserved()) + " (" + percent(alert.getRatio()) + " captured)");
+        field(fields, "*Hour*\n" + TIME.format(alert.getWindowStart()) + " – " + HOUR.format(alert.getWindowEnd()));
+        field(fields, "*Calls captured*\n" + count(alert.getWindowCalls()) + (alert.getBaselineCalls() > 0 ? " of " + count(alert.getBaselineCalls()) + " billed" : ""));
+        blocks.addObject().put("type", "context").putArray("elements").addObject().put("type", "mrkdwn")
+                .put("text", "from `tokenwatch reconcile` · alert `" + escape(alert.getAlertId()) + "` · tolerance ±" + Math.round(alert.getThreshold() * 100) + "%");
+        return message;
+    }
+
+    static String captureGapHeadline(AnomalyAlert alert) {
+        String model = alert.getGroup();
+        if (alert.getStatus() == AlertStatus.RESOLVED) {
+            return ":white_check_mark: " + model + " is fully captured again: what the provider billed reached Tokenwatch";
+        }
+        if (alert.getObserved() == 0) {
+            return ":mag: " + model + " is billed (" + usd(alert.getBaseline()) + " in an hour) but Tokenwatch has never seen it: a service calls it without producer-lib";
+        }
+        if (alert.getRatio() > 1) {
+            return ":mag: " + model + " counted twice: Tokenwatch captured " + usd(alert.getObserved()) + " of " + usd(alert.getBaseline()) + " billed in an hour";
+        }
+        return ":mag: " + usd(alert.getCostImpactUsd()) + " of " + model + " spend in an hour never reached Tokenwatch (" + percent(alert.getRatio()) + " captured)";
     }
 
     /** A budget warning or forecast: the budget, its spend, the fraction crossed or the projection, and when the period ends. */

@@ -56,6 +56,18 @@ class SlackMessagesTest {
     }
 
     @Test
+    void aCaptureGapSaysWhatWasBilledAndWhatReachedTokenwatch() {
+        AnomalyAlert gap = AnomalyAlert.newBuilder(Alerts.alert("provider", "anthropic/claude-sonnet-4-5", "capture_gap", AlertStatus.OPEN, 0.8))
+                .setObserved(0.114).setBaseline(0.1425).setCostImpactUsd(0.0285).setThreshold(0.05).setWindowCalls(8).setBaselineCalls(0).build();
+        JsonNode message = new SlackMessages("").forAlert(gap);
+        assertThat(message.get("text").asText()).isEqualTo(":mag: $0.03 of anthropic/claude-sonnet-4-5 spend in an hour never reached Tokenwatch (80% captured)");
+        assertThat(message.toString()).contains("$0.14 vs $0.11 (80% captured)").contains("2026-11-24 10:00 UTC – 11:00").contains("tolerance ±5%");
+        AnomalyAlert unknown = AnomalyAlert.newBuilder(gap).setGroup("anthropic/claude-opus-4-1").setObserved(0).setBaseline(0.15).setRatio(0).build();
+        assertThat(new SlackMessages("").forAlert(unknown).get("text").asText())
+                .isEqualTo(":mag: anthropic/claude-opus-4-1 is billed ($0.15 in an hour) but Tokenwatch has never seen it: a service calls it without producer-lib");
+    }
+
+    @Test
     void unitsFollowTheMetric() {
         assertThat(SlackMessages.format("cache_miss_ratio", 0.4)).isEqualTo("40.0%");
         assertThat(SlackMessages.format("cost_per_accepted", 0.0731)).isEqualTo("$0.07");
