@@ -145,11 +145,8 @@ public final class DemoCommand implements Callable<Integer> {
 
         @Override
         public void close() throws Exception {
-            if (reconcilerThread != null) {
-                reconcilerStop.countDown();
-                reconcilerThread.join(30_000);
-            }
-            if (watcher != null) {
+            stopReconciler(this);
+            if (watcher != null && watcherThread.isAlive()) {
                 watcher.stop();
                 watcherThread.join(10_000);
             }
@@ -259,9 +256,12 @@ public final class DemoCommand implements Callable<Integer> {
         liveStartWallMillis = System.currentTimeMillis();
         runLive(stage, traffic, chosen, scorecard, liveStartEvent, began, runFor, untracked);
         keep(traffic.cursor());
+        stopReconciler(stage);
 
-        // Let the last alerts through before scoring.
+        // Let the last alerts through before scoring, then stop watching: the scorecard is the last line.
         Thread.sleep(1_000);
+        stage.watcher.stop();
+        stage.watcherThread.join(10_000);
         out.println();
         Instant eventEnd = traffic.cursor();
         out.print(ReportFormatter.text(FootprintReport.build(StatsTopicReader.readAll(config), "task",
@@ -320,6 +320,14 @@ public final class DemoCommand implements Callable<Integer> {
         }, "tokenwatch-demo-reconcile");
         stage.reconcilerThread.setDaemon(true);
         stage.reconcilerThread.start();
+    }
+
+    /** Stops reconciling (its pass in progress finishes), so no alert of it comes after the scorecard. */
+    private static void stopReconciler(Stage stage) throws InterruptedException {
+        if (stage.reconcilerThread != null) {
+            stage.reconcilerStop.countDown();
+            stage.reconcilerThread.join(30_000);
+        }
     }
 
     /** The demo's registry over HTTP, so commands in other processes read and write the same schemas. */
