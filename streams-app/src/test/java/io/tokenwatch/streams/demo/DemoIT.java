@@ -112,14 +112,16 @@ class DemoIT {
         assertThat(notifyOut.toString()).containsPattern("Dry run over llm.alerts.v1: \\d+ messages would be posted .*, 0 would be dead-lettered\\R");
 
         StringWriter budgetsOut = new StringWriter();
-        assertThat(cli(budgetsOut, new StringWriter()).execute(args(tryLines[2]))).isZero();
+        StringWriter budgetsErr = new StringWriter();
+        assertThat(cli(budgetsOut, budgetsErr).execute(args(tryLines[2]))).as(budgetsErr.toString()).isZero();
         assertThat(budgetsOut.toString()).containsPattern("task\\|sprint-planning\\|day: \\$[0-9,]+\\.00 a day \\(UTC\\), warn at 100%");
         assertThat(reportOut.toString()).contains("Budgets (spend in the current period").contains("task|sprint-planning|day");
 
         Path spill = dataDir.resolve("generate-spill");
         StringWriter generateOut = new StringWriter();
+        StringWriter generateErr = new StringWriter();
         String generate = tryLines[3].replace("--duration 30s", "--duration 8s") + " --spill-dir " + spill;
-        assertThat(cli(generateOut, new StringWriter()).execute(args(generate))).isZero();
+        assertThat(cli(generateOut, generateErr).execute(args(generate))).as(generateErr.toString()).isZero();
         assertThat(generateOut.toString()).contains("Writing live traffic to try.calls.v1 and try.outcomes.v1")
                 .containsPattern("Wrote [0-9,]+ calls in \\d+ s: [0-9,]+ events sent, 0 spilled to .*, 0 dropped");
         assertThat(spill).as("an empty spill directory is removed").doesNotExist();

@@ -3,18 +3,22 @@ package io.tokenwatch.streams.app;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
 
 /**
  * Creates the topics the pipeline needs when they are missing. Upsert topics (stats, sessions,
@@ -22,6 +26,7 @@ import java.util.concurrent.ExecutionException;
  */
 public final class TopicSetup {
     private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+    private static final Duration VISIBLE_WITHIN = Duration.ofSeconds(30);
 
     private TopicSetup() {
     }
@@ -70,9 +75,11 @@ public final class TopicSetup {
             NewTopic topic = new NewTopic(name, Optional.of(config.topicPartitions), replication);
             return compacted.contains(name) ? topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)) : topic;
         }).toList();
+        List<String> created = new ArrayList<>();
         admin.createTopics(topics).values().forEach((name, future) -> {
             try {
                 future.get();
+                created.add(name);
                 LOG.info("Created topic {} ({} partitions{})", name, config.topicPartitions, compacted.contains(name) ? ", compacted" : "");
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
@@ -83,5 +90,35 @@ public final class TopicSetup {
                 throw new IllegalStateException(e);
             }
         });
+        awaitVisible(admin, created);
+    }
+
+    /**
+     * Waits until the brokers know the topics just created: the controller has them at once, a broker's
+     * metadata a moment later, and a describe or list-offsets in that moment fails with "unknown topic".
+     */
+    private static void awaitVisible(Admin admin, List<String> created) {
+        long deadline = System.nanoTime() + VISIBLE_WITHIN.toNanos();
+        while (!created.isEmpty()) {
+            try {
+                admin.describeTopics(created).allTopicNames().get();
+                admin.listOffsets(created.stream().collect(Collectors.toMap(name -> new TopicPartition(name, 0), name -> OffsetSpec.latest()))).all().get();
+                return;
+            } catch (ExecutionException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Topics " + created + " were created but are not visible after " + VISIBLE_WITHIN.toSeconds() + " s: "
+                            + e.getCause().getMessage(), e.getCause());
+                }
+                try {
+                    Thread.sleep(50); // between two checks of the condition
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(interrupted);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 }
