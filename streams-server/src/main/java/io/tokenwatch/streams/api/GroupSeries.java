@@ -2,8 +2,9 @@ package io.tokenwatch.streams.api;
 
 import io.tokenwatch.streams.anomaly.Metric;
 import io.tokenwatch.streams.stats.RollingBaseline;
-import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.stats.WindowSums.Field;
+import io.tokenwatch.streams.stats.WindowSums;
+import io.tokenwatch.streams.topology.GroupKey;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ public record GroupSeries(String dimension, String group, List<Point> points, Ma
     }
 
     public static GroupSeries of(String groupKey, RollingBaseline baseline, LongFunction<WindowSums> windowAt, long windowMs) {
-        int split = groupKey.indexOf('|');
+        GroupKey group = GroupKey.of(groupKey);
         int week = (int) (7 * 86_400_000L / windowMs);
         List<Point> points = new ArrayList<>();
         for (long slot = baseline.currentSlot() - week + 1; slot <= baseline.currentSlot(); slot++) {
@@ -32,7 +33,7 @@ public record GroupSeries(String dimension, String group, List<Point> points, Ma
             }
         }
         int slots = Math.max(1, baseline.previousWeekSlots());
-        return new GroupSeries(groupKey.substring(0, split), groupKey.substring(split + 1), points, values(baseline.previousWeek(), slots));
+        return new GroupSeries(group.dimension(), group.group(), points, values(baseline.previousWeek(), slots));
     }
 
     /** Per-call metrics as they are; calls and cost divided by {@code slots} (an hourly average for a baseline). */

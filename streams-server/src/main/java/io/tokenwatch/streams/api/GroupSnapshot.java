@@ -4,8 +4,9 @@ import io.tokenwatch.streams.anomaly.AnomalyRule;
 import io.tokenwatch.streams.anomaly.Judgement;
 import io.tokenwatch.streams.anomaly.Metric;
 import io.tokenwatch.streams.stats.RollingBaseline;
-import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.stats.WindowSums.Field;
+import io.tokenwatch.streams.stats.WindowSums;
+import io.tokenwatch.streams.topology.GroupKey;
 
 import java.time.Instant;
 import java.util.Collection;
@@ -26,7 +27,7 @@ public record GroupSnapshot(String dimension, String group, Instant windowStart,
 
     public static GroupSnapshot of(String groupKey, WindowSums window, RollingBaseline baseline, AnomalyRule rule,
                                    Collection<Metric> metrics, long windowMs) {
-        int split = groupKey.indexOf('|');
+        GroupKey group = GroupKey.of(groupKey);
         WindowSums current = window == null ? new WindowSums() : window;
         WindowSums day = baseline.lastDay();
         long decided = day.get(Field.DECIDED);
@@ -35,7 +36,7 @@ public record GroupSnapshot(String dimension, String group, Instant windowStart,
             Judgement j = rule.judge(m, current, baseline);
             return new MetricReading(m.id(), orNull(j.observed()), orNull(j.baseline()), orNull(j.ratio()), j.judged(), j.anomalous());
         }).toList();
-        return new GroupSnapshot(groupKey.substring(0, split), groupKey.substring(split + 1), Instant.ofEpochMilli(baseline.currentSlot() * windowMs),
+        return new GroupSnapshot(group.dimension(), group.group(), Instant.ofEpochMilli(baseline.currentSlot() * windowMs),
                 current.get(Field.CALLS), current.costUsd(), day.get(Field.CALLS), day.costUsd(), decided, accepted,
                 decided == 0 || accepted == 0 ? null : day.get(Field.DECIDED_COST_NANOS) / 1e9 / accepted,
                 decided == 0 ? null : (double) accepted / decided, (int) (baseline.previousWeekSlots() * windowMs / 3_600_000L), readings);

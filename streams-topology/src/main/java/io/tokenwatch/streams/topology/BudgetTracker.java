@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
@@ -101,12 +102,12 @@ public final class BudgetTracker {
     }
 
     /** What a call changes in its group's budgets; {@code window} and {@code baseline} already hold it. */
-    void onCall(Group group, CallDelta delta, long eventTime, RollingBaseline baseline, LongFunction<WindowSums> windowAt,
+    void onCall(GroupKey group, CallDelta delta, long eventTime, RollingBaseline baseline, LongFunction<WindowSums> windowAt,
                 Supplier<List<Contributor>> contributors, Consumer<AnomalyAlert> emit) {
         long cost = delta.sums().get(Field.COST_NANOS);
         long callTime = delta.timestamp();
         for (BudgetPeriod kind : PERIODS) {
-            String key = BudgetCalendar.budgetKey(group.dimension(), group.name(), kind);
+            String key = BudgetCalendar.budgetKey(group.dimension(), group.group(), kind);
             DecodedBudget budget = budget(key);
             if (budget == null) {
                 continue;
@@ -155,7 +156,7 @@ public final class BudgetTracker {
         for (int i = 0; i < ended.size(); i++) {
             String key = ended.get(i).key;
             DecodedBudget budget = budget(key);
-            Group group = Group.ofBudgetKey(key);
+            GroupKey group = groupOfBudget(key);
             BudgetSpend state = ended.get(i).value;
             Budget last = budget != null ? budget.budget() : removedBudget(group, key);
             // A period ends at its boundary whichever comes first, its next call or this sweep; a removal, when it is seen.
@@ -190,7 +191,7 @@ public final class BudgetTracker {
         return BudgetSpend.starting(period, spent, calls);
     }
 
-    private BudgetSpend forecast(String key, Group group, Budget budget, BudgetSpend state, long amount, CallDelta delta, long eventTime,
+    private BudgetSpend forecast(String key, GroupKey group, Budget budget, BudgetSpend state, long amount, CallDelta delta, long eventTime,
                                  RollingBaseline baseline, LongFunction<WindowSums> windowAt, Supplier<List<Contributor>> contributors,
                                  Consumer<AnomalyAlert> emit) {
         long slot = baseline.currentSlot();
@@ -228,7 +229,7 @@ public final class BudgetTracker {
         return cached.profile();
     }
 
-    private void endPeriod(String key, Group group, Budget budget, BudgetSpend state, long at, String reason, Consumer<AnomalyAlert> emit) {
+    private void endPeriod(String key, GroupKey group, Budget budget, BudgetSpend state, long at, String reason, Consumer<AnomalyAlert> emit) {
         if (state.spendOpenedAt() != 0) {
             emit.accept(spendAlert(key, group, budget, state, AlertStatus.RESOLVED, state.highestWarning(), at, null, List.of(), reason));
         }
@@ -237,20 +238,20 @@ public final class BudgetTracker {
         }
     }
 
-    private AnomalyAlert spendAlert(String key, Group group, Budget budget, BudgetSpend state, AlertStatus status, double fraction, long at,
+    private AnomalyAlert spendAlert(String key, GroupKey group, Budget budget, BudgetSpend state, AlertStatus status, double fraction, long at,
                                     String callId, List<Contributor> contributors, String resolvedReason) {
         String alertId = key + "|budget_spend|" + Instant.ofEpochMilli(state.periodStart());
-        return OutputRecords.budgetAlert(alertId, status, group.dimension(), group.name(), "budget_spend", budget, key, state,
+        return OutputRecords.budgetAlert(alertId, status, group.dimension(), group.group(), "budget_spend", budget, key, state,
                 state.spentNanos(), fraction, fraction, null, 0, state.spendOpenedAt() == 0 ? at : state.spendOpenedAt(), at, callId,
                 contributors, resolvedReason);
     }
 
-    private AnomalyAlert forecastAlert(String key, Group group, Budget budget, BudgetSpend state, long openedAt, AlertStatus status,
+    private AnomalyAlert forecastAlert(String key, GroupKey group, Budget budget, BudgetSpend state, long openedAt, AlertStatus status,
                                        SpendProfile.Projection projection, int historySlots, long at, String callId,
                                        List<Contributor> contributors, String resolvedReason) {
         String alertId = key + "|budget_forecast|" + Instant.ofEpochMilli(openedAt);
         long projected = projection == null ? state.spentNanos() : projection.periodEndSpend();
-        return OutputRecords.budgetAlert(alertId, status, group.dimension(), group.name(), "budget_forecast", budget, key, state,
+        return OutputRecords.budgetAlert(alertId, status, group.dimension(), group.group(), "budget_forecast", budget, key, state,
                 projected, 1 + budget.getForecastMargin(), null, projection, historySlots, openedAt, at, callId, contributors, resolvedReason);
     }
 
@@ -284,29 +285,18 @@ public final class BudgetTracker {
     }
 
     /** A stand-in for a deleted budget, for its last alerts: the key's fields and nothing else. */
-    private static Budget removedBudget(Group group, String key) {
+    private static Budget removedBudget(GroupKey group, String key) {
         String period = key.substring(key.lastIndexOf('|') + 1);
-        return Budget.newBuilder().setDimension(group.dimension()).setGroup(group.name())
-                .setPeriod(BudgetPeriod.valueOf(period.toUpperCase(java.util.Locale.ROOT))).setAmountUsd(0).setUpdatedAt(Instant.EPOCH).build();
+        return Budget.newBuilder().setDimension(group.dimension()).setGroup(group.group())
+                .setPeriod(BudgetPeriod.valueOf(period.toUpperCase(Locale.ROOT))).setAmountUsd(0).setUpdatedAt(Instant.EPOCH).build();
     }
 
     static long nanos(double usd) {
         return Math.round(usd * 1e9);
     }
 
-    /** A group of the detector: its dimension and value, and its key {@code dimension|group}. */
-    record Group(String dimension, String name) {
-        String key() {
-            return dimension + "|" + name;
-        }
-
-        static Group ofKey(String groupKey) {
-            int split = groupKey.indexOf('|');
-            return new Group(groupKey.substring(0, split), groupKey.substring(split + 1));
-        }
-
-        static Group ofBudgetKey(String budgetKey) {
-            return ofKey(budgetKey.substring(0, budgetKey.lastIndexOf('|')));
-        }
+    /** The group a budget key ({@code dimension|group|period}) is about. */
+    private static GroupKey groupOfBudget(String budgetKey) {
+        return GroupKey.of(budgetKey.substring(0, budgetKey.lastIndexOf('|')));
     }
 }

@@ -69,7 +69,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
     private final ChangedSinceRelease<Bytes, ChangedWindow> changedWindows = new ChangedSinceRelease<>(this::sendStats);
 
     /** A window whose stats changed: they are built when sent. */
-    private record ChangedWindow(String dimension, String group, long start, WindowSums sums, long changedAt, long timestamp) {
+    private record ChangedWindow(GroupKey group, long start, WindowSums sums, long changedAt, long timestamp) {
     }
 
     /**
@@ -148,11 +148,9 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
         windowSums.put(windowKey(groupKey, slot), window.toBytes());
         baselines.put(groupKey, baseline.toBytes());
 
-        int split = groupKey.indexOf('|');
-        String dimension = groupKey.substring(0, split);
-        String group = groupKey.substring(split + 1);
+        GroupKey group = GroupKey.of(groupKey);
         long windowStart = slot * windowMs;
-        changedWindows.put(windowKey(groupKey, slot), new ChangedWindow(dimension, group, windowStart, window, eventTime, record.timestamp()));
+        changedWindows.put(windowKey(groupKey, slot), new ChangedWindow(group, windowStart, window, eventTime, record.timestamp()));
 
         if (slot != baseline.currentSlot()) {
             return; // a late outcome for an earlier window: its stats are updated, the judged window is the current one
@@ -165,13 +163,13 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
             contributors.put(groupKey, spenders.toBytes());
             Contributors spentBy = spenders;
             WindowSums spentIn = window;
-            budgets.onCall(BudgetTracker.Group.ofKey(groupKey), delta, eventTime, baseline, s -> sums(groupKey, s),
+            budgets.onCall(group, delta, eventTime, baseline, s -> sums(groupKey, s),
                     () -> spentBy.top(spentIn.get(Field.COST_NANOS)), alert -> forwardAlert(alert, delta.timestamp()));
         }
         OpenEpisodes open = OpenEpisodes.fromBytes(openEpisodes.get(groupKey));
         boolean changed = false;
         for (Metric metric : metrics) {
-            changed |= judge(groupKey, dimension, group, metric, window, baseline, spenders, delta, eventTime, open);
+            changed |= judge(groupKey, group, metric, window, baseline, spenders, delta, eventTime, open);
         }
         if (changed && open.isEmpty()) {
             openEpisodes.delete(groupKey);
@@ -181,7 +179,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
     }
 
     /** Judges one metric, updating {@code episodes}; returns whether its episode changed. */
-    private boolean judge(String groupKey, String dimension, String group, Metric metric, WindowSums window, RollingBaseline baseline,
+    private boolean judge(String groupKey, GroupKey group, Metric metric, WindowSums window, RollingBaseline baseline,
                           Contributors spenders, CallDelta delta, long eventTime, OpenEpisodes episodesOfGroup) {
         Judgement judgement = rule.judge(metric, window, baseline);
         AlertEpisode open = episodesOfGroup.get(metric);
@@ -196,7 +194,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
         episodesOfGroup.set(metric, decision.episode());
         if (decision.emit() != null) {
             AlertEpisode episode = decision.episode() != null ? decision.episode() : open;
-            AnomalyAlert alert = OutputRecords.alert(episode, decision.emit(), dimension, group, judgement, rule.threshold(),
+            AnomalyAlert alert = OutputRecords.alert(episode, decision.emit(), group.dimension(), group.group(), judgement, rule.threshold(),
                     judgedStart, judgedEnd, (spenders != null ? spenders : currentContributors(groupKey, slot)).top(window.get(Field.COST_NANOS)), eventTime, delta.callId(),
                     decision.emit() == AlertStatus.RESOLVED ? OutputRecords.RESOLVED_BACK_UNDER : null);
             context.forward(new Record<>(episode.alertId(), new GroupOutput(null, alert), delta.timestamp()));
@@ -206,7 +204,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
 
     /** A group forgotten with an episode still open: the episode ends (RESOLVED, expired) so nobody waits on it forever. */
     private void expireEpisodes(String groupKey, RollingBaseline baseline, long watermark) {
-        int split = groupKey.indexOf('|');
+        GroupKey group = GroupKey.of(groupKey);
         long slot = baseline.currentSlot();
         WindowSums window = sums(groupKey, slot);
         byte[] stored = openEpisodes.get(groupKey);
@@ -219,7 +217,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
             AlertEpisode open = episode.getValue();
             Judgement last = rule.judge(metric, window == null ? new WindowSums() : window, baseline);
             long judgedStart = (metric.kind() == Metric.Kind.VOLUME ? slot - day + 1 : slot) * windowMs;
-            AnomalyAlert alert = OutputRecords.alert(open, AlertStatus.RESOLVED, groupKey.substring(0, split), groupKey.substring(split + 1),
+            AnomalyAlert alert = OutputRecords.alert(open, AlertStatus.RESOLVED, group.dimension(), group.group(),
                     last, rule.threshold(), judgedStart, (slot + 1) * windowMs, List.of(), watermark, null, OutputRecords.RESOLVED_EXPIRED);
             context.forward(new Record<>(open.alertId(), new GroupOutput(null, alert), watermark));
         }
@@ -230,8 +228,8 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
     }
 
     private void sendStats(Bytes windowKey, ChangedWindow w) {
-        context.forward(new Record<>(OutputRecords.statsKey(w.dimension, w.group, w.start), new GroupOutput(
-                OutputRecords.windowStats(w.dimension, w.group, w.start, w.start + windowMs, w.sums, w.changedAt), null), w.timestamp));
+        context.forward(new Record<>(OutputRecords.statsKey(w.group.dimension(), w.group.group(), w.start), new GroupOutput(
+                OutputRecords.windowStats(w.group.dimension(), w.group.group(), w.start, w.start + windowMs, w.sums, w.changedAt), null), w.timestamp));
     }
 
     private Contributors currentContributors(String groupKey, long slot) {
