@@ -76,7 +76,11 @@ public final class LocalGroupStore {
 
     /** The budgets with spend counted on this instance (each budget's state lives with its group). */
     public List<BudgetView> budgets() {
-        Map<String, Budget> defined = definedBudgets();
+        return budgets(definedBudgets());
+    }
+
+    /** The same, for the budgets in force already read. */
+    List<BudgetView> budgets(Map<String, Budget> defined) {
         List<BudgetView> views = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> all = store(BudgetTracker.SPEND).all()) {
             while (all.hasNext()) {
@@ -97,11 +101,8 @@ public final class LocalGroupStore {
             while (all.hasNext()) {
                 KeyValue<String, byte[]> entry = all.next();
                 try {
-                    Budget budget = budgetReader.deserialize(null, entry.value);
-                    if (BudgetValidation.problem(entry.key, budget) == null) {
-                        budgets.put(entry.key, budget);
-                    }
-                } catch (RuntimeException e) {
+                    budgets.put(entry.key, BudgetValidation.usable(entry.key, entry.value, budgetReader));
+                } catch (IllegalArgumentException e) {
                     // refused and logged by the detector; not shown
                 }
             }

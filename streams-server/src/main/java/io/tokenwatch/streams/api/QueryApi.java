@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.tokenwatch.events.v1.Budget;
 import io.tokenwatch.events.v1.ReconciliationHour;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.topology.BudgetTracker;
@@ -111,8 +112,9 @@ public final class QueryApi {
 
     /** Every budget in force: with its spend from the instance that counts it, or unspent in the current period. */
     private List<BudgetView> allBudgets() throws IOException {
+        Map<String, Budget> defined = local.definedBudgets();
         Map<String, BudgetView> views = new TreeMap<>();
-        local.budgets().forEach(v -> views.put(v.key(), v));
+        local.budgets(defined).forEach(v -> views.put(v.key(), v));
         if (self.isPresent()) {
             for (var metadata : streams.metadataForAllStreamsClients()) {
                 if (!metadata.hostInfo().equals(self.get()) && metadata.stateStoreNames().contains(BudgetTracker.SPEND)) {
@@ -122,8 +124,8 @@ public final class QueryApi {
             }
         }
         Instant now = Instant.now();
-        local.definedBudgets().forEach((key, budget) -> views.computeIfAbsent(key, k -> BudgetView.unspent(k, budget, now)));
-        views.keySet().retainAll(local.definedBudgets().keySet());
+        defined.forEach((key, budget) -> views.computeIfAbsent(key, k -> BudgetView.unspent(k, budget, now)));
+        views.keySet().retainAll(defined.keySet());
         return List.copyOf(views.values());
     }
 

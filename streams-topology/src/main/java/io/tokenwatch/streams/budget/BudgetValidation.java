@@ -1,6 +1,7 @@
 package io.tokenwatch.streams.budget;
 
 import io.tokenwatch.events.v1.Budget;
+import org.apache.kafka.common.serialization.Deserializer;
 
 import java.time.DateTimeException;
 import java.time.ZoneId;
@@ -35,6 +36,24 @@ public final class BudgetValidation {
             return "slack_route must be a webhook name (lower case letters, digits, - and _), not '" + budget.getSlackRoute() + "'";
         }
         return null;
+    }
+
+    /**
+     * The budget stored under {@code key} as {@code bytes} (a record of the budgets topic), decoded and checked;
+     * an {@link IllegalArgumentException} says what makes it unusable.
+     */
+    public static Budget usable(String key, byte[] bytes, Deserializer<Budget> reader) {
+        Budget budget;
+        try {
+            budget = reader.deserialize(null, bytes);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("its record cannot be read (" + e + ")", e);
+        }
+        String problem = problem(key, budget);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        return budget;
     }
 
     /** The problem with {@code budget} stored under {@code key}, or null: a record under another budget's key is refused too. */

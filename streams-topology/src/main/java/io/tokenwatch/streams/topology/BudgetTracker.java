@@ -268,16 +268,10 @@ public final class BudgetTracker {
         }
         DecodedBudget fresh;
         try {
-            Budget budget = reader.deserialize(null, bytes);
-            String problem = BudgetValidation.problem(key, budget);
-            if (problem != null) {
-                LOG.error("Budget {} is ignored: {}. Set it again with `tokenwatch budget set`.", key, problem);
-                fresh = new DecodedBudget(bytes, null, null);
-            } else {
-                fresh = new DecodedBudget(bytes, budget, ZoneId.of(budget.getTimeZone()));
-            }
-        } catch (RuntimeException e) {
-            LOG.error("Budget {} is ignored: its record cannot be read ({}). Set it again with `tokenwatch budget set`.", key, e.toString());
+            Budget budget = BudgetValidation.usable(key, bytes, reader);
+            fresh = new DecodedBudget(bytes, budget, ZoneId.of(budget.getTimeZone()));
+        } catch (IllegalArgumentException e) {
+            LOG.error("Budget {} is ignored: {}. Set it again with `tokenwatch budget set`.", key, e.getMessage());
             fresh = new DecodedBudget(bytes, null, null);
         }
         decoded.put(key, fresh);
