@@ -2,10 +2,8 @@ package io.tokenwatch.streams.reconcile;
 
 import io.tokenwatch.streams.app.CannotStartException;
 import io.tokenwatch.streams.app.Preflight;
-import io.tokenwatch.streams.app.TopicSetup;
 import io.tokenwatch.streams.cli.ConfigOptions;
 import io.tokenwatch.streams.config.TokenwatchConfig;
-import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +17,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -52,10 +49,7 @@ public final class ReconcileCommand implements Callable<Integer> {
             throw new CannotStartException("no admin key: set " + ANTHROPIC_KEY_ENV + " or " + OPENAI_KEY_ENV
                     + " (or tokenwatch.reconcile.anthropic.key.file / tokenwatch.reconcile.openai.key.file to a mounted secret)");
         }
-        try (Admin admin = Preflight.reachableAdmin(config)) {
-            Preflight.requireRegistry(config);
-            TopicSetup.ensure(admin, config, List.of(config.reconcile.topic(), config.alertsTopic), Set.of(config.reconcile.topic(), config.alertsTopic));
-        }
+        Preflight.requireCluster(config, List.of(config.reconcile.topic(), config.alertsTopic));
         Optional<Reconciler> configured = Reconciler.forKeys(config, anthropicKey, openaiKey, Clock.systemUTC());
         spec.commandLine().getErr().printf("Reconciling %s against %s: hours settled %s after their end, %s back, every %s%n",
                 configured.get().providers(), config.callsTopic, config.reconcile.settle(), config.reconcile.lookback(), config.reconcile.interval());

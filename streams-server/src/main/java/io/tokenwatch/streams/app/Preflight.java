@@ -14,6 +14,8 @@ import org.apache.kafka.common.KafkaException;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -31,8 +33,17 @@ public final class Preflight {
 
     /** Checks Kafka, then the registry. */
     public static void requireCluster(TokenwatchConfig config) {
-        reachableAdmin(config).close();
-        requireRegistry(config);
+        requireCluster(config, List.of());
+    }
+
+    /** Checks Kafka, then the registry, and creates the compacted topics a command writes where they are missing. */
+    public static void requireCluster(TokenwatchConfig config, List<String> compactedTopics) {
+        try (Admin admin = reachableAdmin(config)) {
+            requireRegistry(config);
+            if (!compactedTopics.isEmpty()) {
+                TopicSetup.ensure(admin, config, compactedTopics, Set.copyOf(compactedTopics));
+            }
+        }
     }
 
     /**

@@ -3,10 +3,8 @@ package io.tokenwatch.streams.cli;
 import io.tokenwatch.events.v1.Budget;
 import io.tokenwatch.streams.app.BudgetTopic;
 import io.tokenwatch.streams.app.Preflight;
-import io.tokenwatch.streams.app.TopicSetup;
 import io.tokenwatch.streams.budget.BudgetCalendar;
 import io.tokenwatch.streams.config.TokenwatchConfig;
-import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -202,10 +200,7 @@ public final class BudgetCommand implements Runnable {
     /** The configuration, with Kafka and the registry answering and the budgets topic there (compacted). */
     private static TokenwatchConfig writable(ConfigOptions options, CommandSpec spec) {
         TokenwatchConfig config = options.load();
-        try (Admin admin = Preflight.reachableAdmin(config)) {
-            Preflight.requireRegistry(config);
-            TopicSetup.ensure(admin, config, List.of(config.budgetsTopic), Set.of(config.budgetsTopic));
-        }
+        Preflight.requireCluster(config, List.of(config.budgetsTopic));
         return config;
     }
 
