@@ -5,16 +5,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.tokenwatch.streams.app.OperatorHttpServer;
 import io.tokenwatch.streams.reconcile.ProviderUsage;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -51,12 +50,12 @@ final class ProviderStandIns implements AutoCloseable {
     private Map<Instant, List<ProviderUsage>> hours(String provider, Instant from, Instant to) {
         Map<Instant, List<ProviderUsage>> byHour = new TreeMap<>();
         billed.values().stream().filter(u -> u.provider().equals(provider) && !u.hour().isBefore(from) && u.hour().isBefore(to))
-                .forEach(u -> byHour.computeIfAbsent(u.hour(), h -> new java.util.ArrayList<>()).add(u));
+                .forEach(u -> byHour.computeIfAbsent(u.hour(), h -> new ArrayList<>()).add(u));
         return byHour;
     }
 
     private void anthropic(HttpExchange exchange) throws IOException {
-        Map<String, String> query = query(exchange);
+        Map<String, String> query = OperatorHttpServer.query(exchange);
         ObjectNode body = JSON.createObjectNode();
         ArrayNode data = body.putArray("data");
         hours("anthropic", Instant.parse(query.get("starting_at")), Instant.parse(query.get("ending_at"))).forEach((hour, models) -> {
@@ -73,7 +72,7 @@ final class ProviderStandIns implements AutoCloseable {
     }
 
     private void openai(HttpExchange exchange) throws IOException {
-        Map<String, String> query = query(exchange);
+        Map<String, String> query = OperatorHttpServer.query(exchange);
         ObjectNode body = JSON.createObjectNode().put("object", "page");
         ArrayNode data = body.putArray("data");
         hours("openai", Instant.ofEpochSecond(Long.parseLong(query.get("start_time"))), Instant.ofEpochSecond(Long.parseLong(query.get("end_time"))))
@@ -91,25 +90,8 @@ final class ProviderStandIns implements AutoCloseable {
         respond(exchange, body);
     }
 
-    private static Map<String, String> query(HttpExchange exchange) {
-        Map<String, String> query = new HashMap<>();
-        String raw = exchange.getRequestURI().getRawQuery();
-        if (raw != null) {
-            for (String pair : raw.split("&")) {
-                String[] kv = pair.split("=", 2);
-                query.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
-            }
-        }
-        return query;
-    }
-
     private static void respond(HttpExchange exchange, ObjectNode body) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
-        try (exchange) {
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, bytes.length);
-            exchange.getResponseBody().write(bytes);
-        }
+        OperatorHttpServer.respond(exchange, 200, "application/json", JSON.writeValueAsString(body));
     }
 
     @Override

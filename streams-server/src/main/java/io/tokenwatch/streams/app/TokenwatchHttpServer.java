@@ -17,10 +17,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -95,7 +93,7 @@ public final class TokenwatchHttpServer implements AutoCloseable {
             }
         }
         try {
-            QueryApi.Response response = api.handle(exchange.getRequestURI().getRawPath(), query(exchange.getRequestURI().getRawQuery()));
+            QueryApi.Response response = api.handle(exchange.getRequestURI().getRawPath(), OperatorHttpServer.query(exchange));
             OperatorHttpServer.respond(exchange, response.status(), "application/json", response.json());
         } catch (IOException | RuntimeException e) {
             LOG.warn("API request {} failed: {}", exchange.getRequestURI(), e.toString());
@@ -124,16 +122,6 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         }
     }
 
-    private static Map<String, String> query(String raw) {
-        Map<String, String> query = new LinkedHashMap<>();
-        if (raw != null) {
-            for (String pair : raw.split("&")) {
-                String[] kv = pair.split("=", 2);
-                query.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
-            }
-        }
-        return query;
-    }
 
     @Override
     public void close() {
