@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +27,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -61,13 +64,12 @@ public final class Reconciler implements AutoCloseable {
      * A reconciler of the providers a key is given for, at the configured base URLs; {@code clock} says
      * what "now" is (the wall clock, or the demo's event time). Empty when there is no key at all.
      */
-    public static java.util.Optional<Reconciler> forKeys(TokenwatchConfig config, java.util.Optional<String> anthropicKey,
-                                                         java.util.Optional<String> openaiKey, Clock clock) {
+    public static Optional<Reconciler> forKeys(TokenwatchConfig config, Optional<String> anthropicKey, Optional<String> openaiKey, Clock clock) {
         UsageHttp http = new UsageHttp(config.reconcile.timeout(), config.reconcile.maxBackoff(), d -> Thread.sleep(d.toMillis()));
         List<UsageReport> reports = new ArrayList<>();
         anthropicKey.ifPresent(k -> reports.add(new AnthropicUsageReport(config.reconcile.anthropicBaseUrl(), k, http)));
         openaiKey.ifPresent(k -> reports.add(new OpenAiUsageReport(config.reconcile.openaiBaseUrl(), k, http)));
-        return reports.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(new Reconciler(config, reports, clock));
+        return reports.isEmpty() ? Optional.empty() : Optional.of(new Reconciler(config, reports, clock));
     }
 
     /** The providers it reconciles. */
@@ -92,18 +94,15 @@ public final class Reconciler implements AutoCloseable {
 
     /** The hours reconciled before, in order: marks them done and replays their episodes. */
     private void readBack() {
-        List<ReconciliationHour> hours = new ArrayList<>();
+        // A key's records share a partition, read in offset order: the last one read is the one in force.
+        Map<String, ReconciliationHour> latest = new HashMap<>();
         Map<String, Object> serde = new HashMap<>(config.kafkaProperties());
         serde.put("specific.avro.reader", "true");
         try (KafkaAvroDeserializer decoder = new KafkaAvroDeserializer()) {
             decoder.configure(serde, false);
             TopicSnapshot.read(config.clientProperties(ConsumerConfig.configNames()), config.reconcile.topic(), Duration.ofMinutes(2),
-                    r -> hours.add((ReconciliationHour) decoder.deserialize(config.reconcile.topic(), r.value())), (read, total) -> { });
-        }
-        hours.sort(Comparator.comparing(ReconciliationHour::getHourStart));
-        Map<String, ReconciliationHour> latest = new TreeMap<>();
-        for (ReconciliationHour hour : hours) {
-            latest.put(hour.getProvider() + "|" + hour.getModel() + "|" + hour.getHourStart(), hour);
+                    r -> latest.put(new String(r.key(), StandardCharsets.UTF_8), (ReconciliationHour) decoder.deserialize(config.reconcile.topic(), r.value())),
+                    (read, total) -> { });
         }
         latest.values().stream().sorted(Comparator.comparing(ReconciliationHour::getHourStart)).forEach(hour -> {
             episodes.decide(hour);
@@ -182,7 +181,7 @@ public final class Reconciler implements AutoCloseable {
         }
         done.add(provider + "|" + hour);
         LOG.info("Reconciled {} {}: {} model(s), {} alert update(s), ${} not captured", provider, hour, models.size(), alerts,
-                String.format(java.util.Locale.ROOT, "%.2f", untracked));
+                String.format(Locale.ROOT, "%.2f", untracked));
         return new int[] {models.size(), alerts};
     }
 

@@ -16,10 +16,12 @@ public final class SpendProfile {
     private static final int MIN_EVIDENCE_WINDOWS = 3;
     private final long[] costBySlotOfWeek;
     private final int historySlots;
+    private final double averageWindow;
 
     private SpendProfile(long[] costBySlotOfWeek, int historySlots) {
         this.costBySlotOfWeek = costBySlotOfWeek;
         this.historySlots = historySlots;
+        this.averageWindow = (double) Arrays.stream(costBySlotOfWeek).sum() / costBySlotOfWeek.length;
     }
 
     /**
@@ -79,7 +81,6 @@ public final class SpendProfile {
         for (long s = currentSlot - day + 1; s < currentSlot; s++) {
             expected += usualCost(s);
         }
-        double averageWindow = (double) Arrays.stream(costBySlotOfWeek).sum() / costBySlotOfWeek.length;
         return expected <= 0 || expected < MIN_EVIDENCE_WINDOWS * averageWindow ? Double.NaN : lastDayCost / expected;
     }
 

@@ -138,32 +138,30 @@ public final class BudgetTracker {
 
     /** Ends periods whose end the event time has passed and the state of removed budgets, resolving their open alerts. */
     void sweep(long watermark, Consumer<AnomalyAlert> emit) {
-        List<KeyValue<String, BudgetSpend>> ended = new ArrayList<>();
-        List<String> reasons = new ArrayList<>();
+        // Collected first, ended after: the store is not changed under its own iterator.
+        List<Ended> ended = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> all = spend.all()) {
             while (all.hasNext()) {
                 KeyValue<String, byte[]> entry = all.next();
                 BudgetSpend state = BudgetSpend.fromBytes(entry.value);
-                if (budget(entry.key) == null) {
-                    ended.add(KeyValue.pair(entry.key, state));
-                    reasons.add(RESOLVED_BUDGET_REMOVED);
+                DecodedBudget budget = budget(entry.key);
+                if (budget == null) {
+                    ended.add(new Ended(entry.key, state, removedBudget(entry.key), RESOLVED_BUDGET_REMOVED));
                 } else if (state.periodEnd() <= watermark) {
-                    ended.add(KeyValue.pair(entry.key, state));
-                    reasons.add(RESOLVED_PERIOD_ENDED);
+                    ended.add(new Ended(entry.key, state, budget.budget(), RESOLVED_PERIOD_ENDED));
                 }
             }
         }
-        for (int i = 0; i < ended.size(); i++) {
-            String key = ended.get(i).key;
-            DecodedBudget budget = budget(key);
-            GroupKey group = groupOfBudget(key);
-            BudgetSpend state = ended.get(i).value;
-            Budget last = budget != null ? budget.budget() : removedBudget(group, key);
+        for (Ended end : ended) {
             // A period ends at its boundary whichever comes first, its next call or this sweep; a removal, when it is seen.
-            long at = reasons.get(i).equals(RESOLVED_PERIOD_ENDED) ? state.periodEnd() : Math.max(watermark, state.asOf());
-            endPeriod(key, group, last, state, at, reasons.get(i), emit);
-            spend.delete(key);
+            long at = end.reason().equals(RESOLVED_PERIOD_ENDED) ? end.state().periodEnd() : Math.max(watermark, end.state().asOf());
+            endPeriod(end.key(), groupOfBudget(end.key()), end.budget(), end.state(), at, end.reason(), emit);
+            spend.delete(end.key());
         }
+    }
+
+    /** A budget's period the sweep ends, with the budget its last alerts name, and why. */
+    private record Ended(String key, BudgetSpend state, Budget budget, String reason) {
     }
 
     private BudgetSpend startPeriod(BudgetCalendar.Span period, CallDelta delta, RollingBaseline baseline, LongFunction<WindowSums> windowAt) {
@@ -279,7 +277,8 @@ public final class BudgetTracker {
     }
 
     /** A stand-in for a deleted budget, for its last alerts: the key's fields and nothing else. */
-    private static Budget removedBudget(GroupKey group, String key) {
+    private static Budget removedBudget(String key) {
+        GroupKey group = groupOfBudget(key);
         String period = key.substring(key.lastIndexOf('|') + 1);
         return Budget.newBuilder().setDimension(group.dimension()).setGroup(group.group())
                 .setPeriod(BudgetPeriod.valueOf(period.toUpperCase(Locale.ROOT))).setAmountUsd(0).setUpdatedAt(Instant.EPOCH).build();
