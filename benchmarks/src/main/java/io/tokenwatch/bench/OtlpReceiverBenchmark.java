@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -117,7 +118,7 @@ public final class OtlpReceiverBenchmark {
             return rate;
         } finally {
             server.stop(0);
-            ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdown();
+            ((ExecutorService) server.getExecutor()).shutdown();
         }
     }
 

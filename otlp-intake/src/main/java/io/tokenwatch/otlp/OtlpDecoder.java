@@ -17,6 +17,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -171,7 +172,7 @@ public final class OtlpDecoder {
     private static String id(JsonNode node) {
         String text = node.asText("");
         if (text.isEmpty() || text.matches("[0-9a-fA-F]+") && text.length() % 2 == 0) {
-            return text.toLowerCase(java.util.Locale.ROOT);
+            return text.toLowerCase(Locale.ROOT);
         }
         return HEX.formatHex(Base64.getDecoder().decode(text));
     }

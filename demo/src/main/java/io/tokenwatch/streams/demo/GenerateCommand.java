@@ -17,6 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.io.IOException;
+import java.util.stream.Collectors;
 
 /**
  * The demo's modelled traffic against an existing cluster (e.g. the compose stack), in real time:
@@ -75,7 +76,7 @@ public final class GenerateCommand implements Callable<Integer> {
         Duration backfill = DemoCommand.parseDuration("--history", history);
         // The untracked spend needs the demo's usage-report stand-ins; the budget breach comes with the spend spike.
         Set<Incident> chosen = workload.chosenIncidents().stream().filter(Incident::live)
-                .collect(java.util.stream.Collectors.toCollection(() -> java.util.EnumSet.noneOf(Incident.class)));
+                .collect(Collectors.toCollection(() -> EnumSet.noneOf(Incident.class)));
         long firstAfter = DemoCommand.parseDuration("--first-incident-after", firstIncidentAfter).toMillis();
         long spacing = DemoCommand.parseDuration("--incident-spacing", incidentSpacing).toMillis();
         long length = DemoCommand.parseDuration("--incident-length", incidentLength).toMillis();

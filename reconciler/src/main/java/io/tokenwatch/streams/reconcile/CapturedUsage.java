@@ -17,6 +17,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -80,7 +81,7 @@ final class CapturedUsage implements AutoCloseable {
             return;
         }
         String model = HourComparison.canonical(catalog, call.getModel());
-        String provider = call.getProvider().toLowerCase(java.util.Locale.ROOT);
+        String provider = call.getProvider().toLowerCase(Locale.ROOT);
         Instant hour = call.getTimestamp().truncatedTo(ChronoUnit.HOURS);
         seenModels.add(provider + "|" + model);
         ProviderUsage usage = new ProviderUsage(provider, model, hour, call.getInputTokens(), call.getOutputTokens(), call.getCacheReadTokens(),

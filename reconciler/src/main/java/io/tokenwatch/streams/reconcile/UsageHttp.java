@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -86,7 +87,7 @@ final class UsageHttp {
                 }
             } catch (HttpTimeoutException e) {
                 failure = "no answer within " + timeout.toSeconds() + " s";
-            } catch (java.net.ConnectException e) {
+            } catch (ConnectException e) {
                 failure = "connection refused";
             }
             if (attempt >= MAX_ATTEMPTS) {

@@ -11,6 +11,7 @@ import io.tokenwatch.streams.config.TokenwatchConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.function.ToLongFunction;
 
 /**
@@ -73,7 +74,7 @@ public final class OtlpHttpIntake implements AutoCloseable {
     }
 
     /** Waits until every call recorded so far is acknowledged by Kafka (or spilled), at most {@code timeout}. */
-    public boolean flush(java.time.Duration timeout) throws InterruptedException {
+    public boolean flush(Duration timeout) throws InterruptedException {
         return client.flush(timeout);
     }
 

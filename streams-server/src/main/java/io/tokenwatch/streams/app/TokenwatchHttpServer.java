@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tokenwatch.otlp.OtlpReceiver;
 import io.tokenwatch.streams.api.QueryApi;
 import io.tokenwatch.streams.api.RecentAlerts;
 import io.tokenwatch.streams.config.TokenwatchConfig;
@@ -79,7 +80,7 @@ public final class TokenwatchHttpServer implements AutoCloseable {
     }
 
     /** What the OTLP receiver has taken so far, when it is on. */
-    public Optional<io.tokenwatch.otlp.OtlpReceiver.Counts> otlpCounts() {
+    public Optional<OtlpReceiver.Counts> otlpCounts() {
         return otlp.map(OtlpHttpIntake::counts);
     }
 

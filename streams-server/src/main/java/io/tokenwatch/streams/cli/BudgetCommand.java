@@ -5,17 +5,18 @@ import io.tokenwatch.streams.app.BudgetTopic;
 import io.tokenwatch.streams.app.Preflight;
 import io.tokenwatch.streams.budget.BudgetCalendar;
 import io.tokenwatch.streams.config.TokenwatchConfig;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -205,7 +206,7 @@ public final class BudgetCommand implements Runnable {
     }
 
     /** Spend is counted only for the dimensions the app keeps groups of. */
-    private static void warnIfNotCounted(TokenwatchConfig config, java.util.Collection<Budget> budgets, PrintWriter err) {
+    private static void warnIfNotCounted(TokenwatchConfig config, Collection<Budget> budgets, PrintWriter err) {
         budgets.stream().map(Budget::getDimension).distinct().filter(d -> !config.dimensions.contains(d)).forEach(d -> err.println(
                 "Note: '" + d + "' is not in tokenwatch.dimensions (" + String.join(",", config.dimensions)
                         + "): its budgets count no spend until the app keeps that dimension"));
