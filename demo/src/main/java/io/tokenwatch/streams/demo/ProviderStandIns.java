@@ -18,76 +18,122 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
- * The demo's stand-ins of Anthropic's and OpenAI's usage APIs, on one loopback port: they bill every
- * call the workload makes (those hidden from producer-lib too), per model and hour, in the shapes
- * the real endpoints answer with, so {@code reconcile} finds what never reached Tokenwatch.
+ * Stand-ins of Anthropic's and OpenAI's usage APIs, on one loopback port: they bill every call they
+ * are told of (in the demo, those hidden from producer-lib too), per model and hour, in the shapes and
+ * pages the real endpoints answer with, so {@code reconcile} finds what never reached Tokenwatch.
  */
-final class ProviderStandIns implements AutoCloseable {
+public final class ProviderStandIns implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Called before each answer with the provider asked and the request; may block (tests hold a provider's answers). */
+    public interface BeforeAnswer {
+        void await(String provider, HttpExchange request) throws InterruptedException;
+    }
+
     private final Map<String, ProviderUsage> billed = new ConcurrentHashMap<>();
+    private final int bucketsPerPage;
+    private final BeforeAnswer beforeAnswer;
+    private final ExecutorService answering = Executors.newCachedThreadPool(); // a held answer must not hold the other provider's
     private final HttpServer server;
 
+    /** The demo's: a day of hourly buckets per page, as the APIs' {@code limit=24} gives, answered at once. */
     ProviderStandIns() throws IOException {
+        this(24, (provider, request) -> { });
+    }
+
+    public ProviderStandIns(int bucketsPerPage, BeforeAnswer beforeAnswer) throws IOException {
+        this.bucketsPerPage = bucketsPerPage;
+        this.beforeAnswer = beforeAnswer;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/v1/organizations/usage_report/messages", this::anthropic);
         server.createContext("/v1/organization/usage/completions", this::openai);
+        server.setExecutor(answering);
         server.start();
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    /** Where the traffic writer reports each call as billed. */
-    Consumer<ProviderUsage> billing() {
+    /** Where each call is reported as billed (its model as the provider names it). */
+    public Consumer<ProviderUsage> billing() {
         return usage -> billed.merge(usage.provider() + "|" + usage.model() + "|" + usage.hour(), usage, ProviderUsage::plus);
     }
 
-    private Map<Instant, List<ProviderUsage>> hours(String provider, Instant from, Instant to) {
+    /** The page of hourly buckets a request asks for: {@code page} is the index of its first bucket. */
+    private List<Map.Entry<Instant, List<ProviderUsage>>> page(String provider, Instant from, Instant to, String page, ObjectNode body) {
         Map<Instant, List<ProviderUsage>> byHour = new TreeMap<>();
         billed.values().stream().filter(u -> u.provider().equals(provider) && !u.hour().isBefore(from) && u.hour().isBefore(to))
                 .forEach(u -> byHour.computeIfAbsent(u.hour(), h -> new ArrayList<>()).add(u));
-        return byHour;
+        List<Map.Entry<Instant, List<ProviderUsage>>> hours = new ArrayList<>(byHour.entrySet());
+        int first = page == null ? 0 : Integer.parseInt(page);
+        int end = Math.min(hours.size(), first + bucketsPerPage);
+        body.put("has_more", end < hours.size());
+        if (end < hours.size()) {
+            body.put("next_page", String.valueOf(end));
+        } else {
+            body.putNull("next_page");
+        }
+        return hours.subList(Math.min(first, end), end);
     }
 
     private void anthropic(HttpExchange exchange) throws IOException {
         Map<String, String> query = OperatorHttpServer.query(exchange);
+        if (!held(exchange, "anthropic")) {
+            return;
+        }
         ObjectNode body = JSON.createObjectNode();
         ArrayNode data = body.putArray("data");
-        hours("anthropic", Instant.parse(query.get("starting_at")), Instant.parse(query.get("ending_at"))).forEach((hour, models) -> {
-            ObjectNode bucket = data.addObject().put("starting_at", hour.toString()).put("ending_at", hour.plus(Duration.ofHours(1)).toString());
+        for (Map.Entry<Instant, List<ProviderUsage>> hour : page("anthropic", Instant.parse(query.get("starting_at")), Instant.parse(query.get("ending_at")),
+                query.get("page"), body)) {
+            ObjectNode bucket = data.addObject().put("starting_at", hour.getKey().toString())
+                    .put("ending_at", hour.getKey().plus(Duration.ofHours(1)).toString());
             ArrayNode results = bucket.putArray("results");
-            for (ProviderUsage u : models) {
+            for (ProviderUsage u : hour.getValue()) {
                 ObjectNode r = results.addObject().put("uncached_input_tokens", u.inputTokens() - u.cacheReadTokens() - u.cacheWriteTokens())
                         .put("cache_read_input_tokens", u.cacheReadTokens()).put("output_tokens", u.outputTokens()).put("model", u.model());
                 r.putObject("cache_creation").put("ephemeral_5m_input_tokens", u.cacheWriteTokens()).put("ephemeral_1h_input_tokens", 0);
             }
-        });
-        body.put("has_more", false).putNull("next_page");
+        }
         respond(exchange, body);
     }
 
     private void openai(HttpExchange exchange) throws IOException {
         Map<String, String> query = OperatorHttpServer.query(exchange);
+        if (!held(exchange, "openai")) {
+            return;
+        }
         ObjectNode body = JSON.createObjectNode().put("object", "page");
         ArrayNode data = body.putArray("data");
-        hours("openai", Instant.ofEpochSecond(Long.parseLong(query.get("start_time"))), Instant.ofEpochSecond(Long.parseLong(query.get("end_time"))))
-                .forEach((hour, models) -> {
-                    ObjectNode bucket = data.addObject().put("object", "bucket").put("start_time", hour.getEpochSecond())
-                            .put("end_time", hour.plus(Duration.ofHours(1)).getEpochSecond());
-                    ArrayNode results = bucket.putArray("results");
-                    for (ProviderUsage u : models) {
-                        results.addObject().put("object", "organization.usage.completions.result").put("input_tokens", u.inputTokens())
-                                .put("output_tokens", u.outputTokens()).put("input_cached_tokens", u.cacheReadTokens())
-                                .put("num_model_requests", u.requests()).put("model", u.model());
-                    }
-                });
-        body.put("has_more", false).putNull("next_page");
+        for (Map.Entry<Instant, List<ProviderUsage>> hour : page("openai", Instant.ofEpochSecond(Long.parseLong(query.get("start_time"))),
+                Instant.ofEpochSecond(Long.parseLong(query.get("end_time"))), query.get("page"), body)) {
+            ObjectNode bucket = data.addObject().put("object", "bucket").put("start_time", hour.getKey().getEpochSecond())
+                    .put("end_time", hour.getKey().plus(Duration.ofHours(1)).getEpochSecond());
+            ArrayNode results = bucket.putArray("results");
+            for (ProviderUsage u : hour.getValue()) {
+                results.addObject().put("object", "organization.usage.completions.result").put("input_tokens", u.inputTokens())
+                        .put("output_tokens", u.outputTokens()).put("input_cached_tokens", u.cacheReadTokens())
+                        .put("num_model_requests", u.requests()).put("model", u.model());
+            }
+        }
         respond(exchange, body);
+    }
+
+    /** False (answered 503) when interrupted while held. */
+    private boolean held(HttpExchange exchange, String provider) throws IOException {
+        try {
+            beforeAnswer.await(provider, exchange);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            OperatorHttpServer.respond(exchange, 503, "application/json", "{\"error\":\"shutting down\"}");
+            return false;
+        }
     }
 
     private static void respond(HttpExchange exchange, ObjectNode body) throws IOException {
@@ -97,5 +143,6 @@ final class ProviderStandIns implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        answering.shutdownNow();
     }
 }

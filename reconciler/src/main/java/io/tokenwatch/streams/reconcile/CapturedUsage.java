@@ -6,10 +6,13 @@ import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -20,25 +23,41 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * What reached Tokenwatch: the calls topic read from the lookback on (by record time), summed per
- * provider, model (the catalog's name) and hour of the call. Each call id counts once (the pipeline
+ * What reached Tokenwatch: the calls topic read by record time from the earliest hour that may still
+ * be reconciled, less the model memory, summed per provider, model (the catalog's name) and hour of
+ * the call. Each call id counts once per hour (a duplicate carries its call's timestamp; the pipeline
  * dead-letters duplicates too); records it cannot read are skipped, as the pipeline dead-letters them.
+ * Whether a model is known is decided by event time, from the calls of the memory before the hour's
+ * end, so an hour reconciled in a catch-up says what it would have said when it settled live.
  */
 final class CapturedUsage implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CapturedUsage.class);
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
+
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaAvroDeserializer decoder = new KafkaAvroDeserializer();
     private final String topic;
     private final PriceCatalog catalog;
-    private final Map<String, ProviderUsage> byKey = new HashMap<>();
-    private final Set<String> seenModels = new HashSet<>();
-    private final Set<String> callIds = new HashSet<>();
+    private final Duration modelMemory;
+    /** Hours that may still be reconciled: per hour, usage by provider|model, and the call ids counted. */
+    private final TreeMap<Instant, Map<String, ProviderUsage>> usageByHour = new TreeMap<>();
+    private final Map<Instant, Set<String>> callIdsByHour = new HashMap<>();
+    /** Per provider|model, the hours a call of it was captured in, back to the memory's start. */
+    private final Map<String, TreeSet<Instant>> modelHours = new HashMap<>();
     private final List<TopicPartition> partitions;
+    /** Calls before this hour only tell which models are known. */
+    private Instant reconcilableFrom;
 
-    CapturedUsage(TokenwatchConfig config, PriceCatalog catalog, Instant from) {
+    /** Reads from {@code reconcilableFrom} less the model memory. */
+    CapturedUsage(TokenwatchConfig config, PriceCatalog catalog, Instant reconcilableFrom) {
         this.topic = config.callsTopic;
         this.catalog = catalog;
+        this.modelMemory = config.reconcile.modelMemory();
+        this.reconcilableFrom = reconcilableFrom;
         Map<String, Object> props = new HashMap<>(config.clientProperties(ConsumerConfig.configNames()));
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -50,22 +69,37 @@ final class CapturedUsage implements AutoCloseable {
         partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
         consumer.assign(partitions);
         Map<TopicPartition, Long> at = new HashMap<>();
-        partitions.forEach(tp -> at.put(tp, from.toEpochMilli()));
+        partitions.forEach(tp -> at.put(tp, reconcilableFrom.minus(modelMemory).toEpochMilli()));
         Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(at, Duration.ofSeconds(30));
         Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
         partitions.forEach(tp -> consumer.seek(tp, starts.get(tp) == null ? ends.get(tp) : starts.get(tp).offset()));
     }
 
-    /** Reads up to the topic's end as of now, so every call sent so far is counted. */
-    void readToEnd(Duration timeout) {
-        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
-        long deadline = System.nanoTime() + timeout.toNanos();
+    /**
+     * Reads up to the topic's end as of now, so every call sent so far is counted; logs progress on a
+     * long read (the first one reads the whole memory). Fails when no record arrives for {@code stall}.
+     */
+    void readToEnd(Duration stall) {
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, stall);
+        long total = partitions.stream().mapToLong(tp -> Math.max(0, ends.get(tp) - consumer.position(tp))).sum();
+        long read = 0;
+        long lastProgress = System.nanoTime();
+        long lastLog = lastProgress;
         while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Could not read " + topic + " to its end within " + timeout);
+            ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+            long now = System.nanoTime();
+            if (!records.isEmpty()) {
+                lastProgress = now;
+            } else if (now - lastProgress > stall.toNanos()) {
+                throw new IllegalStateException("Could not read " + topic + " to its end: nothing arrived for " + stall);
             }
-            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+            for (ConsumerRecord<byte[], byte[]> record : records) {
                 add(record);
+            }
+            read += records.count();
+            if (now - lastLog > PROGRESS_EVERY.toNanos()) {
+                LOG.info("Reading captured calls from {}: {} of {} records", topic, read, total);
+                lastLog = now;
             }
         }
     }
@@ -77,27 +111,43 @@ final class CapturedUsage implements AutoCloseable {
         } catch (RuntimeException e) {
             return;
         }
-        if (call == null || !callIds.add(call.getCallId())) {
+        if (call == null) {
             return;
         }
         String model = HourComparison.canonical(catalog, call.getModel());
         String provider = call.getProvider().toLowerCase(Locale.ROOT);
         Instant hour = call.getTimestamp().truncatedTo(ChronoUnit.HOURS);
-        seenModels.add(provider + "|" + model);
+        modelHours.computeIfAbsent(provider + "|" + model, k -> new TreeSet<>()).add(hour);
+        if (hour.isBefore(reconcilableFrom) || !callIdsByHour.computeIfAbsent(hour, h -> new HashSet<>()).add(call.getCallId())) {
+            return;
+        }
         ProviderUsage usage = new ProviderUsage(provider, model, hour, call.getInputTokens(), call.getOutputTokens(), call.getCacheReadTokens(),
                 call.getCacheWriteTokens(), 1L);
-        byKey.merge(provider + "|" + model + "|" + hour, usage, ProviderUsage::plus);
+        usageByHour.computeIfAbsent(hour, h -> new HashMap<>()).merge(provider + "|" + model, usage, ProviderUsage::plus);
     }
 
     /** The captured usage of one provider's models in one hour, by the catalog's model name. */
     Map<String, ProviderUsage> hour(String provider, Instant hour) {
         Map<String, ProviderUsage> models = new HashMap<>();
-        byKey.values().stream().filter(u -> u.provider().equals(provider) && u.hour().equals(hour)).forEach(u -> models.put(u.model(), u));
+        usageByHour.getOrDefault(hour, Map.of()).values().stream().filter(u -> u.provider().equals(provider)).forEach(u -> models.put(u.model(), u));
         return models;
     }
 
-    boolean everSeen(String provider, String canonicalModel) {
-        return seenModels.contains(provider + "|" + canonicalModel);
+    /** Whether a call of this model was captured within the model memory before {@code hour}'s end. */
+    boolean knownAt(String provider, String canonicalModel, Instant hour) {
+        Instant end = hour.plus(Duration.ofHours(1));
+        Instant latest = modelHours.getOrDefault(provider + "|" + canonicalModel, new TreeSet<>()).lower(end);
+        return latest != null && !latest.isBefore(end.minus(modelMemory));
+    }
+
+    /** Forgets what only hours before {@code from} need: they are out of the lookback and will not be reconciled. */
+    void forgetBefore(Instant from) {
+        reconcilableFrom = from;
+        usageByHour.headMap(from).clear();
+        callIdsByHour.keySet().removeIf(hour -> hour.isBefore(from));
+        Instant memoryStart = from.minus(modelMemory);
+        modelHours.values().forEach(hours -> hours.headSet(memoryStart).clear());
+        modelHours.values().removeIf(Set::isEmpty);
     }
 
     @Override

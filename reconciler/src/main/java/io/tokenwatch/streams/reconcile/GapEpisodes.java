@@ -27,27 +27,34 @@ final class GapEpisodes {
         return hour.getProvider() + "|" + hour.getModel();
     }
 
+    /** What {@code hour} does to its episode, without changing anything yet: see {@link #apply}. */
     Decision decide(ReconciliationHour hour) {
-        String key = key(hour);
-        Open current = open.get(key);
+        Open current = open.get(key(hour));
         double gap = Math.abs(hour.getGapCostUsd());
         if (hour.getStatus() == ReconciliationStatus.MATCHED) {
-            if (current == null) {
-                return new Decision(null, null, null);
-            }
-            open.remove(key);
-            return new Decision(AlertStatus.RESOLVED, current.alertId(), current);
+            return current == null ? new Decision(null, null, null) : new Decision(AlertStatus.RESOLVED, current.alertId(), current);
         }
         if (current == null) {
-            Open started = new Open(key + "|capture_gap|" + hour.getHourStart(), hour.getHourStart().toEpochMilli(), gap);
-            open.put(key, started);
+            Open started = new Open(key(hour) + "|capture_gap|" + hour.getHourStart(), hour.getHourStart().toEpochMilli(), gap);
             return new Decision(AlertStatus.OPEN, started.alertId(), started);
         }
         if (gap > current.largestGapUsd()) {
-            Open worse = new Open(current.alertId(), current.openedAtMillis(), gap);
-            open.put(key, worse);
-            return new Decision(AlertStatus.ESCALATED, worse.alertId(), worse);
+            return new Decision(AlertStatus.ESCALATED, current.alertId(), new Open(current.alertId(), current.openedAtMillis(), gap));
         }
         return new Decision(null, current.alertId(), current);
+    }
+
+    /** Makes a decision the episode's state, once what it decided is written (a transaction that aborts leaves the state as it was). */
+    void apply(ReconciliationHour hour, Decision decision) {
+        if (decision.update() == AlertStatus.RESOLVED) {
+            open.remove(key(hour));
+        } else if (decision.update() != null) {
+            open.put(key(hour), decision.episode());
+        }
+    }
+
+    /** Decides and applies at once: replaying hours already written. */
+    void replay(ReconciliationHour hour) {
+        apply(hour, decide(hour));
     }
 }

@@ -27,9 +27,9 @@ final class HourComparison {
     /**
      * @param reported    the provider's figures (null: it reports nothing for this model and hour)
      * @param captured    Tokenwatch's (null: no call)
-     * @param everCaptured whether Tokenwatch has seen this model at all in the lookback
+     * @param knownModel whether Tokenwatch captured a call of this model within the model memory before the hour's end
      */
-    static ReconciliationHour compare(String provider, String model, Instant hour, ProviderUsage reported, ProviderUsage captured, boolean everCaptured,
+    static ReconciliationHour compare(String provider, String model, Instant hour, ProviderUsage reported, ProviderUsage captured, boolean knownModel,
                                       PriceCatalog catalog, double tolerance, Instant now) {
         ProviderUsage r = reported != null ? reported : new ProviderUsage(provider, model, hour, 0, 0, 0, 0, null);
         ProviderUsage c = captured != null ? captured : new ProviderUsage(provider, model, hour, 0, 0, 0, 0, 0L);
@@ -42,7 +42,7 @@ final class HourComparison {
         ReconciliationStatus status;
         if (reportedValue <= 0) {
             status = capturedValue > 0 ? ReconciliationStatus.OVERCOUNTED : ReconciliationStatus.MATCHED;
-        } else if (!everCaptured) {
+        } else if (!knownModel) {
             status = ReconciliationStatus.UNKNOWN_MODEL;
         } else if (ratio < 1 - tolerance) {
             status = ReconciliationStatus.UNTRACKED;

@@ -24,6 +24,8 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "reconcile", mixinStandardHelpOptions = true,
         description = "Reconcile captured usage against Anthropic's and OpenAI's usage reports; alert on spend that never reached Tokenwatch.")
 public final class ReconcileCommand implements Callable<Integer> {
+    /** Exit code of a reconciler that a newer one fenced off. */
+    static final int FENCED = 3;
     static final String ANTHROPIC_KEY_ENV = "ANTHROPIC_ADMIN_KEY";
     static final String OPENAI_KEY_ENV = "OPENAI_ADMIN_KEY";
 
@@ -62,6 +64,9 @@ public final class ReconcileCommand implements Callable<Integer> {
             }
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tokenwatch-reconcile-stop"));
             reconciler.runUntil(stop);
+        } catch (ReconcilerFencedException e) {
+            spec.commandLine().getErr().println("Stopped: " + e.getMessage() + " (run one reconciler per transactional.id)");
+            return FENCED;
         }
         return 0;
     }

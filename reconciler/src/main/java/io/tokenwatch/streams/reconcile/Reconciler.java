@@ -12,6 +12,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,7 +43,9 @@ import java.util.concurrent.TimeUnit;
  * Each settled hour of each provider, once: its usage report against what reached Tokenwatch, written
  * to the reconciliation topic, and a capture_gap alert update when the episode changes, both in one
  * transaction. What was reconciled is read back from that compacted topic on start, so a restart
- * neither reconciles an hour twice nor alerts again.
+ * neither reconciles an hour twice nor alerts again. One reconciler writes at a time: starting one
+ * fences the one before it (same transactional id) and aborts its open transaction before the
+ * read-back, so the read-back sees every hour the one before committed and nothing it did not.
  */
 public final class Reconciler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
@@ -52,9 +57,11 @@ public final class Reconciler implements AutoCloseable {
     private final PriceCatalog catalog = PriceCatalog.bundled();
     private final KafkaProducer<String, Object> producer;
     private final GapEpisodes episodes = new GapEpisodes();
-    /** provider|hour already reconciled. */
-    private final Set<String> done = new HashSet<>();
+    private final Set<ProviderHour> done = new HashSet<>();
     private CapturedUsage captured;
+
+    private record ProviderHour(String provider, Instant hour) {
+    }
 
     /** What one pass did. */
     public record Pass(int hours, int records, int alerts) {
@@ -81,7 +88,6 @@ public final class Reconciler implements AutoCloseable {
         this.config = config;
         this.reports = reports;
         this.clock = clock;
-        readBack();
         Map<String, Object> props = new HashMap<>(config.clientProperties(ProducerConfig.configNames()));
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.reconcile.transactionalId());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -90,6 +96,7 @@ public final class Reconciler implements AutoCloseable {
         values.configure(config.kafkaProperties(), false);
         producer = new KafkaProducer<>(props, new StringSerializer(), values);
         producer.initTransactions();
+        readBack();
     }
 
     /** The hours reconciled before, in order: marks them done and replays their episodes. */
@@ -105,8 +112,8 @@ public final class Reconciler implements AutoCloseable {
                     (read, total) -> { });
         }
         latest.values().stream().sorted(Comparator.comparing(ReconciliationHour::getHourStart)).forEach(hour -> {
-            episodes.decide(hour);
-            done.add(hour.getProvider() + "|" + hour.getHourStart());
+            episodes.replay(hour);
+            done.add(new ProviderHour(hour.getProvider(), hour.getHourStart()));
         });
         if (!latest.isEmpty()) {
             LOG.info("Read back {} reconciled hours from {}", latest.size(), config.reconcile.topic());
@@ -121,14 +128,16 @@ public final class Reconciler implements AutoCloseable {
         if (captured == null) {
             captured = new CapturedUsage(config, catalog, from);
         }
-        captured.readToEnd(Duration.ofMinutes(5));
+        captured.forgetBefore(from);
+        done.removeIf(h -> h.hour().isBefore(from));
+        captured.readToEnd(Duration.ofMinutes(2));
         int hoursDone = 0;
         int records = 0;
         int alerts = 0;
         for (UsageReport report : reports) {
             TreeSet<Instant> todo = new TreeSet<>();
             for (Instant hour = from; hour.isBefore(settledBefore); hour = hour.plus(HOUR)) {
-                if (!done.contains(report.provider() + "|" + hour)) {
+                if (!done.contains(new ProviderHour(report.provider(), hour))) {
                     todo.add(hour);
                 }
             }
@@ -157,15 +166,21 @@ public final class Reconciler implements AutoCloseable {
         Map<String, ProviderUsage> capturedModels = captured.hour(provider, hour);
         Set<String> models = new TreeSet<>(reported.keySet());
         models.addAll(capturedModels.keySet());
+        if (models.isEmpty()) { // a quiet hour: nothing to write, so no record to find it by after a restart
+            done.add(new ProviderHour(provider, hour));
+            return new int[] {0, 0};
+        }
         int alerts = 0;
         double untracked = 0;
-        producer.beginTransaction();
+        Map<ReconciliationHour, GapEpisodes.Decision> decided = new LinkedHashMap<>();
         try {
+            producer.beginTransaction();
             for (String model : models) {
                 ReconciliationHour record = HourComparison.compare(provider, model, hour, reported.get(model), capturedModels.get(model),
-                        captured.everSeen(provider, model), catalog, config.reconcile.tolerance(), now);
+                        captured.knownAt(provider, model, hour), catalog, config.reconcile.tolerance(), now);
                 GapEpisodes.Decision decision = episodes.decide(record);
                 record.setAlertId(decision.alertId());
+                decided.put(record, decision);
                 producer.send(new ProducerRecord<>(config.reconcile.topic(), null, hour.toEpochMilli(), provider + "|" + model + "|" + hour, record));
                 if (decision.update() != null) {
                     producer.send(new ProducerRecord<>(config.alertsTopic, null, hour.plus(HOUR).toEpochMilli(), decision.alertId(),
@@ -176,13 +191,26 @@ public final class Reconciler implements AutoCloseable {
             }
             producer.commitTransaction();
         } catch (RuntimeException e) {
+            if (fencedOff(e)) { // the producer can only be closed now; the newer reconciler aborted what this one had open
+                throw new ReconcilerFencedException(config.reconcile.transactionalId(), e);
+            }
             producer.abortTransaction();
             throw e;
         }
-        done.add(provider + "|" + hour);
+        decided.forEach(episodes::apply);
+        done.add(new ProviderHour(provider, hour));
         LOG.info("Reconciled {} {}: {} model(s), {} alert update(s), ${} not captured", provider, hour, models.size(), alerts,
                 String.format(Locale.ROOT, "%.2f", untracked));
         return new int[] {models.size(), alerts};
+    }
+
+    private static boolean fencedOff(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private AnomalyAlert alert(ReconciliationHour record, GapEpisodes.Decision decision) {

@@ -37,17 +37,35 @@ class GapEpisodesTest {
     @Test
     void anEpisodeOpensEscalatesOnALargerGapAndResolvesOnAMatchedHour() {
         GapEpisodes episodes = new GapEpisodes();
-        assertThat(episodes.decide(hour(0, 1.0)).update()).isNull();
-        GapEpisodes.Decision opened = episodes.decide(hour(1, 0.90));
+        assertThat(decideAndApply(episodes, hour(0, 1.0)).update()).isNull();
+        GapEpisodes.Decision opened = decideAndApply(episodes, hour(1, 0.90));
         assertThat(opened.update()).isEqualTo(AlertStatus.OPEN);
         assertThat(opened.alertId()).isEqualTo("openai|gpt-4o|capture_gap|2026-11-26T09:00:00Z");
-        assertThat(episodes.decide(hour(2, 0.92)).update()).as("a smaller gap: same episode, nothing to say").isNull();
-        GapEpisodes.Decision worse = episodes.decide(hour(3, 0.50));
+        assertThat(decideAndApply(episodes, hour(2, 0.92)).update()).as("a smaller gap: same episode, nothing to say").isNull();
+        GapEpisodes.Decision worse = decideAndApply(episodes, hour(3, 0.50));
         assertThat(worse.update()).isEqualTo(AlertStatus.ESCALATED);
         assertThat(worse.alertId()).isEqualTo(opened.alertId());
-        GapEpisodes.Decision resolved = episodes.decide(hour(4, 1.0));
+        GapEpisodes.Decision resolved = decideAndApply(episodes, hour(4, 1.0));
         assertThat(resolved.update()).isEqualTo(AlertStatus.RESOLVED);
         assertThat(resolved.alertId()).isEqualTo(opened.alertId());
-        assertThat(episodes.decide(hour(5, 0.8)).alertId()).as("a new episode").isEqualTo("openai|gpt-4o|capture_gap|2026-11-26T13:00:00Z");
+        assertThat(decideAndApply(episodes, hour(5, 0.8)).alertId()).as("a new episode").isEqualTo("openai|gpt-4o|capture_gap|2026-11-26T13:00:00Z");
+    }
+
+    @Test
+    void aDecisionNotAppliedLeavesTheEpisodeAsItWas() {
+        GapEpisodes episodes = new GapEpisodes();
+        decideAndApply(episodes, hour(1, 0.90));
+        assertThat(episodes.decide(hour(2, 0.50)).update()).isEqualTo(AlertStatus.ESCALATED);
+        // Its transaction aborted: the same hour, reconciled again, escalates again rather than saying nothing.
+        assertThat(episodes.decide(hour(2, 0.50)).update()).isEqualTo(AlertStatus.ESCALATED);
+        assertThat(episodes.decide(hour(2, 1.0)).update()).isEqualTo(AlertStatus.RESOLVED);
+        assertThat(decideAndApply(episodes, hour(2, 1.0)).alertId()).isEqualTo("openai|gpt-4o|capture_gap|2026-11-26T09:00:00Z");
+        assertThat(episodes.decide(hour(3, 1.0)).update()).as("resolved once applied").isNull();
+    }
+
+    private static GapEpisodes.Decision decideAndApply(GapEpisodes episodes, ReconciliationHour hour) {
+        GapEpisodes.Decision decision = episodes.decide(hour);
+        episodes.apply(hour, decision);
+        return decision;
     }
 }

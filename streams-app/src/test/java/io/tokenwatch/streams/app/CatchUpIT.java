@@ -17,6 +17,7 @@ import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.ordering.EventTimeReorderBuffer;
 import io.tokenwatch.streams.support.FreePort;
+import io.tokenwatch.streams.support.TokenwatchProcess;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -435,16 +436,13 @@ class CatchUpIT {
 
     /** The app's own command line in a separate JVM (the test's classpath), so it can be killed with -9. */
     private static Process startInstance(Path properties, Path log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx384m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                "io.tokenwatch.streams.cli.TokenwatchCli", "run", "--config", properties.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return TokenwatchProcess.start(List.of("run", "--config", properties.toString()), Map.of(), log);
     }
 
     private static void awaitReady(int port, Process process, Path log) {
         HttpClient http = HttpClient.newHttpClient();
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(IOException.class)
-                .failFast("instance b exited", () -> assertThat(process.isAlive()).as(() -> tail(log)).isTrue())
+                .failFast("instance b exited", () -> assertThat(process.isAlive()).as(() -> TokenwatchProcess.tail(log)).isTrue())
                 .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
                         HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
     }
@@ -455,15 +453,6 @@ class CatchUpIT {
                 HttpResponse.BodyHandlers.ofString()).body();
         return body.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
                 .findFirst().orElseThrow(() -> new AssertionError(name + " not on /metrics"));
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
     }
 
     private static long committedCalls(Admin admin, String callsTopic) {

@@ -12,6 +12,7 @@ import java.util.Optional;
  *
  * @param topic          compacted topic of reconciled hours ({@code tokenwatch.topic.reconciliation})
  * @param lookback       how far back the first pass goes
+ * @param modelMemory    a model counts as known to Tokenwatch for an hour when a call of it was captured within this long before the hour's end
  * @param settle         how long after its end an hour is reconciled (the reports fill in late)
  * @param interval       how often newly settled hours are looked for
  * @param tolerance      captured may differ from reported by this share before it alerts
@@ -20,6 +21,6 @@ import java.util.Optional;
  * @param transactionalId the reconciler's producer writes each hour's record and its alert in one transaction
  */
 public record ReconcileSettings(String topic, URI anthropicBaseUrl, URI openaiBaseUrl, Optional<Path> anthropicKeyFile, Optional<Path> openaiKeyFile,
-                                Duration lookback, Duration settle, Duration interval, double tolerance, Duration timeout, Duration maxBackoff,
+                                Duration lookback, Duration modelMemory, Duration settle, Duration interval, double tolerance, Duration timeout, Duration maxBackoff,
                                 String transactionalId) {
 }

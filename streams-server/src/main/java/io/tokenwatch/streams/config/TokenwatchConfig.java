@@ -188,6 +188,7 @@ public final class TokenwatchConfig {
         reconcile = new ReconcileSettings(topic(v, "tokenwatch.topic.reconciliation"), URI.create(v.get("tokenwatch.reconcile.anthropic.base.url").trim()),
                 URI.create(v.get("tokenwatch.reconcile.openai.base.url").trim()), optionalPath(v.get("tokenwatch.reconcile.anthropic.key.file")),
                 optionalPath(v.get("tokenwatch.reconcile.openai.key.file")), duration(v, "tokenwatch.reconcile.lookback"),
+                duration(v, "tokenwatch.reconcile.model.memory"),
                 duration(v, "tokenwatch.reconcile.settle"), duration(v, "tokenwatch.reconcile.interval"), tolerance,
                 duration(v, "tokenwatch.reconcile.timeout"), duration(v, "tokenwatch.reconcile.max.backoff"),
                 v.get("tokenwatch.reconcile.transactional.id").trim());
@@ -248,6 +249,7 @@ public final class TokenwatchConfig {
         d.put("tokenwatch.reconcile.anthropic.key.file", "");
         d.put("tokenwatch.reconcile.openai.key.file", "");
         d.put("tokenwatch.reconcile.lookback", "PT24H");
+        d.put("tokenwatch.reconcile.model.memory", "P7D");
         d.put("tokenwatch.reconcile.settle", "PT2H");
         d.put("tokenwatch.reconcile.interval", "PT1H");
         d.put("tokenwatch.reconcile.tolerance", "0.05");

@@ -1,0 +1,34 @@
+package io.tokenwatch.streams.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A {@code tokenwatch} command in its own JVM (capped heap, output to a log), so a test can kill it with -9. */
+public final class TokenwatchProcess {
+    private TokenwatchProcess() {
+    }
+
+    public static Process start(List<String> arguments, Map<String, String> environment, Path log) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "io.tokenwatch.streams.cli.TokenwatchCli"));
+        command.addAll(arguments);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        return builder.start();
+    }
+
+    /** The last 30 lines of a log, for an assertion's message. */
+    public static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+}
