@@ -53,6 +53,11 @@ final class GapEpisodes {
         }
     }
 
+    /** Episodes open now. */
+    int openCount() {
+        return open.size();
+    }
+
     /** Decides and applies at once: replaying hours already written. */
     void replay(ReconciliationHour hour) {
         apply(hour, decide(hour));

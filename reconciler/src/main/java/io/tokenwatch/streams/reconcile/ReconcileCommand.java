@@ -1,6 +1,7 @@
 package io.tokenwatch.streams.reconcile;
 
 import io.tokenwatch.streams.app.CannotStartException;
+import io.tokenwatch.streams.app.OperatorHttpServer;
 import io.tokenwatch.streams.app.Preflight;
 import io.tokenwatch.streams.cli.ConfigOptions;
 import io.tokenwatch.streams.config.TokenwatchConfig;
@@ -63,7 +64,9 @@ public final class ReconcileCommand implements Callable<Integer> {
                 return 0;
             }
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tokenwatch-reconcile-stop"));
-            reconciler.runUntil(stop);
+            try (OperatorHttpServer http = reconciler.serveHealthAndMetrics(config.httpPort)) {
+                reconciler.runUntil(stop);
+            }
         } catch (ReconcilerFencedException e) {
             spec.commandLine().getErr().println("Stopped: " + e.getMessage() + " (run one reconciler per transactional.id)");
             return FENCED;

@@ -1,11 +1,16 @@
 package io.tokenwatch.streams.reconcile;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.events.v1.ReconciliationHour;
 import io.tokenwatch.producer.PriceCatalog;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.serde.KafkaAvroSerializer;
+import io.tokenwatch.streams.app.OperatorHttpServer;
 import io.tokenwatch.streams.app.TopicSnapshot;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -38,6 +43,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
 
 /**
  * Each settled hour of each provider, once: its usage report against what reached Tokenwatch, written
@@ -58,6 +65,15 @@ public final class Reconciler implements AutoCloseable {
     private final KafkaProducer<String, Object> producer;
     private final GapEpisodes episodes = new GapEpisodes();
     private final Set<ProviderHour> done = new HashSet<>();
+    private final AtomicLong hoursReconciled = new AtomicLong();
+    private final AtomicLong recordsWritten = new AtomicLong();
+    private final AtomicLong alertUpdates = new AtomicLong();
+    private final AtomicLong failedPasses = new AtomicLong();
+    /** Reported spend never captured (the positive gaps), USD, per provider. */
+    private final Map<String, DoubleAdder> untrackedUsd = new TreeMap<>();
+    /** Wall-clock time of the last pass that succeeded (epoch seconds; 0 before the first). */
+    private final AtomicLong lastSuccess = new AtomicLong();
+    private volatile String lastFailure;
     private CapturedUsage captured;
 
     private record ProviderHour(String provider, Instant hour) {
@@ -88,6 +104,7 @@ public final class Reconciler implements AutoCloseable {
         this.config = config;
         this.reports = reports;
         this.clock = clock;
+        reports.forEach(r -> untrackedUsd.put(r.provider(), new DoubleAdder()));
         Map<String, Object> props = new HashMap<>(config.clientProperties(ProducerConfig.configNames()));
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.reconcile.transactionalId());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -156,6 +173,7 @@ public final class Reconciler implements AutoCloseable {
                 records += written[0];
                 alerts += written[1];
                 hoursDone++;
+                hoursReconciled.incrementAndGet();
             }
         }
         return new Pass(hoursDone, records, alerts);
@@ -199,6 +217,9 @@ public final class Reconciler implements AutoCloseable {
         }
         decided.forEach(episodes::apply);
         done.add(new ProviderHour(provider, hour));
+        recordsWritten.addAndGet(models.size());
+        alertUpdates.addAndGet(alerts);
+        untrackedUsd.get(provider).add(untracked);
         LOG.info("Reconciled {} {}: {} model(s), {} alert update(s), ${} not captured", provider, hour, models.size(), alerts,
                 String.format(Locale.ROOT, "%.2f", untracked));
         return new int[] {models.size(), alerts};
@@ -231,12 +252,38 @@ public final class Reconciler implements AutoCloseable {
         do {
             try {
                 Pass pass = runOnce();
+                lastSuccess.set(Instant.now().getEpochSecond());
+                lastFailure = null;
                 LOG.info("Reconciliation pass: {} hour(s), {} record(s), {} alert update(s); next in {}", pass.hours(), pass.records(), pass.alerts(),
                         config.reconcile.interval());
             } catch (IOException e) {
+                failedPasses.incrementAndGet();
+                lastFailure = e.getMessage();
                 LOG.error("Reconciliation pass failed: {}; trying again in {}", e.getMessage(), config.reconcile.interval());
             }
         } while (!stop.await(config.reconcile.interval().toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * Starts {@code /health/live}, {@code /health/ready} (a pass has succeeded and the last one did not
+     * fail) and {@code /metrics} with the {@code tokenwatch_reconcile_*} meters.
+     */
+    public OperatorHttpServer serveHealthAndMetrics(int port) throws IOException {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Map<String, AtomicLong> counters = Map.of("hours", hoursReconciled, "records", recordsWritten, "alert.updates", alertUpdates,
+                "failed.passes", failedPasses);
+        counters.forEach((name, value) -> FunctionCounter.builder("tokenwatch.reconcile." + name, value, AtomicLong::get)
+                .description("Reconciler: " + name.replace('.', ' ')).register(registry));
+        untrackedUsd.forEach((provider, usd) -> FunctionCounter.builder("tokenwatch.reconcile.untracked.usd", usd, DoubleAdder::sum).tag("provider", provider)
+                .description("Spend the provider reported that never reached Tokenwatch, USD").register(registry));
+        Gauge.builder("tokenwatch.reconcile.open.gaps", episodes, GapEpisodes::openCount).description("capture_gap episodes open").register(registry);
+        Gauge.builder("tokenwatch.reconcile.last.success", lastSuccess, AtomicLong::get).baseUnit("seconds")
+                .description("When the last pass succeeded (Unix time)").register(registry);
+        return new OperatorHttpServer(port, this::state, () -> true, () -> lastSuccess.get() > 0 && lastFailure == null, registry).start();
+    }
+
+    private String state() {
+        return lastFailure != null ? "FAILING: " + lastFailure : lastSuccess.get() > 0 ? "RUNNING" : "STARTING";
     }
 
     @Override

@@ -173,7 +173,7 @@ class CatchUpIT {
                 return out.joined.size() >= historyCalls;
             }, out::describe);
             assertThat(EventTimeReorderBuffer.behindCount() - behindBefore).as("deltas taken out of order by instance a").isZero();
-            assertThat(metric(httpB, "tokenwatch_deltas_taken_on_arrival_total")).as("deltas taken out of order by instance b").isZero();
+            assertThat(TokenwatchProcess.metric(httpB, "tokenwatch_deltas_taken_on_arrival_total")).as("deltas taken out of order by instance b").isZero();
 
             Instant liveHour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
             produceLiveHourWithIncidents(liveHour, historyStart);
@@ -445,14 +445,6 @@ class CatchUpIT {
                 .failFast("instance b exited", () -> assertThat(process.isAlive()).as(() -> TokenwatchProcess.tail(log)).isTrue())
                 .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
                         HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
-    }
-
-    /** A counter's value on an instance's {@code /metrics}. */
-    private static double metric(int port, String name) throws Exception {
-        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        return body.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError(name + " not on /metrics"));
     }
 
     private static long committedCalls(Admin admin, String callsTopic) {

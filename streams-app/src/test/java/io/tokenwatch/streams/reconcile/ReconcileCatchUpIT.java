@@ -15,6 +15,7 @@ import io.tokenwatch.streams.app.Preflight;
 import io.tokenwatch.streams.app.TopicSnapshot;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.demo.ProviderStandIns;
+import io.tokenwatch.streams.support.FreePort;
 import io.tokenwatch.streams.support.TokenwatchProcess;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -34,6 +35,10 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.Writer;
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -195,8 +200,9 @@ class ReconcileCatchUpIT {
         long anthropicRecords = statuses.keySet().stream().filter(k -> k.startsWith("anthropic|")).count();
 
         openaiHeld = new CountDownLatch(1);
-        List<Process> started = new ArrayList<>();
-        Process first = reconcile(properties, "first", workDir, started);
+        Map<String, Process> started = new LinkedHashMap<>();
+        Map<String, Integer> httpPorts = new HashMap<>();
+        Process first = reconcile(properties, "first", workDir, started, httpPorts);
         try {
             try (Admin admin = broker.admin()) {
                 // Killed with -9 once half of Anthropic's records are written, at a moment a transaction is open if one is seen
@@ -213,12 +219,12 @@ class ReconcileCatchUpIT {
             assertThat(atKill.records).as("committed when killed").hasSizeLessThan(statuses.size());
 
             // Started again: it aborts what the killed one had open, reads back what it committed, does the rest of Anthropic's hours.
-            Process again = reconcile(properties, "again", workDir, started);
+            Process again = reconcile(properties, "again", workDir, started, httpPorts);
             awaitOpenAiAsked("again", again, workDir);
             assertThat(Topics.read(catchUp).records.keySet().stream().filter(k -> k.startsWith("anthropic|")).count()).isEqualTo(anthropicRecords);
 
             // A second one joins while the first waits for OpenAI: it fences that one off and finishes the pass.
-            Process second = reconcile(properties, "second", workDir, started);
+            Process second = reconcile(properties, "second", workDir, started, httpPorts);
             awaitOpenAiAsked("second", second, workDir);
             openaiHeld.countDown();
             assertThat(again.waitFor(2, TimeUnit.MINUTES)).as("the fenced reconciler stops").isTrue();
@@ -233,11 +239,23 @@ class ReconcileCatchUpIT {
             assertThat(actual.records).isEqualTo(expected.records);
             assertThat(actual.alerts).as("every alert update once, as live in-order reconciliation sent it").isEqualTo(expected.alerts);
             assertThat(second.isAlive()).isTrue();
+            // The second reconciled every OpenAI hour and no Anthropic one: its meters say so.
+            int port = httpPorts.get("second");
+            Map<String, Double> openaiGaps = gaps.entrySet().stream().filter(e -> e.getKey().startsWith("openai|"))
+                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+            assertThat(TokenwatchProcess.metric(port, "tokenwatch_reconcile_records_total")).isEqualTo(openaiGaps.size());
+            assertThat(TokenwatchProcess.metric(port, "tokenwatch_reconcile_alert_updates_total"))
+                    .isEqualTo(expected.alerts.entrySet().stream().filter(e -> e.getKey().startsWith("openai|")).mapToInt(e -> e.getValue().size()).sum());
+            assertThat(TokenwatchProcess.metric(port, "tokenwatch_reconcile_untracked_usd_total{provider=\"openai\"}"))
+                    .isCloseTo(openaiGaps.values().stream().mapToDouble(g -> Math.max(0, g)).sum(), within(1e-6));
+            assertThat(TokenwatchProcess.metric(port, "tokenwatch_reconcile_untracked_usd_total{provider=\"anthropic\"}")).isZero();
+            assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
             assertThat(Files.readString(workDir.resolve("again.log")) + Files.readString(workDir.resolve("second.log")))
                     .doesNotContain(ANTHROPIC_KEY).doesNotContain(OPENAI_KEY);
         } finally {
             openaiHeld.countDown();
-            for (Process p : started) {
+            for (Process p : started.values()) {
                 p.destroy();
                 p.waitFor(30, TimeUnit.SECONDS);
             }
@@ -321,11 +339,14 @@ class ReconcileCatchUpIT {
         }
     }
 
-    /** A reconciler named {@code name}, logging to {@code name.log}, with its own OpenAI key; added to {@code started}. */
-    private static Process reconcile(Path properties, String name, Path workDir, List<Process> started) throws IOException {
-        Process process = TokenwatchProcess.start(List.of("reconcile", "--config", properties.toString()),
+    /** A reconciler named {@code name}, logging to {@code name.log}, with its own OpenAI key and HTTP port; added to {@code started}. */
+    private static Process reconcile(Path properties, String name, Path workDir, Map<String, Process> started, Map<String, Integer> httpPorts)
+            throws IOException {
+        int port = FreePort.pick();
+        Process process = TokenwatchProcess.start(List.of("reconcile", "--config", properties.toString(), "--set", "tokenwatch.http.port=" + port),
                 Map.of(ReconcileCommand.ANTHROPIC_KEY_ENV, ANTHROPIC_KEY, ReconcileCommand.OPENAI_KEY_ENV, OPENAI_KEY + "-" + name), workDir.resolve(name + ".log"));
-        started.add(process);
+        started.put(name, process);
+        httpPorts.put(name, port);
         return process;
     }
 

@@ -183,6 +183,8 @@ class DeploymentFilesTest {
         assertThat(volume(deployment, "admin-keys").at("/secret/secretName").asText()).isEqualTo("llm-admin-keys");
         assertThat(volume(deployment, "admin-keys").at("/secret/items/0/path").asText()).isEqualTo("anthropic");
         assertThat(mountPaths(container)).contains("/etc/tokenwatch-reconcile");
+        assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/health/ready");
+        assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health/live");
         // The arguments are settings the command accepts.
         Map<String, String> settings = new java.util.HashMap<>(Map.of("bootstrap.servers", "kafka:9092", "schema.registry.url", "http://registry:8081"));
         for (int i = 0; i < args.size() - 1; i++) {
