@@ -183,9 +183,12 @@ class ReconcileCatchUpIT {
         assertThat(expected.recordsByKey.get("anthropic|claude-opus-4-1|" + firstHour.plus(Duration.ofHours(8))).getStatus())
                 .as("billed before Tokenwatch ever saw it").isEqualTo(ReconciliationStatus.UNKNOWN_MODEL);
         assertThat(expected.recordsByKey.get("anthropic|claude-opus-4-1|" + firstHour.plus(Duration.ofHours(24))).getStatus())
-                .as("last seen 5 hours before this hour's end").isEqualTo(ReconciliationStatus.UNTRACKED);
+                .as("last captured in hour 19: within the 6 hours before hour 24's end").isEqualTo(ReconciliationStatus.UNTRACKED);
         assertThat(expected.recordsByKey.get("anthropic|claude-opus-4-1|" + firstHour.plus(Duration.ofHours(25))).getStatus())
-                .as("last seen 6 hours before: forgotten").isEqualTo(ReconciliationStatus.UNKNOWN_MODEL);
+                .as("hour 19 is past the 6-hour model memory of hour 25").isEqualTo(ReconciliationStatus.UNKNOWN_MODEL);
+        System.out.printf("Live in-order reference: %d records %s, alert updates %s%n", expected.records.size(),
+                expected.records.values().stream().collect(Collectors.groupingBy(ReconciliationStatus::toString, TreeMap::new, Collectors.counting())),
+                expected.alertStatusCounts());
         assertThat(expected.alertStatusCounts()).as("episodes opened, escalated and resolved").containsKeys(AlertStatus.OPEN, AlertStatus.ESCALATED,
                 AlertStatus.RESOLVED);
 
