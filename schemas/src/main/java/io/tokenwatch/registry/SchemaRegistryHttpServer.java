@@ -16,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,6 +35,11 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
     private static final Pattern BY_ID = Pattern.compile("/schemas/ids/(\\d+)");
 
     private final HttpServer server;
+    private final ExecutorService handlers = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "schema-registry-http");
+        t.setDaemon(true);
+        return t;
+    });
     private final SchemaRegistryClient registry;
 
     private SchemaRegistryHttpServer(SchemaRegistryClient registry, InetSocketAddress address, List<Filter> filters) throws IOException {
@@ -40,6 +47,7 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
         server = HttpServer.create(address, 0);
         HttpContext context = server.createContext("/", this::handle);
         context.getFilters().addAll(filters);
+        server.setExecutor(handlers); // one slow client must not stall the others
         server.start();
     }
 
@@ -117,5 +125,6 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        handlers.shutdownNow();
     }
 }

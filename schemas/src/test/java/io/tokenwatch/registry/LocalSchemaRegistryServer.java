@@ -10,18 +10,22 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A registry for tests: {@link SchemaRegistryHttpServer} on loopback over a private
  * {@link MockSchemaRegistry} scope, which can require basic auth, fail the next N requests with 500
- * to exercise retries, and records what it was asked.
+ * to exercise retries, hold requests for a subject until told, and records what it was asked.
  */
 public final class LocalSchemaRegistryServer implements AutoCloseable {
     private final String scope = "http-" + UUID.randomUUID();
     private final String expectedAuthorization;
     private final AtomicInteger failuresToInject = new AtomicInteger();
     private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
+    private volatile String heldPath = null;
+    private volatile CountDownLatch heldUntil = new CountDownLatch(0);
     private final SchemaRegistryHttpServer server;
 
     public LocalSchemaRegistryServer(String userInfo) throws IOException {
@@ -42,21 +46,42 @@ public final class LocalSchemaRegistryServer implements AutoCloseable {
         failuresToInject.set(n);
     }
 
+    /**
+     * Requests whose path contains {@code pathPart} (a subject, say) wait, unanswered, until the
+     * returned latch counts down (5 minutes at most).
+     */
+    public CountDownLatch hold(String pathPart) {
+        heldUntil = new CountDownLatch(1);
+        heldPath = pathPart;
+        return heldUntil;
+    }
+
     /** "METHOD path Content-Type" of every request received. */
     public List<String> requests() {
         return List.copyOf(requests);
     }
 
-    /** Answers 401 without the expected credentials and 500 while failures are to be injected. */
+    /** Answers 401 without the expected credentials, holds requests for a held path, and answers 500 while failures are to be injected. */
     private final class Faults extends Filter {
         @Override
         public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
             if (expectedAuthorization != null && !expectedAuthorization.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
                 SchemaRegistryHttpServer.error(exchange, 401, 40101, "Unauthorized");
+            } else if (heldPath != null && exchange.getRequestURI().getRawPath().contains(heldPath) && !released(heldUntil)) {
+                SchemaRegistryHttpServer.error(exchange, 503, 50003, "Held by the test for too long");
             } else if (failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 SchemaRegistryHttpServer.error(exchange, 500, 50001, "Error in the backend data store");
             } else {
                 chain.doFilter(exchange);
+            }
+        }
+
+        private static boolean released(CountDownLatch latch) {
+            try {
+                return latch.await(5, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             }
         }
 

@@ -133,7 +133,7 @@ public final class Reconciler implements AutoCloseable {
             done.add(new ProviderHour(hour.getProvider(), hour.getHourStart()));
         });
         if (!latest.isEmpty()) {
-            LOG.info("Read back {} reconciled hours from {}", latest.size(), config.reconcile.topic());
+            LOG.info("Read back {} reconciled hours ({} records, one per model) from {}", done.size(), latest.size(), config.reconcile.topic());
         }
     }
 

@@ -72,10 +72,12 @@ import static org.awaitility.Awaitility.await;
  * fast as the broker takes them; the providers bill some calls that never reached Tokenwatch, miss
  * some it counted, and bill claude-opus-4-1 for hours before Tokenwatch ever saw it and after it last
  * did. The reference is live, in-order processing: the same reconciler an hour at a time, each
- * hour's calls produced just before it settles. Then the catch-up: a `reconcile` JVM killed with -9
- * half way through Anthropic's hours, started again, and a second one started while the first
- * waits for OpenAI's report: it fences the first off, which stops with exit code 3. What is left
- * on the topics must be what the reference wrote: every hour's records once, every alert update once.
+ * hour's calls produced just before it settles. Then the catch-up, on separate JVMs: `reconcile`
+ * killed with -9 inside a transaction (its first alert held by the registry), started again and
+ * killed with -9 half way through Anthropic's hours, started once more, and a second one started
+ * while that one waits for OpenAI's report: it fences that one off, which stops with exit code 3.
+ * What is left on the topics must be what the reference wrote: every hour's records once, every
+ * alert update once.
  */
 class ReconcileCatchUpIT {
     private static final int PARTITIONS = 4;
@@ -205,34 +207,44 @@ class ReconcileCatchUpIT {
         openaiHeld = new CountDownLatch(1);
         Map<String, Process> started = new LinkedHashMap<>();
         Map<String, Integer> httpPorts = new HashMap<>();
-        Process first = reconcile(properties, "first", workDir, started, httpPorts);
-        try {
-            try (Admin admin = broker.admin()) {
-                // Killed with -9 once half of Anthropic's records are written, at a moment a transaction is open if one is seen
-                // before the first asks for OpenAI's report (then it is killed there, between transactions).
-                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(5))
-                        .failFast("the first reconciler exited", () -> assertThat(first.isAlive()).as(() -> TokenwatchProcess.tail(workDir.resolve("first.log"))).isTrue())
-                        .until(() -> offsets(admin, catchUp.reconcile.topic(), IsolationLevel.READ_UNCOMMITTED) >= anthropicRecords / 2
-                                && (openTransaction(admin, catchUp.reconcile.topic()) || openaiRequests.containsKey(OPENAI_KEY + "-first")));
-                first.destroyForcibly().waitFor();
-                System.out.printf("Killed the first reconciler with %s%n", openTransaction(admin, catchUp.reconcile.topic())
-                        ? "a transaction open" : "no transaction open, waiting for OpenAI's report");
-            }
-            Topics atKill = Topics.read(catchUp);
-            assertThat(atKill.records).as("committed when killed").hasSizeLessThan(statuses.size());
+        try (Admin admin = broker.admin()) {
+            String topic = catchUp.reconcile.topic();
+            // The first is killed with -9 inside a transaction: its first alert waits on the registry for the alerts schema,
+            // after that hour's records went out.
+            CountDownLatch alertSchema = registry.hold(catchUp.alertsTopic + "-value");
+            Process first = reconcile(properties, "first", workDir, started, httpPorts);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20))
+                    .failFast("the first reconciler exited", () -> assertThat(first.isAlive()).as(() -> TokenwatchProcess.tail(workDir.resolve("first.log"))).isTrue())
+                    .until(() -> registry.requests().stream().anyMatch(r -> r.contains(catchUp.alertsTopic + "-value")) && openTransaction(admin, topic));
+            first.destroyForcibly().waitFor();
+            alertSchema.countDown();
+            assertThat(openTransaction(admin, topic)).as("left open by the killed reconciler").isTrue();
+            assertThat(Topics.read(catchUp).records).as("committed before its first alert").isNotEmpty().hasSizeLessThan(statuses.size());
 
-            // Started again: it aborts what the killed one had open, reads back what it committed, does the rest of Anthropic's hours.
+            // Started again, it aborts that transaction and is killed with -9 once half of Anthropic's records are written,
+            // at a moment a transaction is open if one is seen before it asks for OpenAI's report (else there, between transactions).
             Process again = reconcile(properties, "again", workDir, started, httpPorts);
-            awaitOpenAiAsked("again", again, workDir);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(5))
+                    .failFast("the reconciler started again exited", () -> assertThat(again.isAlive()).as(() -> TokenwatchProcess.tail(workDir.resolve("again.log"))).isTrue())
+                    .until(() -> offsets(admin, topic, IsolationLevel.READ_UNCOMMITTED) >= anthropicRecords / 2
+                            && (openTransaction(admin, topic) || openaiRequests.containsKey(OPENAI_KEY + "-again")));
+            again.destroyForcibly().waitFor();
+            System.out.printf("Killed the reconciler started again with %s%n", openTransaction(admin, topic)
+                    ? "a transaction open" : "no transaction open, waiting for OpenAI's report");
+            assertThat(Topics.read(catchUp).records).as("committed when killed").hasSizeLessThan(statuses.size());
+
+            // Started once more: it reads back what the two killed ones committed and does the rest of Anthropic's hours.
+            Process restarted = reconcile(properties, "restarted", workDir, started, httpPorts);
+            awaitOpenAiAsked("restarted", restarted, workDir);
             assertThat(Topics.read(catchUp).records.keySet().stream().filter(k -> k.startsWith("anthropic|")).count()).isEqualTo(anthropicRecords);
 
-            // A second one joins while the first waits for OpenAI: it fences that one off and finishes the pass.
+            // A second one joins while that one waits for OpenAI: it fences that one off and finishes the pass.
             Process second = reconcile(properties, "second", workDir, started, httpPorts);
             awaitOpenAiAsked("second", second, workDir);
             openaiHeld.countDown();
-            assertThat(again.waitFor(2, TimeUnit.MINUTES)).as("the fenced reconciler stops").isTrue();
-            assertThat(again.exitValue()).as(TokenwatchProcess.tail(workDir.resolve("again.log"))).isEqualTo(ReconcileCommand.FENCED);
-            assertThat(Files.readString(workDir.resolve("again.log"))).contains("took over; this one stops");
+            assertThat(restarted.waitFor(2, TimeUnit.MINUTES)).as("the fenced reconciler stops").isTrue();
+            assertThat(restarted.exitValue()).as(TokenwatchProcess.tail(workDir.resolve("restarted.log"))).isEqualTo(ReconcileCommand.FENCED);
+            assertThat(Files.readString(workDir.resolve("restarted.log"))).contains("took over; this one stops");
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                     .failFast("the second reconciler exited", () -> assertThat(second.isAlive()).isTrue())
                     .until(() -> Topics.read(catchUp).records.size() >= statuses.size());
@@ -254,7 +266,7 @@ class ReconcileCatchUpIT {
             assertThat(TokenwatchProcess.metric(port, "tokenwatch_reconcile_untracked_usd_total{provider=\"anthropic\"}")).isZero();
             assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-            assertThat(Files.readString(workDir.resolve("again.log")) + Files.readString(workDir.resolve("second.log")))
+            assertThat(Files.readString(workDir.resolve("restarted.log")) + Files.readString(workDir.resolve("second.log")))
                     .doesNotContain(ANTHROPIC_KEY).doesNotContain(OPENAI_KEY);
         } finally {
             openaiHeld.countDown();
