@@ -37,7 +37,7 @@ public final class RecoveryBenchmark {
         int hours = args.length > 1 ? Integer.parseInt(args[1]) : 168;
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.onFreePorts().start()) {
             broker.createTopics(4, List.of("llm.calls.v1", "llm.outcomes.v1"));
-            long calls = preload(broker, groups, hours);
+            long calls = preload(broker, "mock://recovery", groups, hours);
             System.out.printf("Pre-loaded %,d calls: one per group per hour, %,d groups, %d hours%n", calls, groups, hours);
 
             Map<String, String> settings = new HashMap<>(Map.of("bootstrap.servers", broker.bootstrapServers(), "schema.registry.url", "mock://recovery",
@@ -73,9 +73,10 @@ public final class RecoveryBenchmark {
         }
     }
 
-    private static long preload(EmbeddedKafkaBroker broker, int groups, int hours) {
+    /** One call per group per hour, {@code hours} hours of {@code groups} tasks. */
+    static long preload(EmbeddedKafkaBroker broker, String registryUrl, int groups, int hours) {
         long calls = 0;
-        try (KafkaProducer<String, Object> producer = BenchSupport.preloadProducer(broker, "mock://recovery")) {
+        try (KafkaProducer<String, Object> producer = BenchSupport.preloadProducer(broker, registryUrl)) {
             for (int h = 0; h < hours; h++) {
                 for (int g = 0; g < groups; g++) {
                     Instant at = BenchSupport.START.plus(Duration.ofHours(h)).plusMillis(g * (3_600_000L / groups));

@@ -1,7 +1,5 @@
 package io.tokenwatch.streams.stats;
 
-import org.apache.kafka.common.utils.ByteBufferOutputStream;
-import org.apache.kafka.common.utils.ByteUtils;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -88,7 +86,7 @@ public final class LatencyHistogram {
         return new LatencyHistogram(counts.clone());
     }
 
-    void writeTo(ByteBufferOutputStream out) {
+    void writeTo(StateBuffer out) {
         int nonZero = 0;
         for (long c : counts) {
             if (c != 0) {
@@ -97,21 +95,21 @@ public final class LatencyHistogram {
         }
         out.ensureRemaining(5 + nonZero * 15);
         ByteBuffer buffer = out.buffer();
-        ByteUtils.writeVarint(nonZero, buffer);
+        Varints.writeVarint(nonZero, buffer);
         for (int i = 0; i < BUCKETS; i++) {
             if (counts[i] != 0) {
-                ByteUtils.writeVarint(i, buffer);
-                ByteUtils.writeVarlong(counts[i], buffer);
+                Varints.writeVarint(i, buffer);
+                Varints.writeVarlong(counts[i], buffer);
             }
         }
     }
 
     static LatencyHistogram readFrom(ByteBuffer in) {
         long[] counts = new long[BUCKETS];
-        int nonZero = ByteUtils.readVarint(in);
+        int nonZero = Varints.readVarint(in);
         for (int n = 0; n < nonZero; n++) {
-            int bucket = ByteUtils.readVarint(in);
-            counts[bucket] = ByteUtils.readVarlong(in);
+            int bucket = Varints.readVarint(in);
+            counts[bucket] = Varints.readVarlong(in);
         }
         return new LatencyHistogram(counts);
     }

@@ -1,7 +1,5 @@
 package io.tokenwatch.streams.stats;
 
-import org.apache.kafka.common.utils.ByteBufferOutputStream;
-import org.apache.kafka.common.utils.ByteUtils;
 
 import java.nio.ByteBuffer;
 import java.util.function.LongFunction;
@@ -145,27 +143,27 @@ public final class RollingBaseline {
     }
 
     public byte[] toBytes() {
-        ByteBufferOutputStream out = Encoding.buffer(512);
+        StateBuffer out = new StateBuffer(512);
         out.ensureRemaining(1 + 5 + 5 + 10 + 10);
         ByteBuffer buffer = out.buffer();
         buffer.put(FORMAT_VERSION);
-        ByteUtils.writeVarint(week, buffer);
-        ByteUtils.writeVarint(day, buffer);
-        ByteUtils.writeVarlong(firstSlot, buffer);
-        ByteUtils.writeVarlong(currentSlot, buffer);
+        Varints.writeVarint(week, buffer);
+        Varints.writeVarint(day, buffer);
+        Varints.writeVarlong(firstSlot, buffer);
+        Varints.writeVarlong(currentSlot, buffer);
         previousWeek.writeTo(out);
         lastDay.writeTo(out);
         weekBeforeLastDay.writeTo(out);
-        return Encoding.toArray(out);
+        return out.toArray();
     }
 
     public static RollingBaseline fromBytes(byte[] bytes) {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         StateFormat.check(in.get(), FORMAT_VERSION, "rolling baseline");
-        int week = ByteUtils.readVarint(in);
-        int day = ByteUtils.readVarint(in);
-        long first = ByteUtils.readVarlong(in);
-        long current = ByteUtils.readVarlong(in);
+        int week = Varints.readVarint(in);
+        int day = Varints.readVarint(in);
+        long first = Varints.readVarlong(in);
+        long current = Varints.readVarlong(in);
         return new RollingBaseline(week, day, first, current, WindowSums.readFrom(in), WindowSums.readFrom(in), WindowSums.readFrom(in));
     }
 }

@@ -1,7 +1,5 @@
 package io.tokenwatch.streams.stats;
 
-import org.apache.kafka.common.utils.ByteBufferOutputStream;
-import org.apache.kafka.common.utils.ByteUtils;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -72,18 +70,18 @@ public final class WindowSums {
     }
 
     public byte[] toBytes() {
-        ByteBufferOutputStream out = Encoding.buffer(128);
+        StateBuffer out = new StateBuffer(128);
         writeTo(out);
-        return Encoding.toArray(out);
+        return out.toArray();
     }
 
-    public void writeTo(ByteBufferOutputStream out) {
+    public void writeTo(StateBuffer out) {
         out.ensureRemaining(1 + 5 + 10 * values.length);
         ByteBuffer buffer = out.buffer();
         buffer.put(FORMAT_VERSION);
-        ByteUtils.writeVarint(values.length, buffer);
+        Varints.writeVarint(values.length, buffer);
         for (long value : values) {
-            ByteUtils.writeVarlong(value, buffer);
+            Varints.writeVarlong(value, buffer);
         }
         latency.writeTo(out);
     }
@@ -94,10 +92,10 @@ public final class WindowSums {
 
     public static WindowSums readFrom(ByteBuffer in) {
         StateFormat.check(in.get(), FORMAT_VERSION, "window sums");
-        int count = ByteUtils.readVarint(in);
+        int count = Varints.readVarint(in);
         long[] values = new long[FIELDS.length];
         for (int i = 0; i < count; i++) {
-            long value = ByteUtils.readVarlong(in);
+            long value = Varints.readVarlong(in);
             if (i < values.length) {
                 values[i] = value;
             }

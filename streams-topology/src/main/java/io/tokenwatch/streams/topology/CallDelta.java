@@ -2,10 +2,10 @@ package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.OutcomeState;
+import io.tokenwatch.streams.stats.StateBuffer;
 import io.tokenwatch.streams.stats.StateFormat;
 import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.stats.WindowSums.Field;
-import org.apache.kafka.common.utils.ByteBufferOutputStream;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -106,7 +106,7 @@ public record CallDelta(long timestamp, String callId, boolean newCall, Map<Attr
     }
 
     /** Format byte, call time, call id, whether it is a new call, attribution, sums: {@link #readFrom} reads it back. */
-    public void writeTo(ByteBufferOutputStream out) {
+    public void writeTo(StateBuffer out) {
         byte[] id = callId.getBytes(StandardCharsets.UTF_8);
         out.ensureRemaining(1 + 8 + 2 + id.length + 2);
         ByteBuffer head = out.buffer();

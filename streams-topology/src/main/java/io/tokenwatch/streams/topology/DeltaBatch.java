@@ -1,8 +1,7 @@
 package io.tokenwatch.streams.topology;
 
-import io.tokenwatch.streams.stats.Encoding;
+import io.tokenwatch.streams.stats.StateBuffer;
 import io.tokenwatch.streams.stats.StateFormat;
-import org.apache.kafka.common.utils.ByteBufferOutputStream;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -29,11 +28,11 @@ public record DeltaBatch(byte[] bytes) {
 
     /** One member as a batch holds it: its place in event-time order, then the delta's own encoding. */
     public static byte[] encodeMember(long orderTime, CallDelta delta) {
-        ByteBufferOutputStream out = Encoding.buffer(192);
+        StateBuffer out = new StateBuffer(192);
         out.ensureRemaining(8);
         out.buffer().putLong(orderTime);
         delta.writeTo(out);
-        return Encoding.toArray(out);
+        return out.toArray();
     }
 
     /** A batch of members encoded by {@link #encodeMember}. */
