@@ -74,7 +74,7 @@ public final class RecoveryBenchmark {
     }
 
     /** One call per group per hour, {@code hours} hours of {@code groups} tasks. */
-    static long preload(EmbeddedKafkaBroker broker, String registryUrl, int groups, int hours) {
+    private static long preload(EmbeddedKafkaBroker broker, String registryUrl, int groups, int hours) {
         long calls = 0;
         try (KafkaProducer<String, Object> producer = BenchSupport.preloadProducer(broker, registryUrl)) {
             for (int h = 0; h < hours; h++) {

@@ -8,7 +8,6 @@ import org.apache.kafka.clients.producer.internals.Sender;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.utils.LogContext;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -25,26 +24,29 @@ class ExpectedKafkaWarningsTest {
         root.addAppender(appender);
         long droppedBefore = ExpectedKafkaWarnings.dropped();
         try {
-            org.slf4j.Logger sender = new LogContext("[Producer clientId=p-1, transactionalId=t-1] ").logger(Sender.class);
-            sender.warn("Got error produce response with correlation id {} on topic-partition {}, retrying ({} attempts left). Error: {}",
+            // As Kafka's clients log them: the client's context first, then the message.
+            org.slf4j.Logger sender = LoggerFactory.getLogger(Sender.class);
+            String producer = "[Producer clientId=p-1, transactionalId=t-1] ";
+            sender.warn(producer + "Got error produce response with correlation id {} on topic-partition {}, retrying ({} attempts left). Error: {}",
                     552, "app-group-deltas-repartition-2", 2147483646, Errors.CONCURRENT_TRANSACTIONS);
-            sender.warn("Got error produce response with correlation id {} on topic-partition {}, retrying ({} attempts left). Error: {}",
+            sender.warn(producer + "Got error produce response with correlation id {} on topic-partition {}, retrying ({} attempts left). Error: {}",
                     553, "llm.calls.joined.v1-0", 3, Errors.NOT_LEADER_OR_FOLLOWER);
-            org.slf4j.Logger network = new LogContext("[Consumer clientId=c-1, groupId=app] ").logger(NetworkClient.class);
-            network.warn("The metadata response from the cluster reported a recoverable issue with correlation id {} : {}", 2,
+            org.slf4j.Logger network = LoggerFactory.getLogger(NetworkClient.class);
+            String consumer = "[Consumer clientId=c-1, groupId=app] ";
+            network.warn(consumer + "The metadata response from the cluster reported a recoverable issue with correlation id {} : {}", 2,
                     "{app-group-deltas-repartition=UNKNOWN_TOPIC_OR_PARTITION}");
-            network.warn("The metadata response from the cluster reported a recoverable issue with correlation id {} : {}", 3,
+            network.warn(consumer + "The metadata response from the cluster reported a recoverable issue with correlation id {} : {}", 3,
                     "{llm.calls.v1=UNKNOWN_TOPIC_OR_PARTITION}");
             org.slf4j.Logger broker = LoggerFactory.getLogger("kafka.server.ReplicaManager");
             broker.error("[ReplicaManager broker=1] Error processing append operation on partition x:app-group-deltas-repartition-0",
                     new OutOfOrderSequenceException("Invalid sequence number for producer 1 at offset 19: 19 (incoming seq. number)"));
             broker.error("[ReplicaManager broker=1] Error processing append operation on partition x:llm.calls.v1-0",
                     new CorruptRecordException("Record is corrupt"));
-            String offsets = "org.apache.kafka.clients.consumer.internals.OffsetFetcherUtils";
-            new LogContext("[Consumer clientId=tokenwatch-1-global-consumer, groupId=null] ").logger(offsets)
-                    .warn("Not updating last stable offset for partition {} as it is no longer assigned", "llm.budgets.v1-0");
-            new LogContext("[Consumer clientId=tokenwatch-1-StreamThread-1-consumer, groupId=tokenwatch] ").logger(offsets)
-                    .warn("Not updating last stable offset for partition {} as it is no longer assigned", "llm.calls.v1-0");
+            org.slf4j.Logger offsets = LoggerFactory.getLogger("org.apache.kafka.clients.consumer.internals.OffsetFetcherUtils");
+            offsets.warn("[Consumer clientId=tokenwatch-1-global-consumer, groupId=null] Not updating last stable offset for partition {} as it is no longer assigned",
+                    "llm.budgets.v1-0");
+            offsets.warn("[Consumer clientId=tokenwatch-1-StreamThread-1-consumer, groupId=tokenwatch] Not updating last stable offset for partition {} as it "
+                    + "is no longer assigned", "llm.calls.v1-0");
         } finally {
             root.detachAppender(appender);
         }
