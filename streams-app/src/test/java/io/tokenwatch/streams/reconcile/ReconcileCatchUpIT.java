@@ -197,7 +197,9 @@ class ReconcileCatchUpIT {
         // The catch-up: every hour's calls at once, read by partitions out of step.
         scenario.forEach(h -> send("llm.calls.v1", h, firstHour));
         producer.flush();
-        Map<String, String> catchUpSettings = settings(Map.of("tokenwatch.reconcile.lookback", "PT" + (HOURS + 6) + "H"));
+        // A registry request waits up to 2 minutes: the first reconciler must still be waiting on it when it is killed.
+        Map<String, String> catchUpSettings = settings(Map.of("tokenwatch.reconcile.lookback", "PT" + (HOURS + 6) + "H",
+                "schema.registry.request.timeout.ms", "120000"));
         TokenwatchConfig catchUp = TokenwatchConfig.of(catchUpSettings);
         Path workDir = Files.createTempDirectory("tw-reconcile-catchup");
         Path properties = workDir.resolve("reconcile.properties");
