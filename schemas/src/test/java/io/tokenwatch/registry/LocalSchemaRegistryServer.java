@@ -23,6 +23,7 @@ public final class LocalSchemaRegistryServer implements AutoCloseable {
     private final String scope = "http-" + UUID.randomUUID();
     private final String expectedAuthorization;
     private final AtomicInteger failuresToInject = new AtomicInteger();
+    private volatile String failingPath = "";
     private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
     private volatile String heldPath = null;
     private volatile CountDownLatch heldUntil = new CountDownLatch(0);
@@ -43,6 +44,12 @@ public final class LocalSchemaRegistryServer implements AutoCloseable {
 
     /** The next {@code n} requests answer 500. */
     public void failNext(int n) {
+        failNext(n, "");
+    }
+
+    /** The next {@code n} requests whose path contains {@code pathPart} answer 500. */
+    public void failNext(int n, String pathPart) {
+        failingPath = pathPart;
         failuresToInject.set(n);
     }
 
@@ -69,7 +76,7 @@ public final class LocalSchemaRegistryServer implements AutoCloseable {
                 SchemaRegistryHttpServer.error(exchange, 401, 40101, "Unauthorized");
             } else if (heldPath != null && exchange.getRequestURI().getRawPath().contains(heldPath) && !released(heldUntil)) {
                 SchemaRegistryHttpServer.error(exchange, 503, 50003, "Held by the test for too long");
-            } else if (failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            } else if (exchange.getRequestURI().getRawPath().contains(failingPath) && failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 SchemaRegistryHttpServer.error(exchange, 500, 50001, "Error in the backend data store");
             } else {
                 chain.doFilter(exchange);

@@ -4,12 +4,14 @@ import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.producer.PriceCatalog;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.errors.SchemaRegistryOutage;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +32,8 @@ import java.util.TreeSet;
  * What reached Tokenwatch: the calls topic read by record time from the earliest hour that may still
  * be reconciled, less the model memory, summed per provider, model (the catalog's name) and hour of
  * the call. Each call id counts once per hour (a duplicate carries its call's timestamp; the pipeline
- * dead-letters duplicates too); records it cannot read are skipped, as the pipeline dead-letters them.
+ * dead-letters duplicates too); records it cannot read are skipped, as the pipeline dead-letters them,
+ * but a registry outage fails the pass instead.
  * Whether a model is known is decided by event time, from the calls of the memory before the hour's
  * end, so an hour reconciled in a catch-up says what it would have said when it settled live.
  */
@@ -93,9 +96,7 @@ final class CapturedUsage implements AutoCloseable {
             } else if (now - lastProgress > stall.toNanos()) {
                 throw new IllegalStateException("Could not read " + topic + " to its end: nothing arrived for " + stall);
             }
-            for (ConsumerRecord<byte[], byte[]> record : records) {
-                add(record);
-            }
+            addAll(records);
             read += records.count();
             if (now - lastLog > PROGRESS_EVERY.toNanos()) {
                 LOG.info("Reading captured calls from {}: {} of {} records", topic, read, total);
@@ -104,11 +105,35 @@ final class CapturedUsage implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds a poll's records. When the registry is down, the records from the one it could not decode
+     * on are read again next time (the consumer is sought back to them) and the pass fails: counting
+     * without them would report their spend as never captured.
+     */
+    private void addAll(ConsumerRecords<byte[], byte[]> records) {
+        List<TopicPartition> polled = List.copyOf(records.partitions());
+        for (int p = 0; p < polled.size(); p++) {
+            for (ConsumerRecord<byte[], byte[]> record : records.records(polled.get(p))) {
+                try {
+                    add(record);
+                } catch (SerializationException registryDown) {
+                    consumer.seek(polled.get(p), record.offset());
+                    polled.subList(p + 1, polled.size()).forEach(tp -> consumer.seek(tp, records.records(tp).get(0).offset()));
+                    throw registryDown;
+                }
+            }
+        }
+    }
+
+    /** Adds one call; a record that cannot be read (bad bytes, an unknown schema) is skipped, as the pipeline dead-letters it. */
     private void add(ConsumerRecord<byte[], byte[]> record) {
         LlmCall call;
         try {
             call = (LlmCall) decoder.deserialize(topic, record.value());
         } catch (RuntimeException e) {
+            if (SchemaRegistryOutage.isOutage(e)) {
+                throw new SerializationException("schema registry unavailable while reading " + topic + " (retried next pass)", e);
+            }
             return;
         }
         if (call == null) {

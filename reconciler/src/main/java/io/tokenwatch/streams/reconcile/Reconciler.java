@@ -17,6 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -212,7 +213,7 @@ public final class Reconciler implements AutoCloseable {
             if (fencedOff(e)) { // the producer can only be closed now; the newer reconciler aborted what this one had open
                 throw new ReconcilerFencedException(config.reconcile.transactionalId(), e);
             }
-            producer.abortTransaction();
+            abort(e);
             throw e;
         }
         decided.forEach(episodes::apply);
@@ -223,6 +224,20 @@ public final class Reconciler implements AutoCloseable {
         LOG.info("Reconciled {} {}: {} model(s), {} alert update(s), ${} not captured", provider, hour, models.size(), alerts,
                 String.format(Locale.ROOT, "%.2f", untracked));
         return new int[] {models.size(), alerts};
+    }
+
+    /**
+     * Aborts the hour's transaction, after which the next pass can try the hour again (nothing of it
+     * was applied). A producer that cannot abort cannot go on: the process stops, and a restart reads
+     * back what was committed.
+     */
+    private void abort(RuntimeException cause) {
+        try {
+            producer.abortTransaction();
+        } catch (RuntimeException e) {
+            e.addSuppressed(cause);
+            throw new IllegalStateException("the reconciler's producer cannot abort its transaction; stopping", e);
+        }
     }
 
     private static boolean fencedOff(Throwable e) {
@@ -247,7 +262,11 @@ public final class Reconciler implements AutoCloseable {
                 .setTriggerCallId(null).setResolvedReason(decision.update() == AlertStatus.RESOLVED ? "back-under-threshold" : null).build();
     }
 
-    /** Passes every {@code interval} until {@code stop} counts down; a pass that fails is logged and tried again next time. */
+    /**
+     * Passes every {@code interval} until {@code stop} counts down. A pass that fails (a usage API still
+     * failing after its retries, or Kafka or the registry failing inside an hour's transaction, which
+     * is then aborted) is logged and tried again next time.
+     */
     public void runUntil(CountDownLatch stop) throws InterruptedException {
         do {
             try {
@@ -256,7 +275,7 @@ public final class Reconciler implements AutoCloseable {
                 lastFailure = null;
                 LOG.info("Reconciliation pass: {} hour(s), {} record(s), {} alert update(s); next in {}", pass.hours(), pass.records(), pass.alerts(),
                         config.reconcile.interval());
-            } catch (IOException e) {
+            } catch (IOException | KafkaException e) {
                 failedPasses.incrementAndGet();
                 lastFailure = e.getMessage();
                 LOG.error("Reconciliation pass failed: {}; trying again in {}", e.getMessage(), config.reconcile.interval());

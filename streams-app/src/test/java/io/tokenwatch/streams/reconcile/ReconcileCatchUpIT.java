@@ -77,7 +77,8 @@ import static org.awaitility.Awaitility.await;
  * killed with -9 half way through Anthropic's hours, started once more, and a second one started
  * while that one waits for OpenAI's report: it fences that one off, which stops with exit code 3.
  * What is left on the topics must be what the reference wrote: every hour's records once, every
- * alert update once.
+ * alert update once. And passes that fail on a registry outage, reading the calls or inside an
+ * hour's transaction, leave nothing behind and are tried again.
  */
 class ReconcileCatchUpIT {
     private static final int PARTITIONS = 4;
@@ -145,7 +146,7 @@ class ReconcileCatchUpIT {
     void aCatchUpKilledHalfWayAndTakenOverWritesWhatLiveInOrderReconciliationWrites() throws Exception {
         Instant firstHour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(HOURS + 2));
         List<Hour> scenario = scenario();
-        scenario.forEach(h -> bill(h, firstHour));
+        scenario.forEach(h -> bill(providers, h, firstHour));
         broker.createTopics(PARTITIONS, List.of("ref.calls", "llm.calls.v1"));
 
         // The reference: live, in order. Each pass runs when its hour has settled, with the calls sent by then.
@@ -279,6 +280,63 @@ class ReconcileCatchUpIT {
         }
     }
 
+    @Test
+    void passesThatFailOnARegistryOutageCountNothingAndAreTriedAgain() throws Exception {
+        Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(3));
+        broker.createTopics(2, List.of("retry.calls"));
+        // Sonnet: 10 calls billed, 8 captured ($0.0285 never reached Tokenwatch); gpt-4o: 20 billed, 20 captured.
+        List<Hour> calls = List.of(new Hour(SONNET, 0, 8, 2, 0), new Hour(GPT_4O, 0, 20, 0, 0));
+        int port = FreePort.pick();
+        CountDownLatch stop = new CountDownLatch(1);
+        TokenwatchConfig config;
+        try (ProviderStandIns billing = new ProviderStandIns(24, (provider, request) -> { })) {
+            config = TokenwatchConfig.of(settings(Map.of("tokenwatch.topic.calls", "retry.calls", "tokenwatch.topic.reconciliation", "retry.reconciliation",
+                    "tokenwatch.topic.alerts", "retry.alerts", "tokenwatch.reconcile.transactional.id", "retry-reconciler",
+                    "tokenwatch.reconcile.lookback", "PT6H", "tokenwatch.reconcile.interval", "PT3S",
+                    "tokenwatch.reconcile.anthropic.base.url", billing.baseUrl(), "tokenwatch.reconcile.openai.base.url", billing.baseUrl(),
+                    // Credentials the registry does not check give the reconciler a registry client (and cache) of its own in this JVM.
+                    "basic.auth.credentials.source", "USER_INFO", "basic.auth.user.info", "retry-test:its-own-registry-client")));
+            Preflight.requireCluster(config, List.of(config.reconcile.topic(), config.alertsTopic));
+            for (Hour h : calls) {
+                bill(billing, h, hour);
+                send("retry.calls", h, hour);
+            }
+            producer.flush();
+            // First pass: reading the captured calls meets a registry answering 500 (every attempt of one lookup).
+            registry.failNext(3, "/schemas/ids/");
+            try (Reconciler reconciler = Reconciler.forKeys(config, Optional.of(ANTHROPIC_KEY), Optional.of(OPENAI_KEY), Clock.systemUTC()).orElseThrow();
+                 var http = reconciler.serveHealthAndMetrics(port)) {
+                Thread passes = new Thread(() -> {
+                    try {
+                        reconciler.runUntil(stop);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "reconcile-retry-test");
+                passes.start();
+                await().atMost(Duration.ofMinutes(1)).until(() -> TokenwatchProcess.metric(port, "tokenwatch_reconcile_failed_passes_total") >= 1);
+                // Second pass: writing the first record meets the registry again, inside the hour's transaction, which is aborted.
+                registry.failNext(3, "retry.reconciliation-value");
+                await().atMost(Duration.ofMinutes(1)).until(() -> TokenwatchProcess.metric(port, "tokenwatch_reconcile_failed_passes_total") >= 2);
+                // Third pass: all is well.
+                await().atMost(Duration.ofMinutes(1)).until(() -> TokenwatchProcess.metric(port, "tokenwatch_reconcile_records_total") >= 2);
+                stop.countDown();
+                passes.join(30_000);
+                assertThat(TokenwatchProcess.metric(port, "tokenwatch_reconcile_failed_passes_total")).isEqualTo(2);
+            }
+        }
+        Topics written = Topics.read(config);
+        String sonnetKey = "anthropic|claude-sonnet-4-5|" + hour;
+        assertThat(written.records).containsOnlyKeys(sonnetKey, "openai|gpt-4o|" + hour);
+        assertThat(written.duplicateRecordKeys).isEmpty();
+        ReconciliationHour sonnet = written.recordsByKey.get(sonnetKey);
+        assertThat(sonnet.getCapturedCalls()).as("no call left uncounted by the failed read").isEqualTo(8);
+        assertThat(sonnet.getGapCostUsd()).isCloseTo(0.0285, within(1e-9));
+        assertThat(written.records.get("openai|gpt-4o|" + hour)).isEqualTo(ReconciliationStatus.MATCHED);
+        assertThat(written.alerts).as("one alert, once, though two passes failed").containsOnlyKeys("anthropic|claude-sonnet-4-5|capture_gap|" + hour);
+        assertThat(written.alerts.get("anthropic|claude-sonnet-4-5|capture_gap|" + hour)).extracting(AnomalyAlert::getStatus).containsExactly(AlertStatus.OPEN);
+    }
+
     /**
      * Thirty hours of five models, from a fixed seed: 2 to 6 calls captured per model and hour; in
      * about one hour in five the provider bills 1 to 3 calls more (never captured), in about one in
@@ -320,10 +378,10 @@ class ReconcileCatchUpIT {
         return ratio < 0.95 ? ReconciliationStatus.UNTRACKED : ratio > 1.05 ? ReconciliationStatus.OVERCOUNTED : ReconciliationStatus.MATCHED;
     }
 
-    private static void bill(Hour h, Instant firstHour) {
+    private static void bill(ProviderStandIns to, Hour h, Instant firstHour) {
         int billed = h.captured() + h.hidden();
         Shape s = h.shape();
-        providers.billing().accept(new ProviderUsage(s.provider(), s.billedAs(), firstHour.plus(Duration.ofHours(h.index())), s.input() * billed,
+        to.billing().accept(new ProviderUsage(s.provider(), s.billedAs(), firstHour.plus(Duration.ofHours(h.index())), s.input() * billed,
                 s.output() * billed, s.cacheRead() * billed, s.cacheWrite() * billed, (long) billed));
     }
 

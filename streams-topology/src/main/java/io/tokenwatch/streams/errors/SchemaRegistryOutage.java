@@ -109,7 +109,7 @@ public final class SchemaRegistryOutage {
      * A registry that answered 5xx or could not be reached: our client's {@link SchemaRegistryException}
      * (or the reader's message saying so), an I/O error, or Confluent's client naming a 5xx error code.
      */
-    static boolean isOutage(Throwable e) {
+    public static boolean isOutage(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SchemaRegistryException registry) {
                 return !registry.isClientError();
