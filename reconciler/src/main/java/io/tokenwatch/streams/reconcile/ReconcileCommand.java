@@ -5,6 +5,7 @@ import io.tokenwatch.streams.app.OperatorHttpServer;
 import io.tokenwatch.streams.app.Preflight;
 import io.tokenwatch.streams.cli.ConfigOptions;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,7 +59,13 @@ public final class ReconcileCommand implements Callable<Integer> {
                 configured.get().providers(), config.callsTopic, config.reconcile.settle(), config.reconcile.lookback(), config.reconcile.interval());
         try (Reconciler reconciler = configured.get()) {
             if (once) {
-                Reconciler.Pass pass = reconciler.runOnce();
+                Reconciler.Pass pass;
+                try {
+                    pass = reconciler.runOnce();
+                } catch (IOException | KafkaException e) { // what a failed pass of the long-running command logs and retries
+                    spec.commandLine().getErr().println("Reconciliation failed: " + e.getMessage());
+                    return 1;
+                }
                 spec.commandLine().getOut().printf("Reconciled %d hour(s): %d record(s) to %s, %d alert update(s) to %s%n", pass.hours(), pass.records(),
                         config.reconcile.topic(), pass.alerts(), config.alertsTopic);
                 return 0;

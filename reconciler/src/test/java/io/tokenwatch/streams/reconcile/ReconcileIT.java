@@ -147,6 +147,14 @@ class ReconcileIT {
             assertThat(gap.getCostImpactUsd()).isCloseTo(0.0285, within(1e-9));
             assertThat(alerts.get("anthropic|claude-opus-4-1|capture_gap|" + H2).getCostImpactUsd()).isCloseTo(0.15, within(1e-9));
 
+            // A revoked OpenAI key: the run says so in one line, exits 1, and names no key.
+            StringWriter refusedErr = new StringWriter();
+            CommandLine refused = command(Map.of(ReconcileCommand.ANTHROPIC_KEY_ENV, ANTHROPIC_KEY, ReconcileCommand.OPENAI_KEY_ENV, "sk-admin-revoked"),
+                    new StringWriter(), refusedErr);
+            assertThat(refused.execute(onceWith(settings))).isEqualTo(1);
+            assertThat(refusedErr.toString()).contains("Reconciliation failed: GET /v1/organization/usage/completions")
+                    .contains("answered 401: the admin key was refused").doesNotContain("sk-admin").doesNotContain("\tat ");
+
             // Started again: the 4 hours with usage are read back as reconciled; the 6 quiet ones (nothing reported, nothing
             // captured) leave no record, so they are asked for again and found quiet again. Nothing is written, nothing alerts again.
             String second = reconcileOnce(settings);
@@ -165,18 +173,27 @@ class ReconcileIT {
     }
 
     private static String reconcileOnce(List<String> settings) {
-        ReconcileCommand command = new ReconcileCommand();
-        command.environment = Map.of(ReconcileCommand.ANTHROPIC_KEY_ENV, ANTHROPIC_KEY, ReconcileCommand.OPENAI_KEY_ENV, OPENAI_KEY);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
+        CommandLine cli = command(Map.of(ReconcileCommand.ANTHROPIC_KEY_ENV, ANTHROPIC_KEY, ReconcileCommand.OPENAI_KEY_ENV, OPENAI_KEY), out, err);
+        assertThat(cli.execute(onceWith(settings))).as(err.toString()).isZero();
+        assertThat(err.toString() + out).doesNotContain("never-logged");
+        return out.toString();
+    }
+
+    private static CommandLine command(Map<String, String> environment, StringWriter out, StringWriter err) {
+        ReconcileCommand command = new ReconcileCommand();
+        command.environment = environment;
         CommandLine cli = new CommandLine(command);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
+        return cli;
+    }
+
+    private static String[] onceWith(List<String> settings) {
         List<String> args = new ArrayList<>(List.of("--once"));
         args.addAll(settings);
-        assertThat(cli.execute(args.toArray(String[]::new))).as(err.toString()).isZero();
-        assertThat(err.toString() + out).doesNotContain("never-logged");
-        return out.toString();
+        return args.toArray(String[]::new);
     }
 
     private static void read(EmbeddedKafkaBroker broker, Map<String, ReconciliationHour> hours, Map<String, AnomalyAlert> alerts) {
