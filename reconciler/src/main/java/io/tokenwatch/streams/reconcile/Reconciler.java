@@ -113,8 +113,13 @@ public final class Reconciler implements AutoCloseable {
         KafkaAvroSerializer values = new KafkaAvroSerializer();
         values.configure(config.kafkaProperties(), false);
         producer = new KafkaProducer<>(props, new StringSerializer(), values);
-        producer.initTransactions();
-        readBack();
+        try {
+            producer.initTransactions(); // first: fences the reconciler before this one, so the read-back sees all it committed
+            readBack();
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
     }
 
     /** The hours reconciled before, in order: marks them done and replays their episodes. */
