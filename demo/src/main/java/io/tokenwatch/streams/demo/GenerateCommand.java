@@ -9,8 +9,7 @@ import io.tokenwatch.streams.cli.ConfigOptions;
 import io.tokenwatch.streams.cli.ProgressLine;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.IsolationLevel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,10 +24,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -86,7 +83,7 @@ public final class GenerateCommand implements Callable<Integer> {
         boolean emptyCallsTopic;
         try (Admin admin = Preflight.reachableAdmin(config)) {
             TopicSetup.ensureTopics(admin, config);
-            emptyCallsTopic = recordsIn(admin, config.callsTopic) == 0;
+            emptyCallsTopic = TopicSetup.endOffsetSum(admin, config.callsTopic, IsolationLevel.READ_UNCOMMITTED) == 0;
         }
         Preflight.requireRegistry(config);
         Files.createDirectories(spillDir);
@@ -156,12 +153,5 @@ public final class GenerateCommand implements Callable<Integer> {
                 nextReport = now + 10_000;
             }
         }
-    }
-
-    private static long recordsIn(Admin admin, String topic) throws Exception {
-        var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        partitions.forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-        return admin.listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
     }
 }

@@ -2,15 +2,13 @@ package io.tokenwatch.streams.demo;
 
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.registry.MockSchemaRegistry;
+import io.tokenwatch.streams.app.TopicSetup;
 import io.tokenwatch.streams.cli.TokenwatchCli;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.IsolationLevel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +35,7 @@ class GenerateCommandIT {
 
     private static long records(String topic) throws Exception {
         try (Admin admin = broker.admin()) {
-            return admin.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest())).all().get().values().iterator().next().offset();
+            return TopicSetup.endOffsetSum(admin, topic, IsolationLevel.READ_UNCOMMITTED);
         }
     }
 

@@ -12,21 +12,18 @@ import io.tokenwatch.registry.LocalSchemaRegistryServer;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.serde.KafkaAvroSerializer;
 import io.tokenwatch.streams.app.Preflight;
+import io.tokenwatch.streams.app.TopicSetup;
 import io.tokenwatch.streams.app.TopicSnapshot;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.demo.ProviderStandIns;
 import io.tokenwatch.streams.support.FreePort;
 import io.tokenwatch.streams.support.TokenwatchProcess;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -432,15 +429,9 @@ class ReconcileCatchUpIT {
                 .until(() -> openaiRequests.containsKey(OPENAI_KEY + "-" + name));
     }
 
-    /** The end offsets of a topic's partitions, summed: read_committed stops at the first open transaction's first record. */
+    /** {@link TopicSetup#endOffsetSum}, 0 before the reconciler has created the topic. */
     private static long offsets(Admin admin, String topic, IsolationLevel isolation) throws Exception {
-        if (!admin.listTopics().names().get().contains(topic)) {
-            return 0;
-        }
-        Map<TopicPartition, OffsetSpec> latest = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
-                .collect(Collectors.toMap(p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
-        return admin.listOffsets(latest, new ListOffsetsOptions(isolation)).all().get().values().stream()
-                .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+        return admin.listTopics().names().get().contains(topic) ? TopicSetup.endOffsetSum(admin, topic, isolation) : 0;
     }
 
     private static boolean openTransaction(Admin admin, String topic) throws Exception {

@@ -2,9 +2,12 @@ package io.tokenwatch.streams.app;
 
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -59,6 +62,18 @@ public final class TopicSetup {
                     + ": they must be equal (a call and its outcome share a key and must land in the same partition number)");
         }
         return calls;
+    }
+
+    /**
+     * The end offsets of all of a topic's partitions, summed: how many offsets it has taken (records,
+     * and transaction markers too). With {@code READ_COMMITTED}, each partition's last stable offset,
+     * which stops at the first record of an open transaction.
+     */
+    public static long endOffsetSum(Admin admin, String topic, IsolationLevel isolation) throws ExecutionException, InterruptedException {
+        Map<TopicPartition, OffsetSpec> latest = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+                .collect(Collectors.toMap(p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
+        return admin.listOffsets(latest, new ListOffsetsOptions(isolation)).all().get().values().stream()
+                .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
     }
 
     /** The input topics cannot be joined as they are; start-up stops with this one-line message. */
