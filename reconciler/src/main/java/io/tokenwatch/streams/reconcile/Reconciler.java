@@ -296,8 +296,7 @@ public final class Reconciler implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Map<String, AtomicLong> counters = Map.of("hours", hoursReconciled, "records", recordsWritten, "alert.updates", alertUpdates,
                 "failed.passes", failedPasses);
-        counters.forEach((name, value) -> FunctionCounter.builder("tokenwatch.reconcile." + name, value, AtomicLong::get)
-                .description("Reconciler: " + name.replace('.', ' ')).register(registry));
+        OperatorHttpServer.registerCounters(registry, "tokenwatch.reconcile.", "Reconciler", counters);
         untrackedUsd.forEach((provider, usd) -> FunctionCounter.builder("tokenwatch.reconcile.untracked.usd", usd, DoubleAdder::sum).tag("provider", provider)
                 .description("Spend the provider reported that never reached Tokenwatch, USD").register(registry));
         Gauge.builder("tokenwatch.reconcile.open.gaps", episodes, GapEpisodes::openCount).description("capture_gap episodes open").register(registry);

@@ -1,6 +1,5 @@
 package io.tokenwatch.streams.notify;
 
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenwatch.events.v1.AlertStatus;
@@ -326,8 +325,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     private void bindTo(MeterRegistry registry) {
         Map<String, AtomicLong> counters = Map.of("messages", messagesPosted, "alerts", alertsPosted, "digests", digestsPosted,
                 "retries", retries, "already_posted", alreadyPosted, "dead_lettered", deadLettered);
-        counters.forEach((name, value) -> FunctionCounter.builder("tokenwatch.slack." + name, value, AtomicLong::get)
-                .description("Slack notifier: " + name.replace('_', ' ')).register(registry));
+        OperatorHttpServer.registerCounters(registry, "tokenwatch.slack.", "Slack notifier", counters);
         Gauge.builder("tokenwatch.slack.waiting", waiting, AtomicLong::get).description("Alert updates waiting to be posted").register(registry);
     }
 

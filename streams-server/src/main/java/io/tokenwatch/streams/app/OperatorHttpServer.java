@@ -3,6 +3,8 @@ package io.tokenwatch.streams.app;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -14,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -37,6 +40,15 @@ public final class OperatorHttpServer implements AutoCloseable {
         server.createContext("/health/live", exchange -> respond(exchange, live.getAsBoolean() ? 200 : 503, "text/plain", state.get()));
         server.createContext("/health/ready", exchange -> respond(exchange, ready.getAsBoolean() ? 200 : 503, "text/plain", state.get()));
         server.createContext("/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+    }
+
+    /**
+     * Registers each of a component's counts as a counter {@code prefix + name} (on {@code /metrics}:
+     * {@code tokenwatch_<component>_<name>_total}), described as "{@code component}: name".
+     */
+    public static void registerCounters(MeterRegistry registry, String prefix, String component, Map<String, AtomicLong> counts) {
+        counts.forEach((name, value) -> FunctionCounter.builder(prefix + name, value, AtomicLong::get)
+                .description(component + ": " + name.replace('_', ' ').replace('.', ' ')).register(registry));
     }
 
     /** An HTTP server bound to {@code port}; a port in use stops start-up in one line naming the setting. */
