@@ -44,9 +44,7 @@ public final class SlackMessages {
         }
         String headline = headline(alert);
         ObjectNode message = JSON.createObjectNode();
-        message.put("text", headline);
-        ArrayNode blocks = message.putArray("blocks");
-        blocks.addObject().put("type", "header").putObject("text").put("type", "plain_text").put("text", truncate(headline, 150));
+        ArrayNode blocks = headed(message, headline, headline);
         ArrayNode fields = section(blocks).putArray("fields");
         field(fields, "*Observed vs 7-day baseline*\n" + format(alert.getMetric(), alert.getObserved()) + " vs "
                 + format(alert.getMetric(), alert.getBaseline()) + " (" + String.format(Locale.ROOT, "%.2f", alert.getRatio()) + "x)");
@@ -78,9 +76,7 @@ public final class SlackMessages {
     private ObjectNode forCaptureGap(AnomalyAlert alert) {
         String headline = captureGapHeadline(alert);
         ObjectNode message = JSON.createObjectNode();
-        message.put("text", headline);
-        ArrayNode blocks = message.putArray("blocks");
-        blocks.addObject().put("type", "header").putObject("text").put("type", "plain_text").put("text", truncate(headline, 150));
+        ArrayNode blocks = headed(message, headline, headline);
         ArrayNode fields = section(blocks).putArray("fields");
         field(fields, "*Billed vs captured*\n" + usd(alert.getBaseline()) + " vs " + usd(alert.getObserved()) + " (" + percent(alert.getRatio()) + " captured)");
         field(fields, "*Hour*\n" + TIME.format(alert.getWindowStart()) + " – " + HOUR.format(alert.getWindowEnd()));
@@ -108,9 +104,7 @@ public final class SlackMessages {
     private ObjectNode forBudget(AnomalyAlert alert, BudgetState budget) {
         String headline = budgetHeadline(alert, budget);
         ObjectNode message = JSON.createObjectNode();
-        message.put("text", headline);
-        ArrayNode blocks = message.putArray("blocks");
-        blocks.addObject().put("type", "header").putObject("text").put("type", "plain_text").put("text", truncate(headline, 150));
+        ArrayNode blocks = headed(message, headline, headline);
         ArrayNode fields = section(blocks).putArray("fields");
         field(fields, "*Spent this " + budget.getPeriod() + "*\n" + usd(budget.getSpentUsd()) + " of " + usd(budget.getAmountUsd())
                 + " (" + percent(budget.getSpentUsd() / budget.getAmountUsd()) + ")");
@@ -163,15 +157,20 @@ public final class SlackMessages {
         return Math.round(share * 100) + "%";
     }
 
+    /** Gives {@code message} its notification text and a header block (Slack cuts headers at 150 characters); returns its blocks. */
+    private static ArrayNode headed(ObjectNode message, String text, String header) {
+        message.put("text", text);
+        ArrayNode blocks = message.putArray("blocks");
+        blocks.addObject().put("type", "header").putObject("text").put("type", "plain_text").put("text", truncate(header, 150));
+        return blocks;
+    }
+
     /** One message standing for many alerts to the same webhook within a minute. */
     public ObjectNode digest(List<AnomalyAlert> alerts) {
         double impact = alerts.stream().mapToDouble(AnomalyAlert::getCostImpactUsd).sum();
         String headline = ":rotating_light: " + alerts.size() + " alert updates in the last minute (digest), " + usd(impact) + " cost impact";
         ObjectNode message = JSON.createObjectNode();
-        message.put("text", headline);
-        ArrayNode blocks = message.putArray("blocks");
-        blocks.addObject().put("type", "header").putObject("text").put("type", "plain_text")
-                .put("text", alerts.size() + " alert updates in the last minute");
+        ArrayNode blocks = headed(message, headline, alerts.size() + " alert updates in the last minute");
         StringBuilder lines = new StringBuilder();
         alerts.stream().limit(DIGEST_LINES).forEach(a -> lines.append(lines.isEmpty() ? "" : "\n").append("• ").append(statusWord(a)).append(' ')
                 .append(escape(a.getDimension())).append('=').append(escape(a.getGroup())).append(" `").append(a.getMetric()).append("` ")
