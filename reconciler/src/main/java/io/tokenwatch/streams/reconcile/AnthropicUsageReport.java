@@ -1,13 +1,10 @@
 package io.tokenwatch.streams.reconcile;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -34,21 +31,15 @@ final class AnthropicUsageReport implements UsageReport {
 
     @Override
     public List<ProviderUsage> hours(Instant from, Instant to) throws IOException, InterruptedException {
-        List<ProviderUsage> usage = new ArrayList<>();
-        http.pages(page -> base.resolve("/v1/organizations/usage_report/messages?starting_at=" + from + "&ending_at=" + to
+        return http.buckets(page -> base.resolve("/v1/organizations/usage_report/messages?starting_at=" + from + "&ending_at=" + to
                         + "&bucket_width=1h&group_by%5B%5D=model&limit=168" + (page == null ? "" : "&page=" + URLEncoder.encode(page, StandardCharsets.UTF_8))),
-                Map.of("x-api-key", adminKey, "anthropic-version", "2023-06-01"), body -> {
-                    for (JsonNode bucket : body.path("data")) {
-                        Instant hour = Instant.parse(bucket.path("starting_at").asText());
-                        for (JsonNode r : bucket.path("results")) {
-                            long cacheRead = r.path("cache_read_input_tokens").asLong();
-                            long cacheWrite = r.path("cache_creation").path("ephemeral_5m_input_tokens").asLong()
-                                    + r.path("cache_creation").path("ephemeral_1h_input_tokens").asLong();
-                            usage.add(new ProviderUsage(provider(), r.path("model").asText("unknown"), hour,
-                                    r.path("uncached_input_tokens").asLong() + cacheRead + cacheWrite, r.path("output_tokens").asLong(), cacheRead, cacheWrite, null));
-                        }
-                    }
+                Map.of("x-api-key", adminKey, "anthropic-version", "2023-06-01"), bucket -> Instant.parse(bucket.path("starting_at").asText()),
+                (hour, r) -> {
+                    long cacheRead = r.path("cache_read_input_tokens").asLong();
+                    long cacheWrite = r.path("cache_creation").path("ephemeral_5m_input_tokens").asLong()
+                            + r.path("cache_creation").path("ephemeral_1h_input_tokens").asLong();
+                    return new ProviderUsage(provider(), r.path("model").asText("unknown"), hour,
+                            r.path("uncached_input_tokens").asLong() + cacheRead + cacheWrite, r.path("output_tokens").asLong(), cacheRead, cacheWrite, null);
                 });
-        return usage;
     }
 }

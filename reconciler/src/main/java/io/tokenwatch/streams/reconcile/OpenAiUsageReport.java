@@ -1,13 +1,10 @@
 package io.tokenwatch.streams.reconcile;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -34,18 +31,10 @@ final class OpenAiUsageReport implements UsageReport {
 
     @Override
     public List<ProviderUsage> hours(Instant from, Instant to) throws IOException, InterruptedException {
-        List<ProviderUsage> usage = new ArrayList<>();
-        http.pages(page -> base.resolve("/v1/organization/usage/completions?start_time=" + from.getEpochSecond() + "&end_time=" + to.getEpochSecond()
+        return http.buckets(page -> base.resolve("/v1/organization/usage/completions?start_time=" + from.getEpochSecond() + "&end_time=" + to.getEpochSecond()
                         + "&bucket_width=1h&group_by=model&limit=168" + (page == null ? "" : "&page=" + URLEncoder.encode(page, StandardCharsets.UTF_8))),
-                Map.of("Authorization", "Bearer " + adminKey), body -> {
-                    for (JsonNode bucket : body.path("data")) {
-                        Instant hour = Instant.ofEpochSecond(bucket.path("start_time").asLong());
-                        for (JsonNode r : bucket.path("results")) {
-                            usage.add(new ProviderUsage(provider(), r.path("model").asText("unknown"), hour, r.path("input_tokens").asLong(),
-                                    r.path("output_tokens").asLong(), r.path("input_cached_tokens").asLong(), 0, r.path("num_model_requests").asLong()));
-                        }
-                    }
-                });
-        return usage;
+                Map.of("Authorization", "Bearer " + adminKey), bucket -> Instant.ofEpochSecond(bucket.path("start_time").asLong()),
+                (hour, r) -> new ProviderUsage(provider(), r.path("model").asText("unknown"), hour, r.path("input_tokens").asLong(),
+                        r.path("output_tokens").asLong(), r.path("input_cached_tokens").asLong(), 0, r.path("num_model_requests").asLong()));
     }
 }

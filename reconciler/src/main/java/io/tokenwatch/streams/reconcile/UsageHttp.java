@@ -13,6 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -60,6 +63,29 @@ final class UsageHttp {
             each.accept(body);
             page = body.path("has_more").asBoolean() ? body.path("next_page").asText(null) : null;
         } while (page != null);
+    }
+
+    /** How one result row of a bucket becomes usage, given the bucket's hour. */
+    interface RowReader {
+        ProviderUsage read(Instant hour, JsonNode row);
+    }
+
+    /**
+     * Every row of every hourly bucket of a paged usage report: both APIs answer pages whose
+     * {@code data} holds buckets, each with its {@code results}, one per model.
+     */
+    List<ProviderUsage> buckets(Function<String, URI> uriOf, Map<String, String> headers, Function<JsonNode, Instant> hourOf, RowReader rows)
+            throws IOException, InterruptedException {
+        List<ProviderUsage> usage = new ArrayList<>();
+        pages(uriOf, headers, body -> {
+            for (JsonNode bucket : body.path("data")) {
+                Instant hour = hourOf.apply(bucket);
+                for (JsonNode row : bucket.path("results")) {
+                    usage.add(rows.read(hour, row));
+                }
+            }
+        });
+        return usage;
     }
 
     JsonNode get(URI uri, Map<String, String> headers) throws IOException, InterruptedException {
