@@ -68,6 +68,7 @@ public final class TokenwatchClient implements AutoCloseable {
     private volatile Producer<String, Object> producer;
     private long lastProducerAttemptNanos;
     private final BlockingQueue<SpecificRecord> queue;
+    private final SpillDirectory spillDirectory;
     private final SpillFile spill;
     private final ProducerCounters counters = new ProducerCounters();
     private final Thread sender;
@@ -81,11 +82,16 @@ public final class TokenwatchClient implements AutoCloseable {
         this.config = config;
         this.events = new CallEvents(config.catalog, config.defaultTask, config.defaults, config.clock);
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity);
-        try {
-            this.spill = config.spillDirectory == null ? null : new SpillFile(config.spillDirectory, config.maxSpillBytes);
-        } catch (IOException e) {
-            throw new IllegalStateException("Cannot open spill directory " + config.spillDirectory, e);
+        this.spillDirectory = openSpillDirectory(config.spillDirectory);
+        SpillFile file = null;
+        if (spillDirectory != null) {
+            try {
+                file = new SpillFile(spillDirectory.path(), config.maxSpillBytes);
+            } catch (IOException e) {
+                LOG.warn("Cannot open the spill file in {} ({}): events Kafka does not take are dropped and counted", spillDirectory.path(), e.toString());
+            }
         }
+        this.spill = file;
         Map<String, Object> props = producerProps;
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -227,17 +233,24 @@ public final class TokenwatchClient implements AutoCloseable {
                     batch.add(first);
                     queue.drainTo(batch, SEND_BATCH - 1);
                     inHand = batch.size();
-                    for (SpecificRecord event : batch) {
-                        if ((kafkaFailing() || producer() == null) && spill != null) {
-                            // Circuit open: each send would block on missing metadata; the replay probes Kafka instead.
-                            spillOrDrop(event, "Kafka unavailable");
-                        } else {
-                            send(event, false, null);
+                    try {
+                        for (SpecificRecord event : batch) {
+                            if ((kafkaFailing() || producer() == null) && spill != null) {
+                                // Circuit open: each send would block on missing metadata; the replay probes Kafka instead.
+                                spillOrDrop(event, "Kafka unavailable");
+                            } else {
+                                send(event, false, null);
+                            }
                         }
+                    } finally {
+                        // Whatever happened to one event, the batch is done: nothing is sent twice, nothing waits behind it.
+                        handedOff += batch.size(); // the sender thread is the only writer
+                        batch.clear();
+                        inHand = 0;
                     }
-                    handedOff += batch.size(); // the sender thread is the only writer
-                    batch.clear();
-                    inHand = 0;
+                    if (config.spillSync == SpillSync.EVERY_BATCH) {
+                        syncSpill();
+                    }
                 }
                 maybeReplay();
             } catch (InterruptedException e) {
@@ -272,21 +285,49 @@ public final class TokenwatchClient implements AutoCloseable {
                 }
             });
         } catch (RuntimeException e) {
-            lastFailureNanos = System.nanoTime();
-            counters.failed.incrementAndGet();
-            spillOrDrop(event, e.toString());
+            // Refused before it left: the event itself (it cannot be encoded: dropped, Kafka is not to blame) or the registry or Kafka (spilled).
+            byte[] encoded = encodeOrDrop(event);
+            if (encoded != null) {
+                lastFailureNanos = System.nanoTime();
+                counters.failed.incrementAndGet();
+                spill(event, encoded, e.toString());
+            }
             if (onDone != null) {
                 onDone.run();
             }
         }
     }
 
+    /**
+     * An event Kafka did not take: spilled for replay, unless it cannot be encoded at all (an Avro
+     * field it does not fit, e.g. a cost of more than 20 digits): that one is dropped, counted as
+     * unencodable, and never retried, since no retry could send it.
+     */
     private void spillOrDrop(SpecificRecord event, String why) {
+        byte[] encoded = encodeOrDrop(event);
+        if (encoded != null) {
+            spill(event, encoded, why);
+        }
+    }
+
+    /**
+     * The event's Avro binary, or null when it cannot be encoded at all (a value its field does not fit,
+     * e.g. a cost of more than 20 digits): then it is dropped, counted as unencodable, and never
+     * retried, since no retry could send it.
+     */
+    private byte[] encodeOrDrop(SpecificRecord event) {
+        try {
+            return event instanceof LlmCall call ? CALL_CODEC.encode(call) : OUTCOME_CODEC.encode((CallOutcome) event);
+        } catch (RuntimeException e) {
+            drop("cannot be encoded (" + e.getMessage() + ")", counters.unencodable);
+            return null;
+        }
+    }
+
+    private void spill(SpecificRecord event, byte[] encoded, String why) {
         if (spill != null) {
             try {
-                boolean stored = event instanceof LlmCall call ? spill.append(KIND_CALL, CALL_CODEC.encode(call))
-                        : spill.append(KIND_OUTCOME, OUTCOME_CODEC.encode((CallOutcome) event));
-                if (stored) {
+                if (spill.append(event instanceof LlmCall ? KIND_CALL : KIND_OUTCOME, encoded)) {
                     counters.spilled.incrementAndGet();
                     return;
                 }
@@ -295,10 +336,40 @@ public final class TokenwatchClient implements AutoCloseable {
                 why = why + "; spill failed: " + e;
             }
         }
+        drop(why, null);
+    }
+
+    /**
+     * Every drop is counted (and in {@code kind} too when given); the log line is rate-limited to powers of
+     * two per kind so a flood cannot drown the log.
+     */
+    private void drop(String why, AtomicLong kind) {
         long dropped = counters.dropped.incrementAndGet();
-        // Every drop is counted; the log line is rate-limited to powers of two so an outage cannot flood it.
-        if (Long.bitCount(dropped) == 1) {
-            LOG.error("Dropped Tokenwatch event ({} dropped so far): {}", dropped, why);
+        long nth = kind == null ? dropped : kind.incrementAndGet();
+        if (Long.bitCount(nth) == 1) {
+            LOG.error("Dropped a Tokenwatch event ({} so far of its kind): {}", nth, why);
+        }
+    }
+
+    private void syncSpill() {
+        if (spill != null) {
+            try {
+                spill.sync();
+            } catch (IOException e) {
+                LOG.warn("Cannot force the spill file to disk: {}", e.toString());
+            }
+        }
+    }
+
+    private static SpillDirectory openSpillDirectory(Path base) {
+        if (base == null) {
+            return null;
+        }
+        try {
+            return SpillDirectory.lock(base);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("No spill directory ({}): events Kafka does not take are dropped and counted", e.getMessage());
+            return null;
         }
     }
 
@@ -343,28 +414,43 @@ public final class TokenwatchClient implements AutoCloseable {
             return;
         }
         lastReplayAttemptNanos = System.nanoTime();
-        try {
-            spill.flush();
-            if (spill.isEmpty() || producer() == null || (kafkaFailing() && !brokerAcceptsConnections())) {
-                return;
+        if (config.spillSync == SpillSync.INTERVAL) {
+            syncSpill();
+        }
+        if (spill.isEmpty() || producer() == null || (kafkaFailing() && !brokerAcceptsConnections())) {
+            return;
+        }
+        // One more than the entries until all are read, so the file is not deleted while entries are still being read from it.
+        replaysInFlight.set(1);
+        Runnable oneDone = () -> {
+            if (replaysInFlight.decrementAndGet() == 0) {
+                try {
+                    spill.replayDone();
+                } catch (IOException e) {
+                    LOG.warn("Cannot delete the replayed spill file: {}", e.toString());
+                }
             }
-            List<SpillFile.Entry> entries = spill.takeForReplay();
-            LOG.info("Replaying {} spilled Tokenwatch events", entries.size());
-            replaysInFlight.set(entries.size());
-            for (SpillFile.Entry entry : entries) {
-                SpecificRecord event = entry.kind() == KIND_CALL ? CALL_CODEC.decode(entry.bytes()) : OUTCOME_CODEC.decode(entry.bytes());
-                send(event, true, () -> {
-                    if (replaysInFlight.decrementAndGet() == 0) {
-                        try {
-                            spill.replayDone();
-                        } catch (IOException e) {
-                            LOG.warn("Cannot delete the replayed spill file: {}", e.toString());
-                        }
-                    }
-                });
+        };
+        long read = 0;
+        try (SpillFile.Replay replay = spill.takeForReplay()) {
+            LOG.info("Replaying spilled Tokenwatch events");
+            for (SpillFile.Entry entry : replay) {
+                SpecificRecord event;
+                try {
+                    event = entry.kind() == KIND_CALL ? CALL_CODEC.decode(entry.bytes()) : OUTCOME_CODEC.decode(entry.bytes());
+                } catch (RuntimeException e) {
+                    LOG.warn("Skipped a spilled record that does not decode: {}", e.getMessage());
+                    continue;
+                }
+                read++;
+                replaysInFlight.incrementAndGet();
+                send(event, true, oneDone);
             }
+            LOG.info("Replayed {} spilled Tokenwatch events", read);
         } catch (IOException e) {
             LOG.warn("Cannot replay the spill file: {}", e.toString());
+        } finally {
+            oneDone.run();
         }
     }
 
@@ -401,12 +487,15 @@ public final class TokenwatchClient implements AutoCloseable {
         for (SpecificRecord left; (left = queue.poll()) != null; ) {
             spillOrDrop(left, "client closed before it was sent");
         }
-        if (spill != null) {
-            try {
+        try {
+            if (spill != null) {
                 spill.close();
-            } catch (IOException e) {
-                LOG.warn("Cannot close the spill file: {}", e.toString());
             }
+            if (spillDirectory != null) {
+                spillDirectory.close();
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot close the spill file: {}", e.toString());
         }
         LOG.info("Tokenwatch client closed: {}", counters.snapshot());
     }
@@ -420,7 +509,8 @@ public final class TokenwatchClient implements AutoCloseable {
         String defaultTask;
         Attribution defaults = Attribution.NONE;
         PriceCatalog catalog;
-        Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"), "tokenwatch-spill");
+        Path spillDirectory = SpillDirectory.defaultBase();
+        SpillSync spillSync = SpillSync.EVERY_BATCH;
         long maxSpillBytes = 256L * 1024 * 1024;
         int queueCapacity = 10_000;
         Duration closeTimeout = Duration.ofSeconds(10);
@@ -438,8 +528,14 @@ public final class TokenwatchClient implements AutoCloseable {
         /** Service-wide attribution; each report may override fields and add tags. */
         public Builder defaults(Attribution value) { defaults = value; return this; }
         public Builder priceCatalog(PriceCatalog value) { catalog = value; return this; }
-        /** Where undeliverable events wait for replay; null disables spilling (they are then dropped and counted). */
+        /**
+         * Where undeliverable events wait for replay (default {@code ~/.tokenwatch/spill}, created owner-only and locked by
+         * this client; a second client on it uses a {@code client-N} directory inside); null disables spilling (they are
+         * then dropped and counted).
+         */
         public Builder spillDirectory(Path value) { spillDirectory = value; return this; }
+        /** When spilled events are forced to disk: after each batch the sender spills (default), or once per replay interval. */
+        public Builder spillSync(SpillSync value) { spillSync = value; return this; }
         public Builder maxSpillBytes(long value) { maxSpillBytes = value; return this; }
         /** Events buffered in memory before the caller's events spill to disk. */
         public Builder queueCapacity(int value) { queueCapacity = value; return this; }

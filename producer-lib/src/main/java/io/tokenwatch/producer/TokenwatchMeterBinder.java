@@ -26,6 +26,7 @@ public final class TokenwatchMeterBinder implements MeterBinder {
         bind(registry, "dropped", counters.dropped);
         bind(registry, "invalid", counters.invalid);
         bind(registry, "unpriced", counters.unpriced);
+        bind(registry, "unencodable", counters.unencodable);
     }
 
     private static void bind(MeterRegistry registry, String result, AtomicLong value) {

@@ -20,7 +20,8 @@ class MeterBinderTest {
             client.recordCall(CallReport.of("review", "some-private-model", TokenUsage.of(5, 1)));
             assertThat(registry.get("tokenwatch.producer.events").tag("result", "invalid").functionCounter().count()).isEqualTo(1.0);
             assertThat(registry.get("tokenwatch.producer.events").tag("result", "unpriced").functionCounter().count()).isEqualTo(1.0);
-            assertThat(registry.find("tokenwatch.producer.events").functionCounters()).hasSize(7);
+            assertThat(registry.find("tokenwatch.producer.events").functionCounters()).hasSize(8);
+            assertThat(registry.get("tokenwatch.producer.events").tag("result", "unencodable").functionCounter().count()).isZero();
         }
     }
 }

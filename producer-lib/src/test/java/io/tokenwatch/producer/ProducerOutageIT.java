@@ -97,7 +97,7 @@ class ProducerOutageIT {
             assertThat(client.counts().dropped()).isZero();
         }
 
-        Map<String, Integer> seen = consumeCallIds(2 * perPhase);
+        Map<String, Integer> seen = consumeCallIds("llm.calls.v1", 2 * perPhase);
         assertThat(seen).hasSize(2 * perPhase);
         assertThat(seen.values()).as("each call id exactly once").containsOnly(1);
         for (int i = 0; i < 2 * perPhase; i++) {
@@ -105,18 +105,41 @@ class ProducerOutageIT {
         }
     }
 
+    @Test
+    void anEventThatCannotBeEncodedIsDroppedAndCountedAndTheHundredAfterItAllArrive() throws Exception {
+        broker.createTopics(2, List.of("unencodable.calls", "unencodable.outcomes"));
+        try (TokenwatchClient client = TokenwatchClient.builder().bootstrapServers(broker.bootstrapServers()).schemaRegistryUrl(REGISTRY)
+                .callsTopic("unencodable.calls").outcomesTopic("unencodable.outcomes")
+                .spillDirectory(Files.createTempDirectory("tw-spill-unencodable")).build()) {
+            // 7e15 output tokens at $15 a million: $105,000,000,000, 21 digits with the 9 decimals, more than the schema's decimal(20, 9) holds.
+            client.recordCall(CallReport.of("code-review", "claude-sonnet-4-5-20250929", new TokenUsage(0, 7_000_000_000_000_000L, 0, 0, 0, 0))
+                    .callId("too-costly").timestamp(Instant.now()));
+            for (int i = 0; i < 100; i++) {
+                client.recordCall(report(i));
+            }
+            await("the hundred sent", () -> client.counts().sent() == 100);
+            assertThat(client.counts().unencodable()).isEqualTo(1);
+            assertThat(client.counts().dropped()).isEqualTo(1);
+            assertThat(client.counts().spilled()).as("nothing spilled: Kafka was fine all along").isZero();
+            assertThat(client.counts().failed()).isZero();
+        }
+        Map<String, Integer> seen = consumeCallIds("unencodable.calls", 100);
+        assertThat(seen).hasSize(100).doesNotContainKey("too-costly");
+        assertThat(seen.values()).as("each call id exactly once").containsOnly(1);
+    }
+
     private static CallReport report(int i) {
         return CallReport.of("code-review", "claude-sonnet-4-5-20250929", new TokenUsage(12_000, 600, 8_000, 1_000, 0, 0))
                 .callId("it-call-" + i).latencyMs(1_200).timestamp(Instant.now());
     }
 
-    private static Map<String, Integer> consumeCallIds(int expected) {
+    private static Map<String, Integer> consumeCallIds(String topic, int expected) {
         Map<String, Object> props = new HashMap<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "producer-it", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.GROUP_ID_CONFIG, "producer-it-" + topic, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 "schema.registry.url", REGISTRY, "specific.avro.reader", "true"));
         Map<String, Integer> seen = new HashMap<>();
         try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(props, new StringDeserializer(), deserializer(props))) {
-            consumer.subscribe(List.of("llm.calls.v1"));
+            consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             int total = 0;
             while (System.nanoTime() < deadline) {

@@ -48,16 +48,16 @@ class ReadmeSnippetIT {
     void itRecordsWithNoKafkaAndTheNextClientDeliversWhatItSpilled() throws Exception {
         String responseJson = new String(ReadmeSnippetIT.class.getResourceAsStream("/responses/anthropic-messages.json").readAllBytes());
         Path tmp = Files.createTempDirectory("tw-readme");
-        String realTmp = System.getProperty("java.io.tmpdir");
-        System.setProperty("java.io.tmpdir", tmp.toString()); // the snippet spills to the default: <java.io.tmpdir>/tokenwatch-spill
+        String realHome = System.getProperty("user.home");
+        System.setProperty("user.home", tmp.toString()); // the snippet spills to the default: ~/.tokenwatch/spill
         long start = System.nanoTime();
         try {
             readmeSnippet(responseJson);
         } finally {
-            System.setProperty("java.io.tmpdir", realTmp);
+            System.setProperty("user.home", realHome);
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("recording and closing never wait on Kafka for long").isLessThan(Duration.ofSeconds(15));
-        Path spill = tmp.resolve("tokenwatch-spill");
+        Path spill = tmp.resolve(".tokenwatch").resolve("spill");
         try (Stream<Path> files = Files.list(spill)) {
             assertThat(files.toList()).as("the call and the outcome spilled").isNotEmpty();
         }

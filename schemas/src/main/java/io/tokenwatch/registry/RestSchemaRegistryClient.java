@@ -41,20 +41,19 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     /**
      * @param baseUris      one or more registry base URLs
-     * @param userInfo      {@code user:password} for HTTP basic auth, or null
+     * @param authorization the {@code Authorization} header of every request ({@link #basic} or {@link #bearer}), or null
      * @param sslContext    TLS context for https URLs, or null for the JVM default
      * @param maxAttempts   attempts per request (1 = no retry)
      * @param requestTimeout timeout of one attempt
      * @param initialBackoff pause before the first retry, doubled after each
      */
-    public RestSchemaRegistryClient(List<URI> baseUris, String userInfo, SSLContext sslContext,
+    public RestSchemaRegistryClient(List<URI> baseUris, String authorization, SSLContext sslContext,
                                     int maxAttempts, Duration requestTimeout, Duration initialBackoff) {
         if (baseUris.isEmpty()) {
             throw new IllegalArgumentException("schema.registry.url has no URL");
         }
         this.baseUris = List.copyOf(baseUris);
-        this.authorization = userInfo == null ? null
-                : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+        this.authorization = authorization;
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(requestTimeout);
         if (sslContext != null) {
             builder.sslContext(sslContext);
@@ -63,6 +62,16 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         this.maxAttempts = Math.max(1, maxAttempts);
         this.requestTimeout = requestTimeout;
         this.initialBackoff = initialBackoff;
+    }
+
+    /** HTTP basic auth of {@code user:password}, or null for null. */
+    public static String basic(String userInfo) {
+        return userInfo == null ? null : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A bearer token, or null for null. */
+    public static String bearer(String token) {
+        return token == null ? null : "Bearer " + token;
     }
 
     @Override
@@ -110,7 +119,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             try {
                 return sendOnce(base, method, path, body);
             } catch (SchemaRegistryException e) {
-                if (e.isClientError()) {
+                if (!e.isUnavailable()) {
                     throw e;
                 }
                 last = e;

@@ -28,8 +28,13 @@ public class SchemaRegistryException extends RuntimeException {
         return errorCode;
     }
 
-    /** True for 4xx answers: retrying will not help. */
-    public boolean isClientError() {
-        return httpStatus >= 400 && httpStatus < 500;
+    /**
+     * True when the registry could not answer the question (unreachable, 5xx, a timeout) or would not
+     * (401/403: credentials rotated or revoked; 429: rate limited): a state of the registry that passes,
+     * never a fault of the record being (de)serialized. Other 4xx answers (not found, incompatible) are
+     * final.
+     */
+    public boolean isUnavailable() {
+        return httpStatus < 400 || httpStatus >= 500 || httpStatus == 401 || httpStatus == 403 || httpStatus == 408 || httpStatus == 429;
     }
 }

@@ -1,8 +1,6 @@
 package io.tokenwatch.serde;
 
-import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -40,10 +38,10 @@ public final class AvroBinary<T extends SpecificRecord> {
         return out.toByteArray();
     }
 
+    /** Lengths are bounded by the default {@link DecodeLimits} and the bytes given before anything is allocated. */
     public T decode(byte[] bytes) {
-        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, null);
         try {
-            return reader.read(null, decoder);
+            return reader.read(null, new BoundedDecoder(bytes, 0, bytes.length, DecodeLimits.DEFAULT));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

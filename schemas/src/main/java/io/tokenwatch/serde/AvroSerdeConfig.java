@@ -6,6 +6,7 @@ import io.tokenwatch.registry.RestSchemaRegistryClient;
 import io.tokenwatch.registry.SchemaRegistryClient;
 import org.apache.kafka.common.config.ConfigException;
 
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.InputStream;
@@ -35,6 +36,12 @@ public final class AvroSerdeConfig {
     public static final String SSL_TRUSTSTORE_LOCATION = "schema.registry.ssl.truststore.location";
     public static final String SSL_TRUSTSTORE_PASSWORD = "schema.registry.ssl.truststore.password";
     public static final String SSL_TRUSTSTORE_TYPE = "schema.registry.ssl.truststore.type";
+    public static final String SSL_KEYSTORE_LOCATION = "schema.registry.ssl.keystore.location";
+    public static final String SSL_KEYSTORE_PASSWORD = "schema.registry.ssl.keystore.password";
+    public static final String SSL_KEYSTORE_TYPE = "schema.registry.ssl.keystore.type";
+    public static final String SSL_KEY_PASSWORD = "schema.registry.ssl.key.password";
+    public static final String BEARER_AUTH_CREDENTIALS_SOURCE = "bearer.auth.credentials.source";
+    public static final String BEARER_AUTH_TOKEN = "bearer.auth.token";
     /** Attempts per registry request (not a Confluent key; Confluent's client ignores it). */
     public static final String REGISTRY_ATTEMPTS = "schema.registry.request.attempts";
     public static final String REGISTRY_TIMEOUT_MS = "schema.registry.request.timeout.ms";
@@ -46,7 +53,9 @@ public final class AvroSerdeConfig {
     final boolean useLatestVersion;
     final boolean specificReader;
     final SubjectNameStrategy subjectNameStrategy;
-    private final String userInfo;
+    final DecodeLimits decodeLimits;
+    /** The Authorization header (basic or bearer), or null: a secret, never logged. */
+    private final String authorization;
     private final Map<String, ?> raw;
 
     public AvroSerdeConfig(Map<String, ?> configs, boolean isKey) {
@@ -60,12 +69,13 @@ public final class AvroSerdeConfig {
         this.specificReader = bool(SPECIFIC_AVRO_READER, false);
         String strategyKey = isKey ? KEY_SUBJECT_NAME_STRATEGY : VALUE_SUBJECT_NAME_STRATEGY;
         this.subjectNameStrategy = SubjectNameStrategy.parse(strategyKey, string(strategyKey, "TopicNameStrategy"));
-        this.userInfo = resolveUserInfo();
+        this.authorization = resolveAuthorization();
+        this.decodeLimits = DecodeLimits.from(configs);
     }
 
     /** The registry client for this configuration, shared across serdes of the JVM (its caches too). */
     public SchemaRegistryClient registryClient() {
-        String cacheKey = registryUrl + "|" + (userInfo == null ? "" : userInfo.hashCode());
+        String cacheKey = registryUrl + "|" + (authorization == null ? "" : authorization.hashCode());
         return CLIENTS.computeIfAbsent(cacheKey, k -> new CachingSchemaRegistryClient(createClient()));
     }
 
@@ -87,7 +97,7 @@ public final class AvroSerdeConfig {
             return MockSchemaRegistry.forScope(urls.get(0).substring("mock://".length()));
         }
         List<URI> uris = urls.stream().map(this::httpUri).toList();
-        return new RestSchemaRegistryClient(uris, userInfo, sslContext(), attempts, timeout, Duration.ofMillis(100));
+        return new RestSchemaRegistryClient(uris, authorization, sslContext(), attempts, timeout, Duration.ofMillis(100));
     }
 
     private URI httpUri(String url) {
@@ -118,22 +128,61 @@ public final class AvroSerdeConfig {
         }
     }
 
+    /** Basic auth (Confluent's {@code basic.auth.*} keys) or a static bearer token ({@code bearer.auth.credentials.source=STATIC_TOKEN}). */
+    private String resolveAuthorization() {
+        String bearerSource = string(BEARER_AUTH_CREDENTIALS_SOURCE, null);
+        if (bearerSource == null) {
+            return RestSchemaRegistryClient.basic(resolveUserInfo());
+        }
+        if (!bearerSource.equalsIgnoreCase("STATIC_TOKEN")) {
+            throw new ConfigException(BEARER_AUTH_CREDENTIALS_SOURCE, bearerSource, "this serde supports STATIC_TOKEN (Confluent's serde, swapped in, supports the others)");
+        }
+        String token = string(BEARER_AUTH_TOKEN, null);
+        if (token == null || token.isBlank()) {
+            throw new ConfigException(BEARER_AUTH_TOKEN, "(hidden)", "STATIC_TOKEN needs bearer.auth.token");
+        }
+        return RestSchemaRegistryClient.bearer(token.trim());
+    }
+
+    /** TLS to the registry: its trust store, and a key store when the registry wants a client certificate. */
     private SSLContext sslContext() {
-        String location = string(SSL_TRUSTSTORE_LOCATION, null);
-        if (location == null || location.isBlank()) {
+        String trust = string(SSL_TRUSTSTORE_LOCATION, null);
+        String key = string(SSL_KEYSTORE_LOCATION, null);
+        if ((trust == null || trust.isBlank()) && (key == null || key.isBlank())) {
             return null;
         }
-        try (InputStream in = Files.newInputStream(Path.of(location))) {
-            KeyStore trustStore = KeyStore.getInstance(string(SSL_TRUSTSTORE_TYPE, "PKCS12"));
-            String password = string(SSL_TRUSTSTORE_PASSWORD, null);
-            trustStore.load(in, password == null ? null : password.toCharArray());
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trustStore);
+        try {
+            TrustManagerFactory tmf = null;
+            if (trust != null && !trust.isBlank()) {
+                tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(loadStore(SSL_TRUSTSTORE_LOCATION, trust, string(SSL_TRUSTSTORE_TYPE, "PKCS12"), string(SSL_TRUSTSTORE_PASSWORD, null)));
+            }
+            KeyManagerFactory kmf = null;
+            if (key != null && !key.isBlank()) {
+                String storePassword = string(SSL_KEYSTORE_PASSWORD, null);
+                String keyPassword = string(SSL_KEY_PASSWORD, storePassword);
+                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(loadStore(SSL_KEYSTORE_LOCATION, key, string(SSL_KEYSTORE_TYPE, "PKCS12"), storePassword),
+                        keyPassword == null ? null : keyPassword.toCharArray());
+            }
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
+            context.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
             return context;
+        } catch (ConfigException e) {
+            throw e;
         } catch (Exception e) {
-            throw new ConfigException(SSL_TRUSTSTORE_LOCATION, location, "cannot load trust store: " + e.getMessage());
+            throw new ConfigException(SSL_TRUSTSTORE_LOCATION, trust, "cannot set up TLS to the registry: " + e.getMessage());
+        }
+    }
+
+    private static KeyStore loadStore(String key, String location, String type, String password) {
+        try (InputStream in = Files.newInputStream(Path.of(location))) {
+            KeyStore store = KeyStore.getInstance(type);
+            store.load(in, password == null ? null : password.toCharArray());
+            return store;
+        } catch (Exception e) {
+            // The password is a secret: the message names the file and the problem only.
+            throw new ConfigException(key, location, "cannot load " + type + " store: " + e.getMessage());
         }
     }
 

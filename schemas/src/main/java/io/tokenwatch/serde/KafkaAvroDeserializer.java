@@ -5,14 +5,13 @@ import io.tokenwatch.registry.SchemaRegistryException;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,11 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Reads Confluent wire-format Avro. With {@code specific.avro.reader=true} it returns the generated
  * class named by the writer's schema, resolved against that class's (reader) schema, so readers on an
  * older or newer schema version both work; otherwise a {@link org.apache.avro.generic.GenericRecord}
- * in the writer's schema. Every failure is a {@link SerializationException} naming the topic.
+ * in the writer's schema. Every failure is a {@link SerializationException} naming the topic; declared
+ * lengths are bounded ({@link DecodeLimits}) before anything is allocated.
  */
 public class KafkaAvroDeserializer implements Deserializer<Object> {
-    private static final ThreadLocal<BinaryDecoder> DECODER = new ThreadLocal<>();
-
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
     private AvroSerdeConfig config;
     private SchemaRegistryClient registry;
@@ -48,11 +46,9 @@ public class KafkaAvroDeserializer implements Deserializer<Object> {
         int schemaId = WireFormat.readSchemaId(topic, buffer);
         DatumReader<Object> reader = readers.computeIfAbsent(schemaId, id -> readerFor(topic, id));
         try {
-            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, buffer.position(), buffer.remaining(), DECODER.get());
-            DECODER.set(decoder);
-            return reader.read(null, decoder);
-        } catch (Exception e) {
-            // Truncated or corrupt bodies surface as EOF, AvroRuntimeException, or index/size errors.
+            return reader.read(null, new BoundedDecoder(data, buffer.position(), buffer.remaining(), config.decodeLimits));
+        } catch (IOException | RuntimeException e) {
+            // Lengths are bounded before allocating; truncated or corrupt bodies surface as EOF, AvroRuntimeException, or index/size errors.
             throw new SerializationException("Malformed Avro body on topic '" + topic + "' (schema id " + schemaId + ", "
                     + data.length + " bytes): " + e, e);
         }
@@ -63,7 +59,7 @@ public class KafkaAvroDeserializer implements Deserializer<Object> {
         try {
             writer = registry.schemaById(schemaId);
         } catch (SchemaRegistryException e) {
-            String problem = e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND ? "unknown schema id " + schemaId
+            String problem = !e.isUnavailable() ? "unknown schema id " + schemaId
                     : "schema registry unavailable for schema id " + schemaId;
             throw new SerializationException("Cannot read record on topic '" + topic + "': " + problem + ": " + e.getMessage(), e);
         }

@@ -24,6 +24,7 @@ public final class LocalSchemaRegistryServer implements AutoCloseable {
     private final String expectedAuthorization;
     private final AtomicInteger failuresToInject = new AtomicInteger();
     private volatile String failingPath = "";
+    private volatile int failingStatus = 500;
     private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
     private volatile String heldPath = null;
     private volatile CountDownLatch heldUntil = new CountDownLatch(0);
@@ -49,8 +50,19 @@ public final class LocalSchemaRegistryServer implements AutoCloseable {
 
     /** The next {@code n} requests whose path contains {@code pathPart} answer 500. */
     public void failNext(int n, String pathPart) {
+        failNext(n, pathPart, 500);
+    }
+
+    /** The next {@code n} requests whose path contains {@code pathPart} answer {@code status} (503, 401 after a key rotation, 429 ...). */
+    public void failNext(int n, String pathPart, int status) {
+        failingStatus = status;
         failingPath = pathPart;
         failuresToInject.set(n);
+    }
+
+    /** How many of the injected failures are still to come. */
+    public int failuresLeft() {
+        return failuresToInject.get();
     }
 
     /**
@@ -68,7 +80,7 @@ public final class LocalSchemaRegistryServer implements AutoCloseable {
         return List.copyOf(requests);
     }
 
-    /** Answers 401 without the expected credentials, holds requests for a held path, and answers 500 while failures are to be injected. */
+    /** Answers 401 without the expected credentials, holds requests for a held path, and answers the injected status while failures are to be injected. */
     private final class Faults extends Filter {
         @Override
         public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
@@ -77,7 +89,7 @@ public final class LocalSchemaRegistryServer implements AutoCloseable {
             } else if (heldPath != null && exchange.getRequestURI().getRawPath().contains(heldPath) && !released(heldUntil)) {
                 SchemaRegistryHttpServer.error(exchange, 503, 50003, "Held by the test for too long");
             } else if (exchange.getRequestURI().getRawPath().contains(failingPath) && failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                SchemaRegistryHttpServer.error(exchange, 500, 50001, "Error in the backend data store");
+                SchemaRegistryHttpServer.error(exchange, failingStatus, failingStatus * 100 + 1, "Injected by the test");
             } else {
                 chain.doFilter(exchange);
             }

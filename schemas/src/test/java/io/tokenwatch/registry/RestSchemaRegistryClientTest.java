@@ -28,7 +28,7 @@ class RestSchemaRegistryClientTest {
     }
 
     private RestSchemaRegistryClient client(String userInfo, String... urls) {
-        return new RestSchemaRegistryClient(java.util.Arrays.stream(urls).map(URI::create).toList(), userInfo, null,
+        return new RestSchemaRegistryClient(java.util.Arrays.stream(urls).map(URI::create).toList(), RestSchemaRegistryClient.basic(userInfo), null,
                 3, Duration.ofSeconds(5), Duration.ofMillis(10));
     }
 

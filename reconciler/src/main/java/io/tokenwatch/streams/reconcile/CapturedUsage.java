@@ -4,7 +4,10 @@ import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.producer.PriceCatalog;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.errors.RejectedRecordException;
 import io.tokenwatch.streams.errors.SchemaRegistryOutage;
+import io.tokenwatch.streams.topology.CallBounds;
+import io.tokenwatch.streams.topology.CallValidation;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -16,6 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -46,6 +50,7 @@ final class CapturedUsage implements AutoCloseable {
     private final String topic;
     private final PriceCatalog catalog;
     private final Duration modelMemory;
+    private final CallBounds bounds;
     /** Hours that may still be reconciled: per hour, usage by provider|model, and the call ids counted. */
     private final TreeMap<Instant, Map<String, ProviderUsage>> usageByHour = new TreeMap<>();
     private final Map<Instant, Set<String>> callIdsByHour = new HashMap<>();
@@ -60,6 +65,7 @@ final class CapturedUsage implements AutoCloseable {
         this.topic = config.callsTopic;
         this.catalog = catalog;
         this.modelMemory = config.reconcile.modelMemory();
+        this.bounds = config.callBounds;
         this.reconcilableFrom = reconcilableFrom;
         Map<String, Object> props = new HashMap<>(config.clientProperties(ConsumerConfig.configNames()));
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -136,7 +142,7 @@ final class CapturedUsage implements AutoCloseable {
             }
             return;
         }
-        if (call == null) {
+        if (call == null || refused(record, call)) {
             return;
         }
         String model = HourComparison.canonical(catalog, call.getModel());
@@ -149,6 +155,16 @@ final class CapturedUsage implements AutoCloseable {
         ProviderUsage usage = new ProviderUsage(provider, model, hour, call.getInputTokens(), call.getOutputTokens(), call.getCacheReadTokens(),
                 call.getCacheWriteTokens(), 1L);
         usageByHour.computeIfAbsent(hour, h -> new HashMap<>()).merge(provider + "|" + model, usage, ProviderUsage::plus);
+    }
+
+    /** A call the pipeline dead-letters (impossible counts, labels too long): not captured spend either. */
+    private boolean refused(ConsumerRecord<byte[], byte[]> record, LlmCall call) {
+        try {
+            CallValidation.check(record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8), call, bounds);
+            return false;
+        } catch (RejectedRecordException e) {
+            return true;
+        }
     }
 
     /** The captured usage of one provider's models in one hour, by the catalog's model name. */

@@ -157,9 +157,12 @@ public final class SlackMessages {
         return Math.round(share * 100) + "%";
     }
 
-    /** Gives {@code message} its notification text and a header block (Slack cuts headers at 150 characters); returns its blocks. */
+    /**
+     * Gives {@code message} its notification text and a header block (Slack cuts headers at 150 characters); returns its blocks.
+     * The text is read as mrkdwn, so it is escaped: a group named {@code <!channel>} must not page a whole channel.
+     */
     private static ArrayNode headed(ObjectNode message, String text, String header) {
-        message.put("text", text);
+        message.put("text", escape(text));
         ArrayNode blocks = message.putArray("blocks");
         blocks.addObject().put("type", "header").putObject("text").put("type", "plain_text").put("text", truncate(header, 150));
         return blocks;

@@ -12,6 +12,7 @@ import io.tokenwatch.streams.app.TopicSetup;
 import io.tokenwatch.streams.config.SlackSettings;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
+import io.tokenwatch.streams.errors.SchemaRegistryOutage;
 import io.tokenwatch.streams.errors.DeadLetterReason;
 import io.tokenwatch.streams.errors.RejectedRecordException;
 import org.apache.kafka.clients.admin.Admin;
@@ -69,6 +70,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaAvroDeserializer alerts = new KafkaAvroDeserializer();
+    private final SchemaRegistryOutage registryOutage;
     private final NotifiedLedger ledger;
     private final Map<String, WebhookQueue> queues = new LinkedHashMap<>();
     private final OffsetTracker offsets = new OffsetTracker();
@@ -80,6 +82,8 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
 
     private final AtomicLong messagesPosted = new AtomicLong();
     private final AtomicLong alertsPosted = new AtomicLong();
+    /** Alerts whose route names a webhook this notifier does not have: posted to the default one instead. */
+    private final AtomicLong unknownRoute = new AtomicLong();
     private final AtomicLong digestsPosted = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong alreadyPosted = new AtomicLong();
@@ -99,6 +103,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
         this.poster = poster;
         this.dryRun = dryRun;
         this.messages = new SlackMessages(settings.dashboardUrl());
+        this.registryOutage = new SchemaRegistryOutage(config.registryUnavailableTimeout);
         Map<String, Object> consumerProps = config.clientProperties(ConsumerConfig.configNames());
         consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -182,7 +187,8 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
         }
         AnomalyAlert alert;
         try {
-            alert = (AnomalyAlert) alerts.deserialize(record.topic(), record.headers(), record.value());
+            // A registry that is down or refuses us is waited for (then the notifier stops without committing this record); only the record's own fault is dead-lettered.
+            alert = (AnomalyAlert) registryOutage.retrying(record.topic(), () -> alerts.deserialize(record.topic(), record.headers(), record.value()));
         } catch (SerializationException | ClassCastException e) {
             offsets.started(partition, record.offset());
             deadLetter(new PendingAlert(null, partition, record.offset(), record.key(), record.value()), e);
@@ -197,6 +203,14 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
         }
         offsets.started(partition, record.offset());
         String webhook = settings.webhookFor(alert);
+        if (!poster.serves(webhook)) {
+            // A budget's slack_route may name a webhook this notifier was never given: the alert still reaches Slack.
+            if (Long.bitCount(unknownRoute.incrementAndGet()) == 1) {
+                LOG.warn("Alert {} is routed to webhook '{}', which is not configured: posted to '{}' instead ({} so far)", alert.getAlertId(),
+                        webhook, SlackSettings.DEFAULT_WEBHOOK, unknownRoute.get());
+            }
+            webhook = SlackSettings.DEFAULT_WEBHOOK;
+        }
         queues.computeIfAbsent(webhook, w -> new WebhookQueue(w, dryRun ? Duration.ZERO : settings.minInterval(),
                 settings.stormPerMinute(), settings.maxBackoff())).add(pending);
     }
@@ -324,7 +338,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     /** Registers the counters of {@link #counts()} and the alerts waiting, as {@code tokenwatch_slack_*}. */
     private void bindTo(MeterRegistry registry) {
         Map<String, AtomicLong> counters = Map.of("messages", messagesPosted, "alerts", alertsPosted, "digests", digestsPosted,
-                "retries", retries, "already_posted", alreadyPosted, "dead_lettered", deadLettered);
+                "retries", retries, "already_posted", alreadyPosted, "dead_lettered", deadLettered, "unknown_route", unknownRoute);
         OperatorHttpServer.registerCounters(registry, "tokenwatch.slack.", "Slack notifier", counters);
         Gauge.builder("tokenwatch.slack.waiting", waiting, AtomicLong::get).description("Alert updates waiting to be posted").register(registry);
     }
@@ -343,6 +357,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
         counts.put("retries", retries.get());
         counts.put("already_posted", alreadyPosted.get());
         counts.put("dead_lettered", deadLettered.get());
+        counts.put("unknown_route", unknownRoute.get());
         return counts;
     }
 

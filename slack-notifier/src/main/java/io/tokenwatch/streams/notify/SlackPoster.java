@@ -26,4 +26,9 @@ public interface SlackPoster {
     }
 
     Result post(String webhook, ObjectNode message);
+
+    /** Whether {@code webhook} names a webhook this poster can post to. */
+    default boolean serves(String webhook) {
+        return true;
+    }
 }

@@ -28,6 +28,11 @@ public final class SlackWebhookClient implements SlackPoster {
     }
 
     @Override
+    public boolean serves(String webhook) {
+        return webhooks.names().contains(webhook);
+    }
+
+    @Override
     public Result post(String webhook, ObjectNode message) {
         HttpRequest request = HttpRequest.newBuilder(webhooks.url(webhook)).timeout(timeout)
                 .header("Content-Type", "application/json; charset=utf-8")

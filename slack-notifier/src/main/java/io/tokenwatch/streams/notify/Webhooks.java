@@ -3,15 +3,10 @@ package io.tokenwatch.streams.notify;
 import io.tokenwatch.streams.config.SlackSettings;
 import org.apache.kafka.common.config.ConfigException;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -28,21 +23,7 @@ public final class Webhooks {
     }
 
     public static Webhooks load(SlackSettings settings, Map<String, String> env) {
-        Map<String, String> raw = new TreeMap<>();
-        env.forEach((k, v) -> {
-            if (k.startsWith(SlackSettings.WEBHOOK_ENV_PREFIX)) {
-                raw.put(k.substring(SlackSettings.WEBHOOK_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '-'), v.trim());
-            }
-        });
-        settings.webhooksFile().ifPresent(file -> {
-            Properties props = new Properties();
-            try (InputStream in = Files.newInputStream(file)) {
-                props.load(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException("Cannot read the Slack webhooks file " + file, e);
-            }
-            props.stringPropertyNames().forEach(name -> raw.put(name.trim().toLowerCase(Locale.ROOT), props.getProperty(name).trim()));
-        });
+        Map<String, String> raw = settings.webhookUrls(env);
         Map<String, URI> urls = new TreeMap<>();
         raw.forEach((name, url) -> {
             URI uri;

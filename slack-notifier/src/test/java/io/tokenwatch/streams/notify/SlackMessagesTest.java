@@ -14,6 +14,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SlackMessagesTest {
 
     @Test
+    void aGroupNamedLikeAMentionCannotPageTheChannelFromTheNotificationText() {
+        JsonNode message = new SlackMessages("").forAlert(Alerts.alert("task", "<!channel> & co", "tokens_per_call", AlertStatus.OPEN, 1.625));
+        assertThat(message.get("text").asText()).isEqualTo(":rotating_light: New alert: tokens_per_call up 63% for task=&lt;!channel&gt; &amp; co");
+    }
+
+    @Test
     void newAlertSaysWhatJumpedByHowMuchAndWhatItCosts() {
         JsonNode message = new SlackMessages("https://tokenwatch.example.com/").forAlert(
                 Alerts.alert("task", "code-review", "tokens_per_call", AlertStatus.OPEN, 1.625));

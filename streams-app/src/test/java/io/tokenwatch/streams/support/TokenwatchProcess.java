@@ -17,8 +17,13 @@ public final class TokenwatchProcess {
     }
 
     public static Process start(List<String> arguments, Map<String, String> environment, Path log) throws IOException {
+        return start("-Xmx384m", arguments, environment, log);
+    }
+
+    /** As {@link #start(List, Map, Path)}, with the JVM's maximum heap ({@code -Xmx...}) given. */
+    public static Process start(String maxHeap, List<String> arguments, Map<String, String> environment, Path log) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(java, maxHeap, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 "io.tokenwatch.streams.cli.TokenwatchCli"));
         command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -15,8 +15,10 @@ public final class IntakeClient {
         TokenwatchClient.Builder builder = TokenwatchClient.builder().bootstrapServers(config.kafkaProperties().get("bootstrap.servers"))
                 .schemaRegistryUrl(config.kafkaProperties().get("schema.registry.url")).callsTopic(config.callsTopic)
                 .outcomesTopic(config.outcomesTopic).spillDirectory(spillDir);
-        // The cluster's security settings (SASL, TLS); bootstrap servers are already set.
+        // The cluster's security settings (SASL, TLS; bootstrap servers are already set) and the registry's (credentials, TLS trust),
+        // which the producer hands to its serializer: a registry that needs them would otherwise refuse every span.
         config.clientProperties(ProducerConfig.configNames()).forEach(builder::producerProperty);
+        config.serdeProperties().forEach(builder::producerProperty);
         return builder;
     }
 }

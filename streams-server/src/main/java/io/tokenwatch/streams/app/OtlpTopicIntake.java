@@ -60,6 +60,8 @@ public final class OtlpTopicIntake implements AutoCloseable {
         Properties props = new Properties();
         props.putAll(config.topology().streams());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-otlp");
+        // An export may carry prompt or completion text: no dead letter of this intake copies its bytes.
+        props.put(DeadLetterHandler.OMIT_SOURCE_BYTES, "true");
         KafkaStreams streams = new KafkaStreams(topology(config, topic), props);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Fatal error in the OTLP intake; it stops (the pipeline goes on)", e);

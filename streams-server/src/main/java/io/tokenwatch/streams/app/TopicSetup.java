@@ -2,6 +2,7 @@ package io.tokenwatch.streams.app;
 
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -9,6 +10,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -38,7 +40,8 @@ public final class TopicSetup {
         List<String> names = new ArrayList<>(List.of(config.callsTopic, config.outcomesTopic, config.budgetsTopic, config.reconcile.topic()));
         names.addAll(config.outputTopics());
         config.otlp.topic().ifPresent(names::add);
-        ensure(admin, config, names, Set.of(config.statsTopic, config.sessionsTopic, config.alertsTopic, config.budgetsTopic, config.reconcile.topic()));
+        ensure(admin, config, names, Set.of(config.statsTopic, config.sessionsTopic, config.alertsTopic, config.budgetsTopic, config.reconcile.topic()),
+                Set.of(config.joinedTopic, config.dlqTopic));
     }
 
     /**
@@ -85,17 +88,32 @@ public final class TopicSetup {
 
     /** Creates the missing ones of {@code names} with the configured partitions and replication. */
     public static void ensure(Admin admin, TokenwatchConfig config, List<String> names, Set<String> compacted) {
+        ensure(admin, config, names, compacted, Set.of());
+    }
+
+    /**
+     * As {@link #ensure(Admin, TokenwatchConfig, List, Set)}; the topics in {@code appendTimed} are stamped
+     * with the broker's append time. Their records would otherwise carry the event time of the calls, so
+     * a catch-up or backfill of calls older than the topic's retention would write records the broker
+     * deletes at its next retention check, before any sink has read them (seen as calls missing from
+     * the joined topic after a restart). The event time stays in the values.
+     */
+    private static void ensure(Admin admin, TokenwatchConfig config, List<String> names, Set<String> compacted, Set<String> appendTimed) {
         Optional<Short> replication = config.topicReplication > 0 ? Optional.of(config.topicReplication) : Optional.empty();
         List<NewTopic> topics = names.stream().map(name -> {
             NewTopic topic = new NewTopic(name, Optional.of(config.topicPartitions), replication);
-            return compacted.contains(name) ? topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)) : topic;
+            if (compacted.contains(name)) {
+                return topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            }
+            return appendTimed.contains(name) ? topic.configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")) : topic;
         }).toList();
         List<String> created = new ArrayList<>();
         admin.createTopics(topics).values().forEach((name, future) -> {
             try {
                 future.get();
                 created.add(name);
-                LOG.info("Created topic {} ({} partitions{})", name, config.topicPartitions, compacted.contains(name) ? ", compacted" : "");
+                LOG.info("Created topic {} ({} partitions{})", name, config.topicPartitions,
+                        compacted.contains(name) ? ", compacted" : appendTimed.contains(name) ? ", stamped with append time" : "");
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw new IllegalStateException("Cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
@@ -106,6 +124,30 @@ public final class TopicSetup {
             }
         });
         awaitVisible(admin, created);
+        warnOfEventTimeRetention(admin, names.stream().filter(appendTimed::contains).filter(name -> !created.contains(name)).toList());
+    }
+
+    /** An existing output topic stamped with event time loses a backfill's old records to retention: said once at start. */
+    private static void warnOfEventTimeRetention(Admin admin, List<String> existing) {
+        if (existing.isEmpty()) {
+            return;
+        }
+        try {
+            admin.describeConfigs(existing.stream().map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList()).all().get()
+                    .forEach((resource, topicConfig) -> {
+                        ConfigEntry type = topicConfig.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
+                        ConfigEntry retention = topicConfig.get(TopicConfig.RETENTION_MS_CONFIG);
+                        if (type != null && "CreateTime".equals(type.value()) && retention != null && !"-1".equals(retention.value())) {
+                            LOG.warn("Topic {} keeps records by their event time (message.timestamp.type=CreateTime, retention.ms={}): a catch-up"
+                                    + " of calls older than that writes records the broker deletes before they are read. Set"
+                                    + " message.timestamp.type=LogAppendTime on it.", resource.name(), retention.value());
+                        }
+                    });
+        } catch (ExecutionException e) {
+            LOG.warn("Cannot check the timestamp type of {}: {}", existing, e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

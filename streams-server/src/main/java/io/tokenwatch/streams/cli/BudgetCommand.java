@@ -4,6 +4,7 @@ import io.tokenwatch.events.v1.Budget;
 import io.tokenwatch.streams.app.BudgetTopic;
 import io.tokenwatch.streams.app.Preflight;
 import io.tokenwatch.streams.budget.BudgetCalendar;
+import io.tokenwatch.streams.config.SlackSettings;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,6 +81,7 @@ public final class BudgetCommand implements Runnable {
             Budget budget = checked(spec, () -> BudgetFile.budget(which.dimension, which.group, BudgetFile.period(which.period), usd, timeZone, warnAt,
                     forecastMargin, owner, slackRoute, Instant.now()));
             TokenwatchConfig config = writable(options, spec);
+            checked(spec, () -> requireServedRoutes(config, List.of(budget)));
             warnIfNotCounted(config, List.of(budget), spec.commandLine().getErr());
             BudgetTopic.write(config, Map.of(BudgetTopic.keyOf(budget), budget));
             spec.commandLine().getOut().println("Set " + describe(budget));
@@ -151,6 +153,7 @@ public final class BudgetCommand implements Runnable {
         public Integer call() {
             Map<String, Budget> wanted = checked(spec, () -> BudgetFile.read(file, Instant.now()));
             TokenwatchConfig config = writable(options, spec);
+            checked(spec, () -> requireServedRoutes(config, wanted.values()));
             warnIfNotCounted(config, wanted.values(), spec.commandLine().getErr());
             Map<String, Budget> current = BudgetTopic.read(config).byKey();
             Map<String, Budget> changes = new LinkedHashMap<>();
@@ -203,6 +206,20 @@ public final class BudgetCommand implements Runnable {
         TokenwatchConfig config = options.load();
         Preflight.requireCluster(config, List.of(config.budgetsTopic));
         return config;
+    }
+
+    /** A budget's Slack route must name a webhook the notifier has (its environment or webhooks file, as configured here). */
+    private static Void requireServedRoutes(TokenwatchConfig config, Collection<Budget> budgets) {
+        Set<String> served = config.slack.webhookUrls(System.getenv()).keySet();
+        for (Budget b : budgets) {
+            if (b.getSlackRoute() != null && !served.contains(b.getSlackRoute())) {
+                throw new IllegalArgumentException("slack_route '" + b.getSlackRoute() + "' of " + BudgetTopic.keyOf(b) + " names no configured webhook"
+                        + (served.isEmpty() ? " (none is)" : " (configured: " + String.join(", ", served) + ")") + ": set "
+                        + SlackSettings.WEBHOOK_ENV_PREFIX + b.getSlackRoute().toUpperCase(Locale.ROOT).replace('-', '_')
+                        + " or add it to tokenwatch.slack.webhooks.file");
+            }
+        }
+        return null;
     }
 
     /** Spend is counted only for the dimensions the app keeps groups of. */

@@ -1,6 +1,7 @@
 package io.tokenwatch.streams.config;
 
 import io.tokenwatch.serde.AvroSerdeConfig;
+import io.tokenwatch.serde.DecodeLimits;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -48,6 +49,8 @@ final class KafkaSettingNames {
             "http.read.timeout.ms", "missing.id.cache.ttl.sec", "missing.schema.cache.ttl.sec", "missing.cache.size", "rule.executors",
             "rule.actions", "rule.service.loader.enable");
 
+    /** What the Avro serdes read (ours and Confluent's), beyond the {@code schema.registry.*} keys. */
+    private static final Set<String> SERDE = serdeNames();
     private static final Set<String> PLAIN = plainNames();
 
     private KafkaSettingNames() {
@@ -61,6 +64,20 @@ final class KafkaSettingNames {
                 && (p.getValue().contains(key.substring(p.getKey().length())) || PLAIN.contains(key.substring(p.getKey().length()))));
     }
 
+    /** A setting of the Avro serdes (registry address, credentials, TLS, decode limits): every client that (de)serializes needs them. */
+    static boolean isSerdeKey(String key) {
+        return key.startsWith("schema.registry.") || SERDE.contains(key);
+    }
+
+    private static Set<String> serdeNames() {
+        Set<String> names = new HashSet<>(List.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, AvroSerdeConfig.AUTO_REGISTER_SCHEMAS,
+                AvroSerdeConfig.USE_LATEST_VERSION, AvroSerdeConfig.SPECIFIC_AVRO_READER, AvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY,
+                AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY, AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, AvroSerdeConfig.BASIC_AUTH_USER_INFO,
+                DecodeLimits.MAX_STRING_BYTES, DecodeLimits.MAX_BYTES_LENGTH, DecodeLimits.MAX_COLLECTION_ITEMS));
+        names.addAll(CONFLUENT_SERDE);
+        return Set.copyOf(names);
+    }
+
     /** Every unprefixed name, to suggest the nearest one for a typo. */
     static Set<String> all() {
         return PLAIN;
@@ -71,10 +88,7 @@ final class KafkaSettingNames {
         names.addAll(CONSUMER);
         names.addAll(PRODUCER);
         names.addAll(ADMIN);
-        names.addAll(List.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, AvroSerdeConfig.USE_LATEST_VERSION,
-                AvroSerdeConfig.SPECIFIC_AVRO_READER, AvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY, AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY,
-                AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, AvroSerdeConfig.BASIC_AUTH_USER_INFO));
-        names.addAll(CONFLUENT_SERDE);
+        names.addAll(SERDE);
         return Set.copyOf(names);
     }
 

@@ -3,11 +3,19 @@ package io.tokenwatch.streams.config;
 import io.tokenwatch.events.v1.AnomalyAlert;
 import org.apache.kafka.common.config.ConfigException;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
 
 /**
  * Settings of the {@code notify-slack} command. Webhook URLs are not settings: they are secrets,
@@ -35,6 +43,29 @@ public record SlackSettings(String notifiedTopic, String groupId, List<Route> ro
         public boolean matches(String alertDimension, String alertGroup) {
             return dimension.equals(alertDimension) && (group.equals("*") || group.equals(alertGroup));
         }
+    }
+
+    /**
+     * The webhooks configured, name to URL (a secret: never to be shown): from {@code TOKENWATCH_SLACK_WEBHOOK_<NAME>}
+     * environment variables and the optional mounted file of {@code name=url} lines, the file winning.
+     */
+    public Map<String, String> webhookUrls(Map<String, String> env) {
+        Map<String, String> raw = new TreeMap<>();
+        env.forEach((k, v) -> {
+            if (k.startsWith(WEBHOOK_ENV_PREFIX)) {
+                raw.put(k.substring(WEBHOOK_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '-'), v.trim());
+            }
+        });
+        webhooksFile().ifPresent(file -> {
+            Properties props = new Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                props.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot read the Slack webhooks file " + file, e);
+            }
+            props.stringPropertyNames().forEach(name -> raw.put(name.trim().toLowerCase(Locale.ROOT), props.getProperty(name).trim()));
+        });
+        return raw;
     }
 
     /** The webhook name for an alert of this dimension and group. */

@@ -4,6 +4,7 @@ import io.tokenwatch.otlp.GenAiMapping;
 import io.tokenwatch.streams.anomaly.AnomalyRule;
 import io.tokenwatch.streams.anomaly.EpisodePolicy;
 import io.tokenwatch.streams.anomaly.Metric;
+import io.tokenwatch.streams.topology.CallBounds;
 import io.tokenwatch.streams.topology.StreamsSettings;
 import io.tokenwatch.streams.topology.TopologySettings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -65,6 +66,7 @@ public final class TokenwatchConfig {
     public final Duration sessionGap;
     /** Events dated further ahead of the host's clock go to the dead-letter topic as {@code future}. */
     public final Duration maxFuture;
+    public final CallBounds callBounds;
     /** An input caught up and quiet this long moves its watermark with the wall clock. */
     public final Duration watermarkIdle;
     /** How often each join task tells the tasks downstream how far it has got. */
@@ -131,6 +133,11 @@ public final class TokenwatchConfig {
         outcomeGrace = duration(v, "tokenwatch.outcome.grace");
         sessionGap = duration(v, "tokenwatch.session.gap");
         maxFuture = duration(v, "tokenwatch.max.future");
+        try {
+            callBounds = new CallBounds(positive(v, "tokenwatch.max.tokens.per.call"), (int) Math.min(Integer.MAX_VALUE, positive(v, "tokenwatch.max.label.length")));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("tokenwatch.max.tokens.per.call", v.get("tokenwatch.max.tokens.per.call"), e.getMessage());
+        }
         watermarkIdle = duration(v, "tokenwatch.watermark.idle");
         watermarkInterval = duration(v, "tokenwatch.watermark.interval");
         registryUnavailableTimeout = duration(v, "tokenwatch.registry.unavailable.timeout");
@@ -219,6 +226,8 @@ public final class TokenwatchConfig {
         d.put("tokenwatch.outcome.grace", "PT10M");
         d.put("tokenwatch.session.gap", "PT30M");
         d.put("tokenwatch.max.future", "PT30M");
+        d.put("tokenwatch.max.tokens.per.call", Long.toString(CallBounds.DEFAULT.maxTokens()));
+        d.put("tokenwatch.max.label.length", Integer.toString(CallBounds.DEFAULT.maxLabelLength()));
         d.put("tokenwatch.watermark.idle", "PT0.25S");
         d.put("tokenwatch.watermark.interval", "PT0.1S");
         d.put("tokenwatch.registry.unavailable.timeout", "PT2M");
@@ -352,6 +361,13 @@ public final class TokenwatchConfig {
         return props;
     }
 
+    /** The serde settings (registry URL, credentials, TLS trust, decode limits), for a client that builds its own serdes. */
+    public Map<String, Object> serdeProperties() {
+        Map<String, Object> props = new HashMap<>(kafka);
+        props.keySet().removeIf(key -> !KafkaSettingNames.isSerdeKey(key));
+        return props;
+    }
+
     private Properties streamsProperties() {
         Properties props = new Properties();
         props.putAll(kafka);
@@ -363,7 +379,7 @@ public final class TokenwatchConfig {
         return new TopologySettings(new TopologySettings.TopicNames(callsTopic, outcomesTopic, joinedTopic, statsTopic, sessionsTopic, alertsTopic, dlqTopic,
                         budgetsTopic),
                 valueSerdeClass, kafka, registryUnavailableTimeout, windowSize, windowGrace, outcomeWindow, outcomeGrace, sessionGap, maxFuture,
-                watermarkIdle, watermarkInterval, dimensions, anomalyRule(), new EpisodePolicy(threshold, severitySteps, windowSize.toMillis()),
+                callBounds, watermarkIdle, watermarkInterval, dimensions, anomalyRule(), new EpisodePolicy(threshold, severitySteps, windowSize.toMillis()),
                 metrics.isEmpty() ? EnumSet.allOf(Metric.class) : metrics, StreamsSettings.of(streamsProperties(), dlqTopic, topicReplication));
     }
 

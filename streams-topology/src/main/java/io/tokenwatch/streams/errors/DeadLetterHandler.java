@@ -32,6 +32,11 @@ import java.util.TreeMap;
  */
 public class DeadLetterHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler, ProductionExceptionHandler {
     public static final String REASON_HEADER = "tokenwatch.dlq.reason";
+    /**
+     * Set to {@code true} for a topology whose input may carry prompt or completion text (the OTLP
+     * intake): its dead letters then hold the reason and position only, never the source's key, value or headers.
+     */
+    public static final String OMIT_SOURCE_BYTES = "tokenwatch.dlq.omit.source.bytes";
     public static final String HEADER_EXCEPTION = "__streams.errors.exception";
     public static final String HEADER_MESSAGE = "__streams.errors.message";
     public static final String HEADER_STACKTRACE = "__streams.errors.stacktrace";
@@ -43,6 +48,7 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
     private static final Map<String, AtomicLong> COUNTS = new ConcurrentHashMap<>();
 
     private String dlqTopic;
+    private boolean omitSourceBytes;
 
     @Override
     public void configure(Map<String, ?> configs) {
@@ -51,6 +57,7 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
             throw new IllegalStateException(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG + " must be set");
         }
         dlqTopic = topic.toString();
+        omitSourceBytes = Boolean.parseBoolean(String.valueOf(configs.get(OMIT_SOURCE_BYTES)));
     }
 
     @Override
@@ -113,6 +120,9 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
     }
 
     private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, byte[] key, byte[] value, Exception exception) {
+        if (omitSourceBytes) {
+            return record(dlqTopic, context.topic(), context.partition(), context.offset(), null, null, null, exception);
+        }
         return record(dlqTopic, context.topic(), context.partition(), context.offset(), context.headers(), key, value, exception);
     }
 

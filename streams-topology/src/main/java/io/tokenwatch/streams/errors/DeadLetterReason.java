@@ -10,6 +10,10 @@ public enum DeadLetterReason {
     UNKNOWN_SCHEMA_ID,
     /** Values no real call or outcome can have. */
     INVALID,
+    /** A token count above {@code tokenwatch.max.tokens.per.call}. */
+    TOO_LARGE,
+    /** An attribution label, id or tag longer than {@code tokenwatch.max.label.length}. */
+    LABEL_TOO_LONG,
     /** Later than the window grace, or an outcome after its call's window closed. */
     LATE,
     /** An event dated further ahead of the host's clock than {@code tokenwatch.max.future} allows. */

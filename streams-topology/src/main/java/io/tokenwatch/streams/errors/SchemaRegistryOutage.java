@@ -76,7 +76,7 @@ public final class SchemaRegistryOutage {
     }
 
     /** Runs {@code work}, retrying while the failure is the registry being unreachable. */
-    <T> T retrying(String topic, Supplier<T> work) {
+    public <T> T retrying(String topic, Supplier<T> work) {
         long start = System.nanoTime();
         long backoff = FIRST_BACKOFF_MS;
         int attempts = 0;
@@ -106,17 +106,18 @@ public final class SchemaRegistryOutage {
     }
 
     /**
-     * A registry that answered 5xx or could not be reached: our client's {@link SchemaRegistryException}
-     * (or the reader's message saying so), an I/O error, or Confluent's client naming a 5xx error code.
+     * A registry that could not be reached or would not answer (5xx, 401, 403, 408, 429): our client's
+     * {@link SchemaRegistryException} (or the reader's message saying so), an I/O error, or Confluent's
+     * client naming such an error code.
      */
     public static boolean isOutage(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SchemaRegistryException registry) {
-                return !registry.isClientError();
+                return registry.isUnavailable();
             }
             String message = String.valueOf(t.getMessage());
             if (t instanceof IOException || message.contains("schema registry unavailable")
-                    || (t.getClass().getSimpleName().equals("RestClientException") && message.matches("(?s).*error code: 5\\d\\d.*"))) {
+                    || (t.getClass().getSimpleName().equals("RestClientException") && message.matches("(?s).*error code: (5\\d\\d|401|403|408|429).*"))) {
                 return true;
             }
         }

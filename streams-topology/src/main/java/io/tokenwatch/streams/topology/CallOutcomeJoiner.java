@@ -91,6 +91,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private final long outcomeWindowMs;
     private final long outcomeGraceMs;
     private final long maxFutureMs;
+    private final CallBounds bounds;
     private final long idleMs;
     private final int quietTicks;
     private final Duration markerInterval;
@@ -136,6 +137,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
         this.outcomeWindowMs = settings.outcomeWindow().toMillis();
         this.outcomeGraceMs = settings.outcomeGrace().toMillis();
         this.maxFutureMs = settings.maxFuture().toMillis();
+        this.bounds = settings.callBounds();
         this.idleMs = settings.watermarkIdle().toMillis();
         this.markerInterval = settings.watermarkInterval();
         this.quietTicks = (int) Math.max(1, Math.ceil((double) idleMs / markerInterval.toMillis()));
@@ -190,10 +192,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     }
 
     private void onCall(String key, LlmCall call, long wall) {
-        List<String> problems = CallValidation.problems(key, call);
-        if (!problems.isEmpty()) {
-            throw new RejectedRecordException(DeadLetterReason.INVALID, "Impossible values in call " + call.getCallId() + ": " + String.join("; ", problems));
-        }
+        CallValidation.check(key, call, bounds);
         long ts = call.getTimestamp().toEpochMilli();
         rejectFuture("Call " + call.getCallId(), ts, wall);
         long callsRead = watermark(CALLS_READ);
@@ -238,10 +237,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     }
 
     private void onOutcome(String key, CallOutcome outcome, byte[] original, long wall) {
-        List<String> problems = CallValidation.problems(outcome.getCallId(), outcome);
-        if (!problems.isEmpty()) {
-            throw new RejectedRecordException(DeadLetterReason.INVALID, "Impossible values in outcome: " + String.join("; ", problems));
-        }
+        CallValidation.check(outcome.getCallId(), outcome, bounds);
         String callId = outcome.getCallId();
         if (key == null || !key.equals(callId)) {
             throw new RejectedRecordException(DeadLetterReason.KEY_MISMATCH, "Outcome record key '" + key + "' is not its call_id '" + callId

@@ -2,17 +2,110 @@ package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.LlmCall;
+import io.tokenwatch.streams.errors.DeadLetterReason;
+import io.tokenwatch.streams.errors.RejectedRecordException;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Values no real call or outcome can have. A record with any of them goes to the dead-letter topic. */
 public final class CallValidation {
     private CallValidation() {
     }
 
-    public static List<String> problems(String key, LlmCall call) {
+    /**
+     * Refuses a call no real one can be: a count above its bound ({@link DeadLetterReason#TOO_LARGE}), a
+     * label longer than its bound ({@link DeadLetterReason#LABEL_TOO_LONG}), or impossible values
+     * ({@link DeadLetterReason#INVALID}), in that order, each with every problem of its kind listed.
+     */
+    public static void check(String key, LlmCall call, CallBounds bounds) {
+        List<String> tooLarge = new ArrayList<>();
+        for (var count : tokenCounts(call).entrySet()) {
+            if (count.getValue() > bounds.maxTokens()) {
+                tooLarge.add(count.getKey() + " " + count.getValue() + " over " + bounds.maxTokens() + " (tokenwatch.max.tokens.per.call)");
+            }
+        }
+        reject(DeadLetterReason.TOO_LARGE, "Counts beyond any real call in " + shown(call.getCallId(), bounds), tooLarge);
+        List<String> tooLong = new ArrayList<>();
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("call_id", call.getCallId());
+        labels.put("session_id", call.getSessionId());
+        labels.put("request_id", call.getRequestId());
+        labels.put("provider", call.getProvider());
+        labels.put("model", call.getModel());
+        labels.put("task", call.getTask());
+        labels.put("feature", call.getFeature());
+        labels.put("team", call.getTeam());
+        labels.put("owner", call.getOwner());
+        labels.put("agent", call.getAgent());
+        labels.put("prompt_version", call.getPromptVersion());
+        labels.put("environment", call.getEnvironment());
+        labels.put("stop_reason", call.getStopReason());
+        labels.put("price_source", call.getPriceSource());
+        labels.forEach((field, value) -> longer(tooLong, field, value, bounds));
+        if (call.getTags() != null) {
+            if (call.getTags().size() > bounds.maxLabelLength()) {
+                tooLong.add("tags has " + call.getTags().size() + " entries, over " + bounds.maxLabelLength());
+            }
+            call.getTags().forEach((tag, value) -> {
+                longer(tooLong, "tag name", tag, bounds);
+                longer(tooLong, "tag " + shorten(tag, bounds), value, bounds);
+            });
+        }
+        reject(DeadLetterReason.LABEL_TOO_LONG, "Labels too long in " + shown(call.getCallId(), bounds), tooLong);
+        reject(DeadLetterReason.INVALID, "Impossible values in call " + call.getCallId(), problems(key, call));
+    }
+
+    /** Refuses an outcome with an id or label longer than its bound, or impossible values. */
+    public static void check(String key, CallOutcome outcome, CallBounds bounds) {
+        List<String> tooLong = new ArrayList<>();
+        longer(tooLong, "call_id", outcome.getCallId(), bounds);
+        longer(tooLong, "decided_by", outcome.getDecidedBy(), bounds);
+        longer(tooLong, "artifact", outcome.getArtifact(), bounds);
+        reject(DeadLetterReason.LABEL_TOO_LONG, "Labels too long in an outcome", tooLong);
+        reject(DeadLetterReason.INVALID, "Impossible values in outcome", problems(key, outcome));
+    }
+
+    private static Map<String, Long> tokenCounts(LlmCall call) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        counts.put("input_tokens", call.getInputTokens());
+        counts.put("output_tokens", call.getOutputTokens());
+        counts.put("cache_read_tokens", call.getCacheReadTokens());
+        counts.put("cache_write_tokens", call.getCacheWriteTokens());
+        counts.put("cache_write_1h_tokens", call.getCacheWrite1hTokens());
+        counts.put("reasoning_tokens", call.getReasoningTokens());
+        if (call.getContextWindowUsed() != null) {
+            counts.put("context_window_used", call.getContextWindowUsed());
+        }
+        return counts;
+    }
+
+    private static void longer(List<String> problems, String field, CharSequence value, CallBounds bounds) {
+        if (value != null && value.length() > bounds.maxLabelLength()) {
+            problems.add(field + " is " + value.length() + " characters, over " + bounds.maxLabelLength() + " (tokenwatch.max.label.length)");
+        }
+    }
+
+    /** A label as it may appear in a message: cut to its bound. */
+    private static String shorten(CharSequence value, CallBounds bounds) {
+        String s = String.valueOf(value);
+        return s.length() <= bounds.maxLabelLength() ? s : s.substring(0, bounds.maxLabelLength()) + "…";
+    }
+
+    private static String shown(String callId, CallBounds bounds) {
+        return "call " + shorten(callId, bounds);
+    }
+
+    private static void reject(DeadLetterReason reason, String what, List<String> problems) {
+        if (!problems.isEmpty()) {
+            throw new RejectedRecordException(reason, what + ": " + String.join("; ", problems));
+        }
+    }
+
+    static List<String> problems(String key, LlmCall call) {
         List<String> problems = new ArrayList<>();
         if (call.getCallId() == null || call.getCallId().isBlank()) {
             problems.add("call_id is empty");
@@ -37,6 +130,7 @@ public final class CallValidation {
         nonNegative(problems, "latency_ms", call.getLatencyMs());
         nonNegative(problems, "retry_count", call.getRetryCount());
         nonNegative(problems, "tool_calls", call.getToolCalls());
+        // Each count is bounded (check) far below Long.MAX_VALUE, so this sum cannot overflow.
         if (call.getCacheReadTokens() + call.getCacheWriteTokens() > call.getInputTokens()) {
             problems.add("cache_read_tokens + cache_write_tokens (" + (call.getCacheReadTokens() + call.getCacheWriteTokens())
                     + ") exceed input_tokens (" + call.getInputTokens() + ")");
@@ -54,7 +148,7 @@ public final class CallValidation {
         return problems;
     }
 
-    public static List<String> problems(String key, CallOutcome outcome) {
+    static List<String> problems(String key, CallOutcome outcome) {
         List<String> problems = new ArrayList<>();
         if (outcome.getCallId() == null || outcome.getCallId().isBlank()) {
             problems.add("call_id is empty");

@@ -21,7 +21,7 @@ import java.util.Set;
  */
 public record TopologySettings(TopicNames topicNames, String serdeClass, Map<String, String> serdeConfig, Duration registryUnavailableTimeout,
                                Duration window, Duration windowGrace, Duration outcomeWindow, Duration outcomeGrace, Duration sessionGap,
-                               Duration maxFuture, Duration watermarkIdle, Duration watermarkInterval, List<String> dimensions,
+                               Duration maxFuture, CallBounds callBounds, Duration watermarkIdle, Duration watermarkInterval, List<String> dimensions,
                                AnomalyRule rule, EpisodePolicy episodes, Set<Metric> metrics, Properties streams) {
 
     /** The names of the topics users see. */

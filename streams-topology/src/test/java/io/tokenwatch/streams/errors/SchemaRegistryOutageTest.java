@@ -46,7 +46,17 @@ class SchemaRegistryOutageTest {
     }
 
     @Test
-    void aRegistryThatAnswersNoIsBadInputNotAnOutage() {
+    void revokedCredentialsAndRateLimitsAreWaitedForLikeAnOutage() {
+        for (int status : new int[] {401, 403, 408, 429, 500, 503}) {
+            AtomicInteger calls = new AtomicInteger();
+            Serde<String> serde = new SchemaRegistryOutage(Duration.ofSeconds(30)).wrap(flaky(2, status, calls));
+            assertThat(serde.serializer().serialize("llm.calls.joined.v1", "joined")).as("HTTP " + status).asString(StandardCharsets.UTF_8).isEqualTo("joined");
+            assertThat(calls).as("HTTP " + status + " retried").hasValue(3);
+        }
+    }
+
+    @Test
+    void aRegistryThatAnswersNotFoundIsBadInputNotAnOutage() {
         AtomicInteger calls = new AtomicInteger();
         Serde<String> serde = new SchemaRegistryOutage(Duration.ofSeconds(30)).wrap(flaky(1, 404, calls));
         assertThatThrownBy(() -> serde.serializer().serialize("llm.calls.v1", "call")).isInstanceOf(SerializationException.class)

@@ -1,0 +1,257 @@
+package io.tokenwatch.streams.app;
+
+import io.tokenwatch.events.v1.CallOutcome;
+import io.tokenwatch.events.v1.JoinedCall;
+import io.tokenwatch.events.v1.LlmCall;
+import io.tokenwatch.events.v1.Outcome;
+import io.tokenwatch.events.v1.OutcomeState;
+import io.tokenwatch.kafka.EmbeddedKafkaBroker;
+import io.tokenwatch.registry.LocalSchemaRegistryServer;
+import io.tokenwatch.serde.KafkaAvroDeserializer;
+import io.tokenwatch.serde.KafkaAvroSerializer;
+import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.support.FreePort;
+import io.tokenwatch.streams.support.TokenwatchProcess;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.LongPredicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Nothing lost across kill -9 at any moment of a catch-up: a full week of calls and outcomes (the
+ * first ones older than the broker's 7-day retention by the end) on 4 partitions, produced as fast as
+ * the broker takes them, then {@code run} as its own JVM killed with -9 at its first commit (seconds after it is ready), a
+ * third of the way and two thirds of the way through, started again each time; and, with a second
+ * instance joining, the first killed at its first commit. The joined topic must hold every call
+ * exactly once with the outcome sent (NONE for calls sent without one), as in-order processing gives.
+ * The broker checks retention every second, so an output record deleted for its age shows up here.
+ */
+class KillAnyMomentIT {
+    private static final int PARTITIONS = 4;
+    private static final List<String> TASKS = List.of("review", "tests", "docs", "triage", "summaries", "planning");
+    private static final int CALLS_PER_HOUR = 12;
+    /** A week and two hours: the first calls' joined records are older than the broker's 7-day retention. */
+    private static final Duration HISTORY = Duration.ofDays(7).plusHours(2);
+
+    private static EmbeddedKafkaBroker broker;
+    private static LocalSchemaRegistryServer registry;
+    private static KafkaAvroSerializer avro;
+    private static KafkaAvroDeserializer decoder;
+    /** What every call's joined record must say: the outcome sent, or NONE for calls sent without one. */
+    private static final Map<String, OutcomeState> EXPECTED = new HashMap<>();
+
+    @BeforeAll
+    static void produceAWeek() throws Exception {
+        broker = EmbeddedKafkaBroker.create(null, 0, Map.of("log.retention.check.interval.ms", "1000", "log.initial.task.delay.ms", "0")).start();
+        registry = new LocalSchemaRegistryServer(null);
+        avro = new KafkaAvroSerializer();
+        avro.configure(Map.of("schema.registry.url", registry.url()), false);
+        decoder = new KafkaAvroDeserializer();
+        decoder.configure(Map.of("schema.registry.url", registry.url(), "specific.avro.reader", "true"), false);
+        try (Admin admin = broker.admin()) {
+            TopicSetup.ensureTopics(admin, config("setup", Path.of("unused"), 0));
+        }
+        Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS);
+        Instant abandonBefore = end.minus(Duration.ofHours(26));
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer())) {
+            int n = 0;
+            for (Instant hour = end.minus(HISTORY); hour.isBefore(end); hour = hour.plus(Duration.ofHours(1))) {
+                for (int i = 0; i < CALLS_PER_HOUR; i++) {
+                    Instant t = hour.plus(Duration.ofMinutes(60L / CALLS_PER_HOUR * i));
+                    for (String task : TASKS) {
+                        n++;
+                        String id = task + "-" + n;
+                        LlmCall call = LlmCall.newBuilder().setCallId(id).setTimestamp(t).setProvider("anthropic").setModel("claude-sonnet-4-5")
+                                .setTask(task).setSessionId("s-" + task + "-" + hour.toEpochMilli()).setInputTokens(10_000).setOutputTokens(1_000)
+                                .setCostUsd(new BigDecimal("0.010000000")).setLatencyMs(1_000).setRetryCount(0).setToolCalls(1).build();
+                        producer.send(new ProducerRecord<>("llm.calls.v1", null, t.toEpochMilli(), id, avro.serialize("llm.calls.v1", call)));
+                        if (t.isBefore(abandonBefore) && n % 7 == 0) {
+                            EXPECTED.put(id, OutcomeState.NONE);
+                            continue;
+                        }
+                        Outcome outcome = n % 5 == 0 ? Outcome.REJECTED : Outcome.ACCEPTED;
+                        Instant decided = t.plusSeconds(60);
+                        CallOutcome judged = CallOutcome.newBuilder().setCallId(id).setOutcome(outcome).setDecidedAt(decided).setDecidedBy("ci").build();
+                        producer.send(new ProducerRecord<>("llm.outcomes.v1", null, decided.toEpochMilli(), id, avro.serialize("llm.outcomes.v1", judged)));
+                        EXPECTED.put(id, OutcomeState.valueOf(outcome.name()));
+                    }
+                }
+            }
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+        registry.close();
+    }
+
+    @Test
+    void killedAtItsFirstCommitThenAThirdThenTwoThirdsThroughLosesNothing() throws Exception {
+        Path work = Files.createTempDirectory("tw-kill-one");
+        TokenwatchConfig config = config("kill-one", work.resolve("state"), FreePort.pick());
+        Path props = writeProperties(work.resolve("one.properties"), config);
+        long total = EXPECTED.size();
+        int run = 0;
+        for (LongPredicate killWhen : List.<LongPredicate>of(committed -> committed > 0, committed -> committed >= total / 3, committed -> committed >= 2 * total / 3)) {
+            Process instance = start(props, config, work.resolve("run-" + ++run + ".log"));
+            killWhenCommitted(config, killWhen, instance);
+        }
+        Process last = start(props, config, work.resolve("run-last.log"));
+        try {
+            assertEveryCallJoinedOnceAsSent(config);
+        } finally {
+            last.destroy();
+            last.waitFor();
+        }
+    }
+
+    @Test
+    void aSecondInstanceJoiningWhileTheFirstIsKilledAtItsFirstCommitLosesNothing() throws Exception {
+        Path work = Files.createTempDirectory("tw-kill-two");
+        TokenwatchConfig first = config("kill-two", work.resolve("state-a"), FreePort.pick());
+        TokenwatchConfig second = config("kill-two", work.resolve("state-b"), FreePort.pick());
+        Path propsA = writeProperties(work.resolve("a.properties"), first);
+        Process a = start(propsA, first, work.resolve("a-1.log"));
+        Process b = start(writeProperties(work.resolve("b.properties"), second), second, work.resolve("b.log"));
+        try {
+            killWhenCommitted(first, committed -> committed > 0, a);
+            a = start(propsA, first, work.resolve("a-2.log"));
+            assertEveryCallJoinedOnceAsSent(first);
+        } finally {
+            for (Process p : List.of(a, b)) {
+                p.destroy();
+                p.waitFor();
+            }
+        }
+    }
+
+    /** Kills {@code instance} with -9 as soon as {@code when} holds of the calls committed so far. */
+    private static void killWhenCommitted(TokenwatchConfig config, LongPredicate when, Process instance) throws Exception {
+        try (Admin admin = broker.admin()) {
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(10)).until(() -> when.test(committedCalls(admin, config)));
+            instance.destroyForcibly().waitFor();
+            System.out.printf("killed with -9 at %,d of %,d calls committed%n", committedCalls(admin, config), EXPECTED.size());
+        }
+    }
+
+    private static void assertEveryCallJoinedOnceAsSent(TokenwatchConfig config) {
+        Map<String, OutcomeState> joined = new HashMap<>();
+        List<String> twice = new ArrayList<>();
+        List<String> deadLetters = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(config.joinedTopic, config.dlqTopic)) {
+                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ZERO).untilAsserted(() -> {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.topic().equals(config.dlqTopic)) {
+                        deadLetters.add(r.key() == null ? "?" : r.key());
+                    } else if (joined.put(r.key(), ((JoinedCall) decoder.deserialize(r.topic(), r.value())).getOutcomeState()) != null) {
+                        twice.add(r.key());
+                    }
+                }
+                assertThat(joined.size()).as(() -> "calls joined; missing: " + EXPECTED.keySet().stream().filter(id -> !joined.containsKey(id))
+                        .limit(20).toList()).isEqualTo(EXPECTED.size());
+            });
+            // Anything still in flight that should not be there.
+            await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+            consumer.poll(Duration.ofMillis(500)).forEach(r -> twice.add(r.key()));
+        }
+        assertThat(twice).as("calls written twice").isEmpty();
+        assertThat(deadLetters).as("valid records dead-lettered").isEmpty();
+        assertThat(new TreeMap<>(joined)).isEqualTo(new TreeMap<>(EXPECTED));
+    }
+
+    private static Process start(Path properties, TokenwatchConfig config, Path log) throws IOException {
+        Process process = TokenwatchProcess.start(List.of("run", "--config", properties.toString()), Map.of(), log);
+        HttpClient http = HttpClient.newHttpClient();
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(IOException.class)
+                .failFast("instance exited", () -> assertThat(process.isAlive()).as(() -> TokenwatchProcess.tail(log)).isTrue())
+                .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + config.httpPort + "/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        return process;
+    }
+
+    private static long committedCalls(Admin admin, TokenwatchConfig config) {
+        try {
+            return admin.listConsumerGroupOffsets(config.kafkaProperties().get("application.id").toString()).partitionsToOffsetAndMetadata().get()
+                    .entrySet().stream().filter(e -> e.getKey().topic().equals(config.callsTopic) && e.getValue() != null)
+                    .mapToLong(e -> e.getValue().offset()).sum();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** One application per test, on the shared input topics, with outputs of its own. */
+    private static TokenwatchConfig config(String app, Path stateDir, int httpPort) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("bootstrap.servers", broker.bootstrapServers());
+        settings.put("schema.registry.url", registry.url());
+        settings.put("application.id", app);
+        settings.put("state.dir", stateDir.toString());
+        settings.put("tokenwatch.topics.partitions", Integer.toString(PARTITIONS));
+        settings.put("tokenwatch.http.port", Integer.toString(httpPort));
+        settings.put("replication.factor", "1");
+        // Static membership, as the Helm chart runs it: an instance started again takes its tasks back at once
+        // instead of after the killed one's session times out.
+        settings.put("group.instance.id", app + "-" + stateDir.getFileName());
+        for (String topic : List.of("joined", "stats", "sessions", "alerts", "dlq")) {
+            settings.put("tokenwatch.topic." + topic, app + "." + topic);
+        }
+        return TokenwatchConfig.of(settings);
+    }
+
+    private static Path writeProperties(Path file, TokenwatchConfig config) throws IOException {
+        Properties props = new Properties();
+        props.putAll(config.kafkaProperties());
+        props.put("tokenwatch.topics.partitions", Integer.toString(PARTITIONS));
+        props.put("tokenwatch.http.port", Integer.toString(config.httpPort));
+        for (String topic : List.of("joined", "stats", "sessions", "alerts", "dlq")) {
+            props.put("tokenwatch.topic." + topic, config.kafkaProperties().get("application.id") + "." + topic);
+        }
+        try (var out = Files.newBufferedWriter(file)) {
+            props.store(out, "kill test instance");
+        }
+        return file;
+    }
+}
