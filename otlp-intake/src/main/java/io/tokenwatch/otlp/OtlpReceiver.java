@@ -29,8 +29,9 @@ import java.util.zip.ZipException;
  * JSON, gzip or not, answered as the OTLP specification says. 200 with the spans it could not record
  * counted as a partial success; 400 for a body that is not an OTLP export; 413 above the size limit;
  * 415 for another content type or encoding; 401 without the bearer token when one is set; 429 with
- * {@code Retry-After} when producer-lib's queue is nearly full, before anything of the request is
- * recorded, so the exporter's retry sends it whole. Spans become calls and outcomes through
+ * {@code Retry-After} when producer-lib's queue is nearly full, and 503 with {@code Retry-After} while
+ * producer-lib would lose what it is given (Kafka unreachable, nothing can be spilled), before anything
+ * of the request is recorded, so the exporter's retry sends it whole. Spans become calls and outcomes through
  * producer-lib ({@link TokenwatchClient}): priced, checked, spilled to disk while Kafka is away.
  */
 public final class OtlpReceiver {
@@ -42,6 +43,7 @@ public final class OtlpReceiver {
     private static final int INVALID_ARGUMENT = 3;
     private static final int RESOURCE_EXHAUSTED = 8;
     private static final int UNAUTHENTICATED = 16;
+    private static final int UNAVAILABLE = 14;
     private static final double THROTTLE_AT = 0.9;
 
     /** One request: its headers and body. */
@@ -53,7 +55,8 @@ public final class OtlpReceiver {
     }
 
     /** What the receiver has done since it started. */
-    public record Counts(long requests, long spans, long calls, long outcomes, long ignored, long rejected, long throttled, long refused) {
+    public record Counts(long requests, long spans, long calls, long outcomes, long ignored, long rejected, long throttled, long refused,
+                         long unavailable) {
     }
 
     private final TokenwatchClient client;
@@ -68,6 +71,7 @@ public final class OtlpReceiver {
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong throttled = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong unavailable = new AtomicLong();
 
     /**
      * @param client       producer-lib's client the calls go through (not lenient: an invalid call is a rejected span)
@@ -82,7 +86,8 @@ public final class OtlpReceiver {
     }
 
     public Counts counts() {
-        return new Counts(requests.get(), spans.get(), calls.get(), outcomes.get(), ignored.get(), rejected.get(), throttled.get(), refused.get());
+        return new Counts(requests.get(), spans.get(), calls.get(), outcomes.get(), ignored.get(), rejected.get(), throttled.get(), refused.get(),
+                unavailable.get());
     }
 
     public Response handle(Request request) {
@@ -96,6 +101,11 @@ public final class OtlpReceiver {
         if (token.isPresent() && !MessageDigest.isEqual(("Bearer " + token.get()).getBytes(StandardCharsets.UTF_8),
                 String.valueOf(request.authorization()).getBytes(StandardCharsets.UTF_8))) {
             return failure(401, answerAs, UNAUTHENTICATED, "missing or wrong bearer token", Map.of("WWW-Authenticate", "Bearer realm=\"tokenwatch\""));
+        }
+        if (!client.canRecord()) {
+            unavailable.incrementAndGet();
+            return failure(503, answerAs, UNAVAILABLE, "Tokenwatch cannot record spans now (Kafka unreachable and nothing can be spilled); retry",
+                    Map.of("Retry-After", "5"));
         }
         if (client.queued() >= THROTTLE_AT * client.queueCapacity()) {
             throttled.incrementAndGet();

@@ -76,6 +76,9 @@ public final class TokenwatchClient implements AutoCloseable {
     private volatile boolean running = true;
     private volatile long lastSuccessNanos;
     private volatile long lastFailureNanos;
+    /** When an event was last lost (Kafka failing and no room to spill), and last spilled. */
+    private volatile long lastLossNanos;
+    private volatile long lastSpillNanos;
     private long lastReplayAttemptNanos;
 
     private TokenwatchClient(Builder config) {
@@ -188,7 +191,18 @@ public final class TokenwatchClient implements AutoCloseable {
         return true;
     }
 
-    /** Live counters (sent, failed, spilled, replayed, dropped, invalid, unpriced). */
+    /**
+     * False while events given now would be lost: the last one handed over could neither reach Kafka nor
+     * be spilled, and nothing has been sent or spilled since. An intake that can push back (the OTLP
+     * receiver answers 503) should, rather than accept what it would lose. True again after a replay
+     * interval, so that the next event probes whether Kafka or the disk are back.
+     */
+    public boolean canRecord() {
+        long loss = lastLossNanos;
+        return loss == 0 || loss - Math.max(lastSuccessNanos, lastSpillNanos) < 0 || System.nanoTime() - loss > config.replayInterval.toNanos();
+    }
+
+    /** Live counters (sent, failed, spilled, replayed, dropped, invalid, unpriced, unencodable). */
     public ProducerCounters counters() {
         return counters;
     }
@@ -329,6 +343,7 @@ public final class TokenwatchClient implements AutoCloseable {
             try {
                 if (spill.append(event instanceof LlmCall ? KIND_CALL : KIND_OUTCOME, encoded)) {
                     counters.spilled.incrementAndGet();
+                    lastSpillNanos = System.nanoTime();
                     return;
                 }
                 why = why + "; spill file full (" + config.maxSpillBytes + " bytes)";
@@ -344,6 +359,9 @@ public final class TokenwatchClient implements AutoCloseable {
      * two per kind so a flood cannot drown the log.
      */
     private void drop(String why, AtomicLong kind) {
+        if (kind == null) {
+            lastLossNanos = System.nanoTime();
+        }
         long dropped = counters.dropped.incrementAndGet();
         long nth = kind == null ? dropped : kind.incrementAndGet();
         if (Long.bitCount(nth) == 1) {

@@ -13,6 +13,8 @@ import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.support.FreePort;
 import io.tokenwatch.streams.support.TokenwatchProcess;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -20,6 +22,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -40,6 +44,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +88,14 @@ class KillAnyMomentIT {
         decoder.configure(Map.of("schema.registry.url", registry.url(), "specific.avro.reader", "true"), false);
         try (Admin admin = broker.admin()) {
             TopicSetup.ensureTopics(admin, config("setup", Path.of("unused"), 0));
+            // The inputs are kept for as long as the backfill reaches back, as the README asks of a backfill: these hold
+            // calls older than the broker's default 7 days, which the broker would delete from the inputs at its next check.
+            Map<ConfigResource, Collection<AlterConfigOp>> keepForever = new HashMap<>();
+            for (String input : List.of("llm.calls.v1", "llm.outcomes.v1")) {
+                keepForever.put(new ConfigResource(ConfigResource.Type.TOPIC, input),
+                        List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, "-1"), AlterConfigOp.OpType.SET)));
+            }
+            admin.incrementalAlterConfigs(keepForever).all().get();
         }
         Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS);
         Instant abandonBefore = end.minus(Duration.ofHours(26));

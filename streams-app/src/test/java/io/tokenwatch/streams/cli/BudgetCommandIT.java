@@ -51,6 +51,19 @@ class BudgetCommandIT {
     private record Run(int exit, String out, String err) {
     }
 
+    /** The notifier's webhooks as the budget command sees them: only finops is configured. */
+    private static final Path WEBHOOKS = webhooksFile();
+
+    private static Path webhooksFile() {
+        try {
+            Path file = Files.createTempFile("webhooks", ".properties");
+            Files.writeString(file, "finops=https://hooks.slack.com/services/T0/B0/finops\n");
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static Run budget(EmbeddedKafkaBroker broker, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -60,7 +73,7 @@ class BudgetCommandIT {
         List<String> all = new ArrayList<>(List.of("budget"));
         all.addAll(List.of(args));
         all.addAll(List.of("--set", "bootstrap.servers=" + broker.bootstrapServers(), "--set", "schema.registry.url=" + REGISTRY,
-                "--set", "tokenwatch.dimensions=task,team"));
+                "--set", "tokenwatch.dimensions=task,team", "--set", "tokenwatch.slack.webhooks.file=" + WEBHOOKS));
         return new Run(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
     }
 
@@ -138,6 +151,11 @@ class BudgetCommandIT {
             Files.writeString(file, Files.readString(file).replace("period: month", "period: fortnight"));
             Run refused = budget(broker, "import", file.toString());
             assertThat(refused.exit()).isEqualTo(2);
+            Files.writeString(file, Files.readString(file).replace("period: fortnight", "period: month").replace("slack_route: finops", "slack_route: nowhere"));
+            Run unrouted = budget(broker, "import", file.toString());
+            assertThat(unrouted.exit()).isEqualTo(2);
+            assertThat(unrouted.err()).contains("slack_route 'nowhere' of team|platform|month names no configured webhook (configured: finops):"
+                    + " set TOKENWATCH_SLACK_WEBHOOK_NOWHERE or add it to tokenwatch.slack.webhooks.file");
             assertThat(refused.err()).contains("budgets[1]: period 'fortnight' is not day, week or month");
             Run bad = budget(broker, "set", "--dimension", "team", "--group", "platform", "--period", "week", "--usd", "-5");
             assertThat(bad.exit()).isEqualTo(2);

@@ -258,6 +258,22 @@ class SlackNotifierIT {
     }
 
     @Test
+    void aBudgetRoutedToAWebhookNobodyConfiguredStillReachesTheDefaultOne() throws Exception {
+        Map<String, String> settings = settings("unrouted");
+        String path = "/services/T0/B5/unrouted-default";
+        send("alerts-unrouted", Alerts.budgetAlert(AlertStatus.OPEN, 4_100, 0.8, null, "finops-that-was-never-set-up"));
+        SlackNotifier notifier = new SlackNotifier(TokenwatchConfig.of(settings), client(Map.of("default", slack.webhook(path))), false);
+        Thread thread = startNotifier(notifier);
+        await().atMost(PATIENCE).until(() -> notifier.counts().get("alerts") == 1);
+        notifier.close();
+        thread.join(PATIENCE.toMillis());
+
+        assertThat(slack.delivered(path)).hasSize(1);
+        assertThat(notifier.counts()).containsEntry("unknown_route", 1L).containsEntry("dead_lettered", 0L);
+        assertThat(notifier.state()).isNotEqualTo(SlackNotifier.State.FAILED);
+    }
+
+    @Test
     void dryRunPrintsTheMessagesAndPostsNothing() throws Exception {
         Map<String, String> settings = settings("dry");
         send("alerts-dry", Alerts.alert("feature", "autocomplete", "latency_p95", AlertStatus.OPEN, 1.9));

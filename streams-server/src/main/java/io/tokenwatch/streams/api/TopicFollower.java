@@ -2,9 +2,12 @@ package io.tokenwatch.streams.api;
 
 import io.tokenwatch.streams.app.OutputTopicConsumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import io.tokenwatch.streams.errors.SchemaRegistryOutage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +27,7 @@ import java.util.function.Function;
  */
 final class TopicFollower<V> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TopicFollower.class);
+    private static final Duration REGISTRY_RETRY = Duration.ofSeconds(2);
 
     private final Map<String, V> byKey = new ConcurrentHashMap<>();
     private final Class<V> type;
@@ -33,6 +37,8 @@ final class TopicFollower<V> implements AutoCloseable {
     private final KafkaConsumer<String, Object> consumer;
     private final Thread reader;
     private volatile boolean running = true;
+    /** Records skipped as unreadable (read by the follower thread only). */
+    private long unreadable;
 
     TopicFollower(Map<String, ?> kafkaSettings, String topic, Class<V> type, Function<V, String> key, Comparator<V> age, int capacity) {
         this.type = type;
@@ -57,7 +63,14 @@ final class TopicFollower<V> implements AutoCloseable {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             while (running) {
-                for (ConsumerRecord<String, Object> record : consumer.poll(Duration.ofSeconds(1))) {
+                ConsumerRecords<String, Object> records;
+                try {
+                    records = consumer.poll(Duration.ofSeconds(1));
+                } catch (RecordDeserializationException e) {
+                    skipOrWait(e);
+                    continue;
+                }
+                for (ConsumerRecord<String, Object> record : records) {
                     if (type.isInstance(record.value())) {
                         V value = type.cast(record.value());
                         byKey.put(key.apply(value), value);
@@ -72,6 +85,27 @@ final class TopicFollower<V> implements AutoCloseable {
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    /**
+     * A record that cannot be read is skipped (the pipeline dead-letters such records; here it only goes
+     * unshown); a registry that is down or says no is waited for, and the record read again.
+     */
+    private void skipOrWait(RecordDeserializationException e) {
+        if (SchemaRegistryOutage.isOutage(e)) {
+            LOG.warn("Schema registry unavailable while following {}; trying again in {} ({})", e.topicPartition(), REGISTRY_RETRY, e.getMessage());
+            try {
+                Thread.sleep(REGISTRY_RETRY.toMillis());
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+            return;
+        }
+        if (Long.bitCount(++unreadable) == 1) {
+            LOG.warn("Skipped an unreadable record of {} at offset {} ({} so far): {}", e.topicPartition(), e.offset(), unreadable, e.getMessage());
+        }
+        consumer.seek(e.topicPartition(), e.offset() + 1);
     }
 
     private void trim() {

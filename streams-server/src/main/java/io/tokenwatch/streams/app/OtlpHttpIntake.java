@@ -42,6 +42,13 @@ public final class OtlpHttpIntake implements AutoCloseable {
         counter(registry, "tokenwatch.otlp.outcomes", "Outcomes taken from span evaluations", null, OtlpReceiver.Counts::outcomes);
         counter(registry, "tokenwatch.otlp.throttled", "Requests answered 429 (the send queue was nearly full)", null, OtlpReceiver.Counts::throttled);
         counter(registry, "tokenwatch.otlp.refused", "Requests refused (400, 401, 413, 415)", null, OtlpReceiver.Counts::refused);
+        counter(registry, "tokenwatch.otlp.unavailable", "Requests answered 503 (what they held could not have been recorded)", null,
+                OtlpReceiver.Counts::unavailable);
+        // What became of the calls after the receiver took them: spilled while Kafka was away, or lost.
+        FunctionCounter.builder("tokenwatch.otlp.events", client, c -> c.counts().spilled()).tag("result", "spilled")
+                .description("Calls and outcomes of spans spilled to disk while Kafka was unreachable").register(registry);
+        FunctionCounter.builder("tokenwatch.otlp.events", client, c -> c.counts().dropped()).tag("result", "dropped")
+                .description("Calls and outcomes of spans lost (Kafka unreachable and the spill file unavailable or full, or unencodable)").register(registry);
     }
 
     private void counter(MeterRegistry registry, String name, String description, String result, ToLongFunction<OtlpReceiver.Counts> count) {
