@@ -28,6 +28,7 @@ final class SpillDirectory implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(SpillDirectory.class);
     static final int SLOTS = 16;
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+    private static final String LOCK_FILE = ".lock";
 
     private final Path path;
     private final FileChannel lockFile;
@@ -49,7 +50,7 @@ final class SpillDirectory implements Closeable {
         for (int slot = 1; slot <= SLOTS; slot++) {
             Path dir = slot == 1 ? base : base.resolve("client-" + slot);
             ownerOnlyDirectory(dir);
-            FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
             FileLock lock;
             try {
                 lock = channel.tryLock();
@@ -69,6 +70,36 @@ final class SpillDirectory implements Closeable {
 
     Path path() {
         return path;
+    }
+
+    /**
+     * Removes {@code dir} when it holds nothing to replay and no client holds it: for a command that
+     * spills only while Kafka is away and should leave no empty directory behind. True if it was removed.
+     */
+    static boolean removeIfEmpty(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        Path lockPath = dir.resolve(LOCK_FILE);
+        try (FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException heldInThisJvm) {
+                return false;
+            }
+            if (lock == null) {
+                return false;
+            }
+            try (var entries = Files.list(dir)) {
+                if (entries.anyMatch(entry -> !entry.getFileName().toString().equals(LOCK_FILE))) {
+                    return false;
+                }
+            }
+            Files.delete(lockPath);
+            Files.delete(dir);
+            return true;
+        }
     }
 
     @Override

@@ -202,6 +202,14 @@ public final class TokenwatchClient implements AutoCloseable {
         return loss == 0 || loss - Math.max(lastSuccessNanos, lastSpillNanos) < 0 || System.nanoTime() - loss > config.replayInterval.toNanos();
     }
 
+    /**
+     * Removes a spill directory that holds nothing to replay and that no client holds (a command that spills only
+     * while Kafka is away leaves no empty directory behind). True if it was removed.
+     */
+    public static boolean removeSpillDirectoryIfEmpty(Path directory) throws IOException {
+        return SpillDirectory.removeIfEmpty(directory);
+    }
+
     /** Live counters (sent, failed, spilled, replayed, dropped, invalid, unpriced, unencodable). */
     public ProducerCounters counters() {
         return counters;

@@ -6,9 +6,12 @@ import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -42,9 +45,15 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
     });
     private final SchemaRegistryClient registry;
 
-    private SchemaRegistryHttpServer(SchemaRegistryClient registry, InetSocketAddress address, List<Filter> filters) throws IOException {
+    private SchemaRegistryHttpServer(SchemaRegistryClient registry, InetSocketAddress address, SSLContext tls, List<Filter> filters) throws IOException {
         this.registry = registry;
-        server = HttpServer.create(address, 0);
+        if (tls == null) {
+            server = HttpServer.create(address, 0);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         HttpContext context = server.createContext("/", this::handle);
         context.getFilters().addAll(filters);
         server.setExecutor(handlers); // one slow client must not stall the others
@@ -53,16 +62,22 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
 
     /** Serves {@code registry} on {@code host:port} ({@code port} 0: any free port). */
     public static SchemaRegistryHttpServer start(SchemaRegistryClient registry, String host, int port, Filter... filters) throws IOException {
-        return new SchemaRegistryHttpServer(registry, new InetSocketAddress(host, port), List.of(filters));
+        return new SchemaRegistryHttpServer(registry, new InetSocketAddress(host, port), null, List.of(filters));
+    }
+
+    /** Serves {@code registry} over HTTPS with {@code tls}'s certificate. */
+    public static SchemaRegistryHttpServer startTls(SchemaRegistryClient registry, String host, int port, SSLContext tls, Filter... filters)
+            throws IOException {
+        return new SchemaRegistryHttpServer(registry, new InetSocketAddress(host, port), tls, List.of(filters));
     }
 
     public int port() {
         return server.getAddress().getPort();
     }
 
-    /** {@code http://host:port}, the value for {@code schema.registry.url}. */
+    /** {@code http(s)://host:port}, the value for {@code schema.registry.url}. */
     public String url() {
-        return "http://" + server.getAddress().getHostString() + ":" + port();
+        return (server instanceof HttpsServer ? "https://" : "http://") + server.getAddress().getHostString() + ":" + port();
     }
 
     private void handle(HttpExchange exchange) throws IOException {

@@ -3,7 +3,6 @@ package io.tokenwatch.serde;
 import org.apache.avro.io.Decoder;
 import org.apache.avro.util.Utf8;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -208,7 +207,7 @@ final class BoundedDecoder extends Decoder {
         return admitItems(kind, count);
     }
 
-    private long admitItems(String kind, long count) throws MalformedAvroException {
+    private long admitItems(String kind, long count) {
         if (count > remaining()) {
             throw new MalformedAvroException(kind + " block declares " + count + " items with " + remaining() + " bytes left in the record");
         }
@@ -236,21 +235,25 @@ final class BoundedDecoder extends Decoder {
         return (int) length;
     }
 
-    private int nextByte() throws IOException {
+    private int nextByte() {
         if (pos >= limit) {
-            throw new EOFException("record ends early");
+            throw new MalformedAvroException("record ends early");
         }
         return buf[pos++] & 0xff;
     }
 
-    private void need(int bytes) throws IOException {
+    private void need(int bytes) {
         if (bytes < 0 || bytes > remaining()) {
-            throw new EOFException("record ends early: " + bytes + " bytes needed, " + remaining() + " left");
+            throw new MalformedAvroException("record ends early: " + bytes + " bytes needed, " + remaining() + " left");
         }
     }
 
-    /** A record that declares more than it holds or more than the limits allow. */
-    static final class MalformedAvroException extends IOException {
+    /**
+     * A record that declares more than it holds or more than the limits allow. Unchecked, and no
+     * {@link IOException}: an I/O error means a dependency failed (a registry outage is retried), while
+     * this is the record's own fault.
+     */
+    static final class MalformedAvroException extends RuntimeException {
         MalformedAvroException(String message) {
             super(message);
         }

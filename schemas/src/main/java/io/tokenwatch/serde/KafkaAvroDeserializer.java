@@ -48,9 +48,11 @@ public class KafkaAvroDeserializer implements Deserializer<Object> {
         try {
             return reader.read(null, new BoundedDecoder(data, buffer.position(), buffer.remaining(), config.decodeLimits));
         } catch (IOException | RuntimeException e) {
-            // Lengths are bounded before allocating; truncated or corrupt bodies surface as EOF, AvroRuntimeException, or index/size errors.
+            // Lengths are bounded before allocating; a truncated or corrupt body surfaces as the decoder's own error, an
+            // AvroRuntimeException, or an index or size error. Decoding bytes in memory does no I/O, so an IOException is
+            // the record's fault too: not kept as the cause, which would read as a registry that cannot be reached.
             throw new SerializationException("Malformed Avro body on topic '" + topic + "' (schema id " + schemaId + ", "
-                    + data.length + " bytes): " + e, e);
+                    + data.length + " bytes): " + e, e instanceof IOException ? null : e);
         }
     }
 

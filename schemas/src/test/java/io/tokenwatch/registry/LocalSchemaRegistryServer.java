@@ -3,6 +3,7 @@ package io.tokenwatch.registry;
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -31,12 +32,17 @@ public final class LocalSchemaRegistryServer implements AutoCloseable {
     private final SchemaRegistryHttpServer server;
 
     public LocalSchemaRegistryServer(String userInfo) throws IOException {
+        this(userInfo, null);
+    }
+
+    /** Over HTTPS with {@code tls}'s certificate when given; asking for HTTP basic auth of {@code userInfo} when given. */
+    public LocalSchemaRegistryServer(String userInfo, SSLContext tls) throws IOException {
         this.expectedAuthorization = userInfo == null ? null
                 : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
-        server = SchemaRegistryHttpServer.start(MockSchemaRegistry.forScope(scope), "127.0.0.1", 0,
-                Filter.beforeHandler("record", e -> requests.add(e.getRequestMethod() + " " + e.getRequestURI().getRawPath() + " "
-                        + e.getRequestHeaders().getFirst("Content-Type"))),
-                new Faults());
+        Filter record = Filter.beforeHandler("record", e -> requests.add(e.getRequestMethod() + " " + e.getRequestURI().getRawPath() + " "
+                + e.getRequestHeaders().getFirst("Content-Type")));
+        server = tls == null ? SchemaRegistryHttpServer.start(MockSchemaRegistry.forScope(scope), "127.0.0.1", 0, record, new Faults())
+                : SchemaRegistryHttpServer.startTls(MockSchemaRegistry.forScope(scope), "127.0.0.1", 0, tls, record, new Faults());
     }
 
     public String url() {

@@ -112,17 +112,9 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "Wrote %,d calls in %.0f s: %,d events sent, %,d spilled to %s for the next run, %,d dropped%n", traffic.calls(),
                 (System.nanoTime() - began) / 1e9, sent.sent(), sent.spilled(), spillDir, sent.dropped());
-        deleteIfEmpty(spillDir);
+        // The spill directory is kept only while it holds events a later run will replay.
+        TokenwatchClient.removeSpillDirectoryIfEmpty(spillDir);
         return 0;
-    }
-
-    /** The spill directory is kept only while it holds events a later run will replay. */
-    private static void deleteIfEmpty(Path dir) throws IOException {
-        try (var entries = Files.list(dir)) {
-            if (entries.findAny().isEmpty()) {
-                Files.delete(dir);
-            }
-        }
     }
 
     private void runLive(TrafficWriter traffic, List<Incident> schedule, long firstAfter, long spacing, long length, Long runFor)

@@ -13,6 +13,8 @@ import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.errors.DeadLetterReason;
 import io.tokenwatch.streams.errors.RejectedRecordException;
+import io.tokenwatch.streams.topology.CallBounds;
+import io.tokenwatch.streams.topology.CallValidation;
 import io.tokenwatch.streams.topology.Topics;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serdes;
@@ -76,7 +78,7 @@ public final class OtlpTopicIntake implements AutoCloseable {
         Topics topics = Topics.of(config.topology());
         Topology topology = new Topology();
         topology.addSource("otlp-exports", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topic);
-        topology.addProcessor("spans-to-calls", () -> new SpansToCalls(config.otlp.mapping(), config.dlqTopic), "otlp-exports");
+        topology.addProcessor("spans-to-calls", () -> new SpansToCalls(config.otlp.mapping(), config.dlqTopic, config.callBounds), "otlp-exports");
         topology.addSink(CALLS, config.callsTopic, Serdes.String().serializer(), topics.calls().values().serializer(), "spans-to-calls");
         topology.addSink(OUTCOMES, config.outcomesTopic, Serdes.String().serializer(), topics.outcomes().values().serializer(), "spans-to-calls");
         topology.addSink(DEAD_LETTERS, config.dlqTopic, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "spans-to-calls");
@@ -97,12 +99,14 @@ public final class OtlpTopicIntake implements AutoCloseable {
     private static final class SpansToCalls implements Processor<byte[], byte[], Object, Object> {
         private final GenAiMapping mapping;
         private final String dlqTopic;
+        private final CallBounds bounds;
         private final CallEvents events = new CallEvents(PriceCatalog.bundled(), null, Attribution.NONE, Clock.systemUTC());
         private ProcessorContext<Object, Object> context;
 
-        SpansToCalls(GenAiMapping mapping, String dlqTopic) {
+        SpansToCalls(GenAiMapping mapping, String dlqTopic, CallBounds bounds) {
             this.mapping = mapping;
             this.dlqTopic = dlqTopic;
+            this.bounds = bounds;
         }
 
         @Override
@@ -128,8 +132,12 @@ public final class OtlpTopicIntake implements AutoCloseable {
                     LlmCall event;
                     try {
                         event = events.call(call.callId(), call.report());
+                        CallValidation.check(event.getCallId(), event, bounds); // refused here, before a cost of 22 digits fails to encode
                     } catch (InvalidEventException e) {
                         deadLetter(span.spanId(), DeadLetterReason.INVALID, e.getMessage(), record.timestamp());
+                        continue;
+                    } catch (RejectedRecordException e) {
+                        deadLetter(span.spanId(), e.reason(), e.getMessage(), record.timestamp());
                         continue;
                     }
                     context.forward(new Record<>(call.callId(), event, event.getTimestamp().toEpochMilli()), CALLS);

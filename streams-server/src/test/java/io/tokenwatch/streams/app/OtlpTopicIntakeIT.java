@@ -56,9 +56,13 @@ class OtlpTopicIntakeIT {
     }
 
     private static void chat(Tracer tracer, String responseId, String model, boolean evaluated) {
+        chat(tracer, responseId, model, evaluated, 500);
+    }
+
+    private static void chat(Tracer tracer, String responseId, String model, boolean evaluated, long outputTokens) {
         Instant start = Instant.now().minusSeconds(30);
         var builder = tracer.spanBuilder("chat").setStartTimestamp(start).setAttribute("gen_ai.provider.name", "openai")
-                .setAttribute("gen_ai.usage.input_tokens", 2_000L).setAttribute("gen_ai.usage.output_tokens", 500L)
+                .setAttribute("gen_ai.usage.input_tokens", 2_000L).setAttribute("gen_ai.usage.output_tokens", outputTokens)
                 .setAttribute("gen_ai.response.id", responseId).setAttribute("tokenwatch.task", "triage")
                 .setAttribute("gen_ai.output.messages", "SECRET COMPLETION TEXT");
         if (model != null) {
@@ -103,12 +107,14 @@ class OtlpTopicIntakeIT {
             producer.send(new ProducerRecord<>(TOPIC, json(spans(t -> {
                 chat(t, "chatcmpl-3", "gpt-4o-mini", false);
                 chat(t, "no-model", null, false);
+                // 7e15 output tokens: a cost of 22 digits, more than the schema's decimal holds; refused as too large, not left to fail encoding.
+                chat(t, "too-costly", "gpt-4o", false, 7_000_000_000_000_000L);
             }))));
             producer.flush();
 
             Outputs out = new Outputs(broker);
             try (OtlpTopicIntake intake = OtlpTopicIntake.start(config)) {
-                out.await(() -> out.calls.size() == 3 && out.outcomes.size() == 1 && out.deadLetters.size() == 2);
+                out.await(() -> out.calls.size() == 3 && out.outcomes.size() == 1 && out.deadLetters.size() == 3);
                 assertThat(intake.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
             }
             // Exports land on the topic's partitions in any order: compared as sets.
@@ -120,7 +126,7 @@ class OtlpTopicIntakeIT {
             assertThat(out.calls).extracting(LlmCall::getCallId).containsExactlyInAnyOrder("chatcmpl-1", "chatcmpl-2", "chatcmpl-3");
             assertThat(out.outcomes.get(0).getCallId()).isEqualTo("chatcmpl-1");
             assertThat(out.outcomes.get(0).getOutcome()).isEqualTo(Outcome.ACCEPTED);
-            assertThat(out.deadLetters).extracting(r -> header(r, DeadLetterHandler.REASON_HEADER)).containsExactlyInAnyOrder("malformed", "invalid");
+            assertThat(out.deadLetters).extracting(r -> header(r, DeadLetterHandler.REASON_HEADER)).containsExactlyInAnyOrder("malformed", "invalid", "too-large");
             assertThat(out.deadLetters).allSatisfy(r -> assertThat(r.value()).as("no export bytes kept").isNull());
             assertThat(out.deadLetters).extracting(r -> header(r, DeadLetterHandler.HEADER_MESSAGE))
                     .anySatisfy(m -> assertThat(m).contains("has token usage but no gen_ai.request.model"));

@@ -1,6 +1,9 @@
 package io.tokenwatch.streams.errors;
 
+import io.tokenwatch.events.v1.LlmCall;
+import io.tokenwatch.registry.MockSchemaRegistry;
 import io.tokenwatch.registry.SchemaRegistryException;
+import io.tokenwatch.serde.KafkaAvroDeserializer;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -8,8 +11,10 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,6 +58,25 @@ class SchemaRegistryOutageTest {
             assertThat(serde.serializer().serialize("llm.calls.joined.v1", "joined")).as("HTTP " + status).asString(StandardCharsets.UTF_8).isEqualTo("joined");
             assertThat(calls).as("HTTP " + status + " retried").hasValue(3);
         }
+    }
+
+    @Test
+    void aRecordDeclaringMoreThanItHoldsIsBadInputNotAnOutage() {
+        int id = MockSchemaRegistry.forScope("outage-test").register("llm.calls.v1-value", LlmCall.getClassSchema());
+        KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer();
+        deserializer.configure(Map.of("schema.registry.url", "mock://outage-test", "specific.avro.reader", "true"), false);
+        byte[] bomb = ByteBuffer.allocate(10).put((byte) 0).putInt(id).put(new byte[] {(byte) 0x80, (byte) 0xd0, (byte) 0xac, (byte) 0xf3, 0x0e}).array();
+        AtomicInteger calls = new AtomicInteger();
+        Deserializer<Object> counting = (topic, bytes) -> {
+            calls.incrementAndGet();
+            return deserializer.deserialize(topic, bytes);
+        };
+        Serde<Object> serde = new SchemaRegistryOutage(Duration.ofSeconds(30)).wrap(Serdes.serdeFrom((topic, v) -> new byte[0], counting));
+        assertThatThrownBy(() -> serde.deserializer().deserialize("llm.calls.v1", bomb)).isInstanceOf(SerializationException.class)
+                .hasMessageContaining("string length 2000000000 over the limit")
+                .satisfies(e -> assertThat(SchemaRegistryOutage.isOutage(e)).isFalse());
+        assertThat(calls).as("not retried").hasValue(1);
+        MockSchemaRegistry.dropScope("outage-test");
     }
 
     @Test
