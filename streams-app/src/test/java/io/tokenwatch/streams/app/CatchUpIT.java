@@ -36,10 +36,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +47,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -140,7 +135,7 @@ class CatchUpIT {
         Process b = startInstance(propsB, workDir.resolve("b-1.log"));
         TokenwatchApp a = null;
         try {
-            awaitReady(httpB, b, workDir.resolve("b-1.log"));
+            TokenwatchProcess.awaitReady(httpB, b, workDir.resolve("b-1.log"));
             // Kill the separate JVM with -9 once roughly a third of the week has been committed. Watched from the moment
             // it is ready, while the second instance starts and joins: alone, it can get through the week in a few seconds.
             Process first = b;
@@ -162,7 +157,7 @@ class CatchUpIT {
             int requestsBefore = registry.requests().size();
             registry.failNext(15);
             b = startInstance(propsB, workDir.resolve("b-2.log"));
-            awaitReady(httpB, b, workDir.resolve("b-2.log"));
+            TokenwatchProcess.awaitReady(httpB, b, workDir.resolve("b-2.log"));
 
             awaitCondition(Duration.ofMinutes(2), () -> registry.requests().size() >= requestsBefore + 15);
 
@@ -412,39 +407,16 @@ class CatchUpIT {
     }
 
     private TokenwatchConfig config(Path stateDir, int httpPort) {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", broker.bootstrapServers());
-        settings.put("schema.registry.url", registry.url());
-        settings.put("application.id", APP_ID);
-        settings.put("state.dir", stateDir.toString());
-        settings.put("tokenwatch.topics.partitions", Integer.toString(PARTITIONS));
-        settings.put("tokenwatch.http.port", Integer.toString(httpPort));
-        settings.put("replication.factor", "1");
-        return TokenwatchConfig.of(settings);
+        return TokenwatchConfig.of(TokenwatchProcess.instanceSettings(broker.bootstrapServers(), registry.url(), APP_ID, stateDir, PARTITIONS, httpPort));
     }
 
     private static Path writeProperties(Path file, TokenwatchConfig config) throws IOException {
-        Properties props = new Properties();
-        props.putAll(config.kafkaProperties());
-        props.put("tokenwatch.topics.partitions", Integer.toString(PARTITIONS));
-        props.put("tokenwatch.http.port", Integer.toString(config.httpPort));
-        try (var out = Files.newBufferedWriter(file)) {
-            props.store(out, "catch-up test, instance b");
-        }
-        return file;
+        return TokenwatchProcess.writeProperties(file, config, Map.of("tokenwatch.topics.partitions", Integer.toString(PARTITIONS)));
     }
 
     /** The app's own command line in a separate JVM (the test's classpath), so it can be killed with -9. */
     private static Process startInstance(Path properties, Path log) throws IOException {
         return TokenwatchProcess.start(List.of("run", "--config", properties.toString()), Map.of(), log);
-    }
-
-    private static void awaitReady(int port, Process process, Path log) {
-        HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(IOException.class)
-                .failFast("instance b exited", () -> assertThat(process.isAlive()).as(() -> TokenwatchProcess.tail(log)).isTrue())
-                .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
     }
 
     private static long committedCalls(Admin admin, String callsTopic) {
@@ -483,15 +455,8 @@ class CatchUpIT {
 
         Outputs(TokenwatchConfig config) {
             this.config = config;
-            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000), new StringDeserializer(), new ByteArrayDeserializer());
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(config.joinedTopic, config.alertsTopic, config.sessionsTopic, config.dlqTopic)) {
-                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            consumer = TokenwatchProcess.readFromStart(broker.bootstrapServers(),
+                    List.of(config.joinedTopic, config.alertsTopic, config.sessionsTopic, config.dlqTopic));
         }
 
         void pollFor(Duration duration) {

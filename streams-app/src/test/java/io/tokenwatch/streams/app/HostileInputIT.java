@@ -20,27 +20,19 @@ import io.tokenwatch.streams.support.FreePort;
 import io.tokenwatch.streams.support.TokenwatchProcess;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -97,10 +89,11 @@ class HostileInputIT {
         try (Admin admin = broker.admin()) {
             TopicSetup.ensureTopics(admin, config);
         }
-        Process app = TokenwatchProcess.start("-Xmx256m", List.of("run", "--config", writeProperties(work.resolve("hostile.properties"), config).toString()),
+        Process app = TokenwatchProcess.start("-Xmx256m", List.of("run", "--config",
+                TokenwatchProcess.writeProperties(work.resolve("hostile.properties"), config, Map.of("tokenwatch.topics.partitions", "2")).toString()),
                 Map.of(), work.resolve("run.log"));
         try {
-            awaitReady(config.httpPort, app, work.resolve("run.log"));
+            TokenwatchProcess.awaitReady(config.httpPort, app, work.resolve("run.log"));
             Instant t = Instant.now().minus(Duration.ofMinutes(5));
             String calls = config.callsTopic;
             for (Map.Entry<String, byte[]> bomb : bombs(calls, LlmCall.getClassSchema()).entrySet()) {
@@ -119,13 +112,7 @@ class HostileInputIT {
 
             Map<String, String> reasons = new TreeMap<>();
             Map<String, OutcomeState> joined = new HashMap<>();
-            try (KafkaConsumer<String, byte[]> consumer = readCommitted()) {
-                List<TopicPartition> partitions = new ArrayList<>();
-                for (String topic : List.of(config.joinedTopic, config.dlqTopic)) {
-                    consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-                }
-                consumer.assign(partitions);
-                consumer.seekToBeginning(partitions);
+            try (KafkaConsumer<String, byte[]> consumer = TokenwatchProcess.readFromStart(broker.bootstrapServers(), List.of(config.joinedTopic, config.dlqTopic))) {
                 KafkaAvroDeserializer decoder = decoder();
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ZERO).untilAsserted(() -> {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
@@ -147,13 +134,7 @@ class HostileInputIT {
 
             // A registry that says no is not bad input: each call below is written with a schema id the app has not
             // seen, while the registry answers 503, then 401 (a rotated key), then 429 (rate limited) to its lookups.
-            try (KafkaConsumer<String, byte[]> consumer = readCommitted()) {
-                List<TopicPartition> partitions = new ArrayList<>();
-                for (String topic : List.of(config.joinedTopic, config.dlqTopic)) {
-                    consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-                }
-                consumer.assign(partitions);
-                consumer.seekToBeginning(partitions);
+            try (KafkaConsumer<String, byte[]> consumer = TokenwatchProcess.readFromStart(broker.bootstrapServers(), List.of(config.joinedTopic, config.dlqTopic))) {
                 List<String> joinedIds = new ArrayList<>();
                 List<String> deadLetterIds = new ArrayList<>();
                 for (int status : new int[] {503, 401, 429}) {
@@ -252,45 +233,14 @@ class HostileInputIT {
                 .setCostUsd(new BigDecimal("0.010000000")).setLatencyMs(1_000).setRetryCount(0).setToolCalls(1);
     }
 
-    private static KafkaConsumer<String, byte[]> readCommitted() {
-        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer());
-    }
-
     private static KafkaAvroDeserializer decoder() {
         KafkaAvroDeserializer decoder = new KafkaAvroDeserializer();
         decoder.configure(Map.of("schema.registry.url", registry.url(), "specific.avro.reader", "true"), false);
         return decoder;
     }
 
-    private static void awaitReady(int port, Process process, Path log) {
-        HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(IOException.class)
-                .failFast("the app exited", () -> assertThat(process.isAlive()).as(() -> TokenwatchProcess.tail(log)).isTrue())
-                .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
-    }
-
     private static TokenwatchConfig config(Path stateDir, int httpPort) {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", broker.bootstrapServers());
-        settings.put("schema.registry.url", registry.url());
-        settings.put("application.id", "tokenwatch-hostile");
-        settings.put("state.dir", stateDir.toString());
-        settings.put("tokenwatch.topics.partitions", "2");
-        settings.put("tokenwatch.http.port", Integer.toString(httpPort));
-        settings.put("replication.factor", "1");
-        return TokenwatchConfig.of(settings);
+        return TokenwatchConfig.of(TokenwatchProcess.instanceSettings(broker.bootstrapServers(), registry.url(), "tokenwatch-hostile", stateDir, 2, httpPort));
     }
 
-    private static Path writeProperties(Path file, TokenwatchConfig config) throws IOException {
-        java.util.Properties props = new java.util.Properties();
-        props.putAll(config.kafkaProperties());
-        props.put("tokenwatch.topics.partitions", "2");
-        props.put("tokenwatch.http.port", Integer.toString(config.httpPort));
-        try (var out = Files.newBufferedWriter(file)) {
-            props.store(out, "hostile-input test");
-        }
-        return file;
-    }
 }

@@ -15,18 +15,14 @@ import io.tokenwatch.streams.support.TokenwatchProcess;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,10 +30,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +40,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.LongPredicate;
 
@@ -186,15 +177,7 @@ class KillAnyMomentIT {
         Map<String, OutcomeState> joined = new HashMap<>();
         List<String> twice = new ArrayList<>();
         List<String> deadLetters = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(config.joinedTopic, config.dlqTopic)) {
-                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (KafkaConsumer<String, byte[]> consumer = TokenwatchProcess.readFromStart(broker.bootstrapServers(), List.of(config.joinedTopic, config.dlqTopic))) {
             await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ZERO).untilAsserted(() -> {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.topic().equals(config.dlqTopic)) {
@@ -217,11 +200,7 @@ class KillAnyMomentIT {
 
     private static Process start(Path properties, TokenwatchConfig config, Path log) throws IOException {
         Process process = TokenwatchProcess.start(List.of("run", "--config", properties.toString()), Map.of(), log);
-        HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(IOException.class)
-                .failFast("instance exited", () -> assertThat(process.isAlive()).as(() -> TokenwatchProcess.tail(log)).isTrue())
-                .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + config.httpPort + "/health/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        TokenwatchProcess.awaitReady(config.httpPort, process, log);
         return process;
     }
 
@@ -237,14 +216,7 @@ class KillAnyMomentIT {
 
     /** One application per test, on the shared input topics, with outputs of its own. */
     private static TokenwatchConfig config(String app, Path stateDir, int httpPort) {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", broker.bootstrapServers());
-        settings.put("schema.registry.url", registry.url());
-        settings.put("application.id", app);
-        settings.put("state.dir", stateDir.toString());
-        settings.put("tokenwatch.topics.partitions", Integer.toString(PARTITIONS));
-        settings.put("tokenwatch.http.port", Integer.toString(httpPort));
-        settings.put("replication.factor", "1");
+        Map<String, String> settings = TokenwatchProcess.instanceSettings(broker.bootstrapServers(), registry.url(), app, stateDir, PARTITIONS, httpPort);
         // Static membership, as the Helm chart runs it: an instance started again takes its tasks back at once
         // instead of after the killed one's session times out.
         settings.put("group.instance.id", app + "-" + stateDir.getFileName());
@@ -255,16 +227,10 @@ class KillAnyMomentIT {
     }
 
     private static Path writeProperties(Path file, TokenwatchConfig config) throws IOException {
-        Properties props = new Properties();
-        props.putAll(config.kafkaProperties());
-        props.put("tokenwatch.topics.partitions", Integer.toString(PARTITIONS));
-        props.put("tokenwatch.http.port", Integer.toString(config.httpPort));
+        Map<String, String> settings = new HashMap<>(Map.of("tokenwatch.topics.partitions", Integer.toString(PARTITIONS)));
         for (String topic : List.of("joined", "stats", "sessions", "alerts", "dlq")) {
-            props.put("tokenwatch.topic." + topic, config.kafkaProperties().get("application.id") + "." + topic);
+            settings.put("tokenwatch.topic." + topic, config.kafkaProperties().get("application.id") + "." + topic);
         }
-        try (var out = Files.newBufferedWriter(file)) {
-            props.store(out, "kill test instance");
-        }
-        return file;
+        return TokenwatchProcess.writeProperties(file, config, settings);
     }
 }

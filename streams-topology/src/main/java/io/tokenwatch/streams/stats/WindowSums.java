@@ -40,7 +40,7 @@ public final class WindowSums {
     }
 
     public WindowSums add(Field field, long amount) {
-        values[field.ordinal()] += amount;
+        values[field.ordinal()] = saturatedSum(values[field.ordinal()], amount);
         return this;
     }
 
@@ -51,10 +51,23 @@ public final class WindowSums {
     /** Adds {@code sign} x {@code other} (sign is +1 or -1). */
     public WindowSums addAll(WindowSums other, int sign) {
         for (int i = 0; i < values.length; i++) {
-            values[i] += sign * other.values[i];
+            values[i] = saturatedSum(values[i], sign * other.values[i]);
         }
         latency.addAll(other.latency, sign);
         return this;
+    }
+
+    /**
+     * {@code a + b}, held at the long range instead of wrapping. Every count a call brings is bounded
+     * ({@code CallBounds}), so no real window comes near; this keeps a flood of bounded but absurd calls
+     * from turning a sum negative.
+     */
+    private static long saturatedSum(long a, long b) {
+        long sum = a + b;
+        if (((a ^ sum) & (b ^ sum)) < 0) {
+            return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+        return sum;
     }
 
     public WindowSums copy() {

@@ -28,6 +28,9 @@ public final class CallValidation {
                 tooLarge.add(count.getKey() + " " + count.getValue() + " over " + bounds.maxTokens() + " (tokenwatch.max.tokens.per.call)");
             }
         }
+        if (call.getCostUsd() != null && call.getCostUsd().compareTo(CallBounds.MAX_COST_USD) > 0) {
+            tooLarge.add("cost_usd " + call.getCostUsd().toPlainString() + " over " + CallBounds.MAX_COST_USD);
+        }
         reject(DeadLetterReason.TOO_LARGE, "Counts beyond any real call in " + shown(call.getCallId(), bounds), tooLarge);
         List<String> tooLong = new ArrayList<>();
         Map<String, String> labels = new LinkedHashMap<>();

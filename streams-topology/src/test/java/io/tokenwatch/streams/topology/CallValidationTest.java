@@ -42,6 +42,13 @@ class CallValidationTest {
     }
 
     @Test
+    void aCostAboveAHundredThousandDollarsIsTooLarge() {
+        RejectedRecordException e = rejected(call().setCostUsd(new BigDecimal("99999999999.000000000")).build());
+        assertThat(e.reason()).isEqualTo(DeadLetterReason.TOO_LARGE);
+        assertThat(e.getMessage()).contains("cost_usd 99999999999.000000000 over 100000");
+    }
+
+    @Test
     void cacheCountsWhoseSumWouldOverflowAreRefusedForTheirSizeNotWrappedAround() {
         // 2^62 + 2^62 wraps to a negative long: unchecked, it would pass "cache reads + writes <= input".
         RejectedRecordException e = rejected(call().setInputTokens(10).setCacheReadTokens(1L << 62).setCacheWriteTokens(1L << 62).build());
