@@ -50,8 +50,8 @@ import static org.awaitility.Awaitility.await;
  * Nothing lost across kill -9 at any moment of a catch-up: a full week of calls and outcomes (the
  * first ones older than the broker's 7-day retention by the end) on 4 partitions, produced as fast as
  * the broker takes them, then {@code run} as its own JVM killed with -9 at its first commit (seconds after it is ready), a
- * third of the way and two thirds of the way through, started again each time; and, with a second
- * instance joining, the first killed at its first commit. The joined topic must hold every call
+ * third of the way and two thirds of the way through, started again each time; and a second instance
+ * starting to join while the first, just past its first commit, is killed during the rebalance. The joined topic must hold every call
  * exactly once with the outcome sent (NONE for calls sent without one), as in-order processing gives.
  * The broker checks retention every second, so an output record deleted for its age shows up here.
  */
@@ -150,10 +150,14 @@ class KillAnyMomentIT {
         TokenwatchConfig first = config("kill-two", work.resolve("state-a"), FreePort.pick());
         TokenwatchConfig second = config("kill-two", work.resolve("state-b"), FreePort.pick());
         Path propsA = writeProperties(work.resolve("a.properties"), first);
+        Path propsB = writeProperties(work.resolve("b.properties"), second);
         Process a = start(propsA, first, work.resolve("a-1.log"));
-        Process b = start(writeProperties(work.resolve("b.properties"), second), second, work.resolve("b.log"));
+        awaitCommitted(first, committed -> committed > 0);
+        // The second instance starts joining, and the first is killed while the group rebalances to give it half the tasks.
+        Process b = TokenwatchProcess.start(List.of("run", "--config", propsB.toString()), Map.of(), work.resolve("b.log"));
         try {
-            killWhenCommitted(first, committed -> committed > 0, a);
+            kill(first, a);
+            TokenwatchProcess.awaitReady(second.httpPort, b, work.resolve("b.log"));
             a = start(propsA, first, work.resolve("a-2.log"));
             assertEveryCallJoinedOnceAsSent(first);
         } finally {
@@ -166,9 +170,19 @@ class KillAnyMomentIT {
 
     /** Kills {@code instance} with -9 as soon as {@code when} holds of the calls committed so far. */
     private static void killWhenCommitted(TokenwatchConfig config, LongPredicate when, Process instance) throws Exception {
+        awaitCommitted(config, when);
+        kill(config, instance);
+    }
+
+    private static void awaitCommitted(TokenwatchConfig config, LongPredicate when) {
         try (Admin admin = broker.admin()) {
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(10)).until(() -> when.test(committedCalls(admin, config)));
-            instance.destroyForcibly().waitFor();
+        }
+    }
+
+    private static void kill(TokenwatchConfig config, Process instance) throws InterruptedException {
+        instance.destroyForcibly().waitFor();
+        try (Admin admin = broker.admin()) {
             System.out.printf("killed with -9 at %,d of %,d calls committed%n", committedCalls(admin, config), EXPECTED.size());
         }
     }
