@@ -24,5 +24,6 @@ run recovery -cp "$jar" io.tokenwatch.bench.RecoveryBenchmark 10000 168
 run detection-delay -cp "$jar" io.tokenwatch.bench.DetectionDelayBenchmark 40 1000
 run producer -cp "$jar" io.tokenwatch.bench.ProducerBenchmark 300000
 run otlp-receiver -cp "$jar" io.tokenwatch.bench.OtlpReceiverBenchmark 200000
+run spill -cp "$jar" io.tokenwatch.bench.SpillBenchmark 500000
 run jmh -jar "$jar" AnomalyLogicBenchmark SerdeBenchmark -wi 2 -i 4 -w 1s -r 1s -f 1
 echo "Results in $out"
