@@ -20,6 +20,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,7 @@ import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -102,9 +104,18 @@ class ReconcileIT {
                     calls.add(gpt4o("h2-gpt-" + i, H2.plusSeconds(30L * i)));
                 }
                 calls.add(sonnet("h2-sonnet-0", H2)); // a duplicate: counted once
+                // A call claiming 10^12 input tokens: the pipeline refuses it as too large, so it is no captured spend either.
+                calls.add(LlmCall.newBuilder(sonnet("absurd", H1.plusSeconds(5))).setInputTokens(1_000_000_000_000L).build());
                 for (LlmCall call : calls) {
                     producer.send(new ProducerRecord<>("llm.calls.v1", null, call.getTimestamp().toEpochMilli(), call.getCallId(), call));
                 }
+            }
+            // A 10-byte record declaring a 2 GB call_id: skipped as the pipeline dead-letters it, and the pass goes on.
+            int callSchema = MockSchemaRegistry.forScope(REGISTRY.substring("mock://".length())).register("llm.calls.v1-value", LlmCall.getClassSchema());
+            try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                    new ByteArraySerializer(), new ByteArraySerializer())) {
+                raw.send(new ProducerRecord<>("llm.calls.v1", null, H1.toEpochMilli(), null, ByteBuffer.allocate(10).put((byte) 0).putInt(callSchema)
+                        .put(new byte[] {(byte) 0x80, (byte) 0xd0, (byte) 0xac, (byte) 0xf3, 0x0e}).array()));
             }
             String base = "http://127.0.0.1:" + standIns.getAddress().getPort();
             List<String> settings = List.of("--set", "bootstrap.servers=" + broker.bootstrapServers(), "--set", "schema.registry.url=" + REGISTRY,
