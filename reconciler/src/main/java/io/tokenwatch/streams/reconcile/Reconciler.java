@@ -302,7 +302,7 @@ public final class Reconciler implements AutoCloseable {
         Gauge.builder("tokenwatch.reconcile.open.gaps", episodes, GapEpisodes::openCount).description("capture_gap episodes open").register(registry);
         Gauge.builder("tokenwatch.reconcile.last.success", lastSuccess, AtomicLong::get).baseUnit("seconds")
                 .description("When the last pass succeeded (Unix time)").register(registry);
-        return new OperatorHttpServer(port, this::state, () -> true, () -> lastSuccess.get() > 0 && lastFailure == null, registry).start();
+        return new OperatorHttpServer(config.httpAddress, port, this::state, () -> true, () -> lastSuccess.get() > 0 && lastFailure == null, registry).start();
     }
 
     private String state() {

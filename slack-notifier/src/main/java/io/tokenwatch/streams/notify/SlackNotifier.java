@@ -332,7 +332,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     public OperatorHttpServer serveHealthAndMetrics(int port) throws IOException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         bindTo(registry);
-        return new OperatorHttpServer(port, () -> state.name(), () -> state != State.FAILED, () -> state == State.RUNNING, registry).start();
+        return new OperatorHttpServer(config.httpAddress, port, () -> state.name(), () -> state != State.FAILED, () -> state == State.RUNNING, registry).start();
     }
 
     /** Registers the counters of {@link #counts()} and the alerts waiting, as {@code tokenwatch_slack_*}. */

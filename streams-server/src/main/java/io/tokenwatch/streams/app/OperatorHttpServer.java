@@ -28,10 +28,11 @@ import java.util.function.Supplier;
 public final class OperatorHttpServer implements AutoCloseable {
     private final HttpServer server;
 
-    public OperatorHttpServer(int port, Supplier<String> state, BooleanSupplier live, BooleanSupplier ready, PrometheusMeterRegistry registry)
-            throws IOException {
+    /** @param address the interface to listen on ({@code tokenwatch.http.address}: loopback unless one is configured) */
+    public OperatorHttpServer(String address, int port, Supplier<String> state, BooleanSupplier live, BooleanSupplier ready,
+                              PrometheusMeterRegistry registry) throws IOException {
         new JvmMemoryMetrics().bindTo(registry);
-        server = bind(port, "the HTTP port (tokenwatch.http.port, --http-port)");
+        server = bind(address, port, "the HTTP port (tokenwatch.http.port, --http-port)");
         server.setExecutor(Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "tokenwatch-http");
             t.setDaemon(true);
@@ -51,10 +52,10 @@ public final class OperatorHttpServer implements AutoCloseable {
                 .description(component + ": " + name.replace('_', ' ').replace('.', ' ')).register(registry));
     }
 
-    /** An HTTP server bound to {@code port}; a port in use stops start-up in one line naming the setting. */
-    public static HttpServer bind(int port, String setting) throws IOException {
+    /** An HTTP server bound to {@code address:port}; a port in use stops start-up in one line naming the setting. */
+    public static HttpServer bind(String address, int port, String setting) throws IOException {
         try {
-            return HttpServer.create(new InetSocketAddress(port), 0);
+            return HttpServer.create(new InetSocketAddress(address, port), 0);
         } catch (BindException e) {
             throw CannotStartException.portInUse(port, "for " + setting);
         }

@@ -63,14 +63,14 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         token = config.httpToken;
         otlp = config.otlp.enabled() ? Optional.of(new OtlpHttpIntake(config, registry)) : Optional.empty();
 
-        OperatorHttpServer routes = new OperatorHttpServer(port, () -> streams.state().name(),
+        OperatorHttpServer routes = new OperatorHttpServer(config.httpAddress, port, () -> streams.state().name(),
                 () -> streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.NOT_RUNNING,
                 () -> streams.state() == KafkaStreams.State.RUNNING, registry)
                 .context("/api/", this::serveApi)
                 .context("/", this::serveDashboard);
         otlp.ifPresent(intake -> routes.context("/v1/traces", intake::serve));
         server = routes.start();
-        LOG.info("HTTP on port {}: dashboard /, API /api/ ({}), /health/live, /health/ready, /metrics{}", port(),
+        LOG.info("HTTP on {}:{}: dashboard /, API /api/ ({}), /health/live, /health/ready, /metrics{}", config.httpAddress, port(),
                 token.isPresent() ? "bearer token required" : "open", otlp.isPresent() ? ", OTLP/HTTP traces /v1/traces ("
                         + (config.otlp.token().isPresent() ? "bearer token required" : "open") + ")" : "");
     }

@@ -83,6 +83,8 @@ public final class TokenwatchConfig {
     public final Set<Metric> metrics;
     public final String valueSerdeClass;
     public final int httpPort;
+    /** The interface the HTTP port listens on ({@code tokenwatch.http.address}, loopback by default). */
+    public final String httpAddress;
     /** Bearer token protecting {@code /api/*}; empty for none. */
     public final Optional<String> httpToken;
     public final SlackSettings slack;
@@ -172,6 +174,10 @@ public final class TokenwatchConfig {
         metrics = Set.copyOf(chosen);
         valueSerdeClass = v.get("tokenwatch.serde.value");
         httpPort = (int) number(v, "tokenwatch.http.port");
+        httpAddress = v.get("tokenwatch.http.address").trim();
+        if (httpAddress.isEmpty()) {
+            throw new ConfigException("tokenwatch.http.address", "", "an interface address to listen on (127.0.0.1, or 0.0.0.0 for every interface)");
+        }
         httpToken = Optional.of(v.get("tokenwatch.http.token").trim()).filter(t -> !t.isEmpty());
         slack = new SlackSettings(topic(v, "tokenwatch.topic.notified"), v.get("tokenwatch.slack.group.id").trim(),
                 SlackSettings.parseRoutes(v.get("tokenwatch.slack.routes")), optionalPath(v.get("tokenwatch.slack.webhooks.file")),
@@ -241,6 +247,8 @@ public final class TokenwatchConfig {
         d.put("tokenwatch.anomaly.metrics", "all");
         d.put("tokenwatch.serde.value", "io.tokenwatch.serde.SpecificAvroSerde");
         d.put("tokenwatch.http.port", "8080");
+        // Loopback unless an address is configured: the dashboard, API and ingest are not for the whole network by accident.
+        d.put("tokenwatch.http.address", "127.0.0.1");
         d.put("tokenwatch.http.token", "");
         d.put("tokenwatch.topic.notified", "llm.alerts.notified.v1");
         d.put("tokenwatch.slack.group.id", "tokenwatch-slack-notifier");
