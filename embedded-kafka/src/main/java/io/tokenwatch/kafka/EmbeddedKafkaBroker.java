@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -46,6 +47,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int brokerPort;
     private final int controllerPort;
     private final Map<String, String> overrides;
+    /** Listeners beyond PLAINTEXT and CONTROLLER: name to "protocol port". */
+    private final Map<String, String[]> extraListeners = new LinkedHashMap<>();
     private final String clusterId;
     private KafkaRaftServer server;
 
@@ -96,6 +99,24 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         awaitReady(Duration.ofSeconds(60));
         LOG.info("Kafka broker ready on {} in {} ms (data in {})", bootstrapServers(), (System.nanoTime() - began) / 1_000_000, dataDir);
         return this;
+    }
+
+    /**
+     * Adds a listener {@code name} speaking {@code protocol} (SASL_SSL, say) on 127.0.0.1:{@code port}, before
+     * {@link #start()}; its own settings go in the overrides as {@code listener.name.<name in lower case>.*}.
+     * Brokers and clients inside this JVM keep using PLAINTEXT.
+     */
+    public synchronized EmbeddedKafkaBroker withListener(String name, String protocol, int port) {
+        if (server != null) {
+            throw new IllegalStateException("listeners are added before start()");
+        }
+        extraListeners.put(name, new String[] {protocol, Integer.toString(port)});
+        return this;
+    }
+
+    /** {@code 127.0.0.1:port} of a listener added with {@link #withListener}. */
+    public String bootstrapServers(String listener) {
+        return "127.0.0.1:" + extraListeners.get(listener)[1];
     }
 
     /** Stops the broker but keeps its data, so {@link #start()} brings the same cluster back. */
@@ -153,11 +174,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
         props.put("controller.quorum.bootstrap.servers", controller);
-        props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://" + controller);
-        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        StringBuilder listeners = new StringBuilder("PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://" + controller);
+        StringBuilder advertised = new StringBuilder("PLAINTEXT://127.0.0.1:" + brokerPort);
+        StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        extraListeners.forEach((name, protocolAndPort) -> {
+            listeners.append(',').append(name).append("://127.0.0.1:").append(protocolAndPort[1]);
+            advertised.append(',').append(name).append("://127.0.0.1:").append(protocolAndPort[1]);
+            protocols.append(',').append(name).append(':').append(protocolAndPort[0]);
+        });
+        props.put("listeners", listeners.toString());
+        props.put("advertised.listeners", advertised.toString());
         props.put("controller.listener.names", "CONTROLLER");
         props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("listener.security.protocol.map", protocols.toString());
         props.put("log.dirs", dataDir.resolve("logs").toString());
         // A single node: every internal topic needs replication factor and min ISR 1, or
         // consumer groups and transactions hang.

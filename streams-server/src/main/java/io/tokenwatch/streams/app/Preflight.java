@@ -11,6 +11,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
@@ -74,6 +75,12 @@ public final class Preflight {
         try {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) KAFKA_WITHIN.toMillis())).clusterId().get();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthenticationException) {
+                // The broker answered and said no: a wrong password or mechanism, not an unreachable cluster.
+                throw new CannotStartException("Kafka at " + bootstrap(config) + " refused the credentials (security.protocol="
+                        + config.kafkaProperties().getOrDefault("security.protocol", "PLAINTEXT") + ", sasl.mechanism="
+                        + config.kafkaProperties().getOrDefault("sasl.mechanism", "GSSAPI") + "; see sasl.jaas.config): " + e.getCause().getMessage());
+            }
             throw new CannotStartException("no Kafka broker answers at " + bootstrap(config) + " within "
                     + KAFKA_WITHIN.toSeconds() + " s (" + e.getCause().getMessage() + ")");
         } catch (InterruptedException e) {
