@@ -73,6 +73,11 @@ public final class AvroSerdeConfig {
         this.decodeLimits = DecodeLimits.from(configs);
     }
 
+    /** {@code urls} (one or more, comma-separated) with the password of any credentials written in them masked, for messages and logs. */
+    public static String masked(String urls) {
+        return urls == null ? null : urls.replaceAll("(://[^:/@,]*):[^@/,]*@", "$1:***@");
+    }
+
     /** The registry client for this configuration, shared across serdes of the JVM (its caches too). */
     public SchemaRegistryClient registryClient() {
         String cacheKey = registryUrl + "|" + (authorization == null ? "" : authorization.hashCode());

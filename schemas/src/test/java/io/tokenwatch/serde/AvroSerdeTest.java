@@ -219,4 +219,10 @@ class AvroSerdeTest {
         }
         return record;
     }
+
+    @Test
+    void credentialsWrittenInRegistryUrlsAreMaskedForMessages() {
+        assertThat(AvroSerdeConfig.masked("http://tokenwatch:s3cret@sr-1:8081,https://sr-2:8081,https://bob:p%40ss@sr-3"))
+                .isEqualTo("http://tokenwatch:***@sr-1:8081,https://sr-2:8081,https://bob:***@sr-3");
+    }
 }

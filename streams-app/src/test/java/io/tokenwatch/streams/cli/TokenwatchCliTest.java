@@ -65,7 +65,8 @@ class TokenwatchCliTest {
         // A port held by a socket that is bound but not listening: nobody else can take it, and every connection is refused.
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.onFreePorts().start(); java.net.Socket held = new java.net.Socket()) {
             held.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
-            String registry = "http://127.0.0.1:" + held.getLocalPort();
+            // Credentials written in the URL: the message masks the password.
+            String registry = "http://tokenwatch:s3cret@127.0.0.1:" + held.getLocalPort();
             for (String[] command : new String[][]{{"run"}, {"report"}, {"notify-slack", "--dry-run"}, {"generate", "--duration", "1s"}}) {
                 StringWriter err = new StringWriter();
                 CommandLine cli = TokenwatchCli.commandLine();
@@ -76,7 +77,8 @@ class TokenwatchCliTest {
                 assertThat(cli.execute(args.toArray(String[]::new))).as(command[0] + ": " + err).isEqualTo(2);
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).as(command[0]).isLessThan(Duration.ofSeconds(15));
                 assertThat(err.toString().lines().toList()).as(command[0]).singleElement().asString()
-                        .startsWith("Cannot start: no schema registry answers at schema.registry.url=" + registry + " within 4 s (");
+                        .startsWith("Cannot start: no schema registry answers at schema.registry.url=http://tokenwatch:***@127.0.0.1:"
+                                + held.getLocalPort() + " within 4 s (").doesNotContain("s3cret");
             }
         }
     }

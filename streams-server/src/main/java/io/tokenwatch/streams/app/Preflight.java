@@ -93,7 +93,7 @@ public final class Preflight {
 
     /** Any HTTP answer of the registry counts (a subject not found, a 500 too); no answer, or refused credentials, stop start-up. */
     public static void requireRegistry(TokenwatchConfig config) {
-        String url = config.kafkaProperties().get(AvroSerdeConfig.SCHEMA_REGISTRY_URL);
+        String url = AvroSerdeConfig.masked(config.kafkaProperties().get(AvroSerdeConfig.SCHEMA_REGISTRY_URL));
         try (SchemaRegistryClient probe = new AvroSerdeConfig(config.kafkaProperties(), false).probeClient(1, REGISTRY_WITHIN)) {
             probe.latest(config.callsTopic + "-value");
         } catch (SchemaRegistryException e) {
