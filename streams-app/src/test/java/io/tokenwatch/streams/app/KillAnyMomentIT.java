@@ -5,6 +5,7 @@ import io.tokenwatch.events.v1.JoinedCall;
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.events.v1.OutcomeState;
+import io.tokenwatch.events.v1.SessionSummary;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.registry.LocalSchemaRegistryServer;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
@@ -53,7 +54,9 @@ import static org.awaitility.Awaitility.await;
  * third of the way and two thirds of the way through, started again each time; and a second instance
  * starting to join while the first, just past its first commit, is killed during the rebalance. The joined topic must hold every call
  * exactly once with the outcome sent (NONE for calls sent without one), as in-order processing gives.
- * The broker checks retention every second, so an output record deleted for its age shows up here.
+ * Then the broker itself is stopped for 30 s a third of the way through a catch-up and started again.
+ * Session totals must equal the sums of their calls each time. The broker checks retention every
+ * second, so an output record deleted for its age shows up here.
  */
 class KillAnyMomentIT {
     private static final int PARTITIONS = 4;
@@ -61,6 +64,7 @@ class KillAnyMomentIT {
     private static final int CALLS_PER_HOUR = 12;
     /** A week and two hours: the first calls' joined records are older than the broker's 7-day retention. */
     private static final Duration HISTORY = Duration.ofDays(7).plusHours(2);
+    private static final Duration BROKER_OUTAGE = Duration.ofSeconds(30);
 
     private static EmbeddedKafkaBroker broker;
     private static LocalSchemaRegistryServer registry;
@@ -68,6 +72,8 @@ class KillAnyMomentIT {
     private static KafkaAvroDeserializer decoder;
     /** What every call's joined record must say: the outcome sent, or NONE for calls sent without one. */
     private static final Map<String, OutcomeState> EXPECTED = new HashMap<>();
+    /** Per session id, as in-order processing sums it: calls, accepted, rejected, abandoned. */
+    private static final Map<String, List<Long>> EXPECTED_SESSIONS = new TreeMap<>();
 
     @BeforeAll
     static void produceAWeek() throws Exception {
@@ -103,11 +109,14 @@ class KillAnyMomentIT {
                                 .setTask(task).setSessionId("s-" + task + "-" + hour.toEpochMilli()).setInputTokens(10_000).setOutputTokens(1_000)
                                 .setCostUsd(new BigDecimal("0.010000000")).setLatencyMs(1_000).setRetryCount(0).setToolCalls(1).build();
                         producer.send(new ProducerRecord<>("llm.calls.v1", null, t.toEpochMilli(), id, avro.serialize("llm.calls.v1", call)));
-                        if (t.isBefore(abandonBefore) && n % 7 == 0) {
+                        boolean abandoned = t.isBefore(abandonBefore) && n % 7 == 0;
+                        Outcome outcome = n % 5 == 0 ? Outcome.REJECTED : Outcome.ACCEPTED;
+                        EXPECTED_SESSIONS.merge(call.getSessionId(), List.of(1L, !abandoned && outcome == Outcome.ACCEPTED ? 1L : 0L,
+                                !abandoned && outcome == Outcome.REJECTED ? 1L : 0L, abandoned ? 1L : 0L), KillAnyMomentIT::plus);
+                        if (abandoned) {
                             EXPECTED.put(id, OutcomeState.NONE);
                             continue;
                         }
-                        Outcome outcome = n % 5 == 0 ? Outcome.REJECTED : Outcome.ACCEPTED;
                         Instant decided = t.plusSeconds(60);
                         CallOutcome judged = CallOutcome.newBuilder().setCallId(id).setOutcome(outcome).setDecidedAt(decided).setDecidedBy("ci").build();
                         producer.send(new ProducerRecord<>("llm.outcomes.v1", null, decided.toEpochMilli(), id, avro.serialize("llm.outcomes.v1", judged)));
@@ -168,6 +177,27 @@ class KillAnyMomentIT {
         }
     }
 
+    @Test
+    void theBrokerStoppedForHalfAMinuteUnderACatchUpLosesNothing() throws Exception {
+        Path work = Files.createTempDirectory("tw-broker-down");
+        TokenwatchConfig config = config("broker-down", work.resolve("state"), FreePort.pick());
+        Path log = work.resolve("run.log");
+        Process instance = start(writeProperties(work.resolve("broker-down.properties"), config), config, log);
+        try {
+            awaitCommitted(config, committed -> committed >= EXPECTED.size() / 3);
+            broker.stop();
+            // The outage is the scenario: the app has no broker for this long, whatever it does meanwhile.
+            await().pollDelay(BROKER_OUTAGE).atMost(BROKER_OUTAGE.plusSeconds(5)).until(() -> true);
+            assertThat(instance.isAlive()).as(() -> TokenwatchProcess.tail(log)).isTrue();
+            broker.start();
+            assertEveryCallJoinedOnceAsSent(config);
+            assertThat(instance.isAlive()).as(() -> TokenwatchProcess.tail(log)).isTrue();
+        } finally {
+            instance.destroy();
+            instance.waitFor();
+        }
+    }
+
     /** Kills {@code instance} with -9 as soon as {@code when} holds of the calls committed so far. */
     private static void killWhenCommitted(TokenwatchConfig config, LongPredicate when, Process instance) throws Exception {
         awaitCommitted(config, when);
@@ -187,29 +217,55 @@ class KillAnyMomentIT {
         }
     }
 
+    /** The joined topic holds every call once with the outcome sent, nothing is dead-lettered, and every session sums its calls. */
     private static void assertEveryCallJoinedOnceAsSent(TokenwatchConfig config) {
         Map<String, OutcomeState> joined = new HashMap<>();
+        Map<String, SessionSummary> sessions = new HashMap<>();
         List<String> twice = new ArrayList<>();
         List<String> deadLetters = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = TokenwatchProcess.readFromStart(broker.bootstrapServers(), List.of(config.joinedTopic, config.dlqTopic))) {
+        try (KafkaConsumer<String, byte[]> consumer = TokenwatchProcess.readFromStart(broker.bootstrapServers(),
+                List.of(config.joinedTopic, config.dlqTopic, config.sessionsTopic))) {
             await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ZERO).untilAsserted(() -> {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.topic().equals(config.dlqTopic)) {
                         deadLetters.add(r.key() == null ? "?" : r.key());
+                    } else if (r.topic().equals(config.sessionsTopic)) {
+                        if (r.value() == null) {
+                            sessions.remove(r.key());
+                        } else {
+                            sessions.put(r.key(), (SessionSummary) decoder.deserialize(r.topic(), r.value()));
+                        }
                     } else if (joined.put(r.key(), ((JoinedCall) decoder.deserialize(r.topic(), r.value())).getOutcomeState()) != null) {
                         twice.add(r.key());
                     }
                 }
                 assertThat(joined.size()).as(() -> "calls joined; missing: " + EXPECTED.keySet().stream().filter(id -> !joined.containsKey(id))
                         .limit(20).toList()).isEqualTo(EXPECTED.size());
+                assertThat(sessionTotals(sessions)).isEqualTo(EXPECTED_SESSIONS);
             });
             // Anything still in flight that should not be there.
             await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
-            consumer.poll(Duration.ofMillis(500)).forEach(r -> twice.add(r.key()));
+            consumer.poll(Duration.ofMillis(500)).forEach(r -> {
+                if (r.topic().equals(config.joinedTopic) || r.topic().equals(config.dlqTopic)) {
+                    twice.add(r.topic() + " " + r.key());
+                }
+            });
         }
-        assertThat(twice).as("calls written twice").isEmpty();
+        assertThat(twice).as("calls written twice, or dead-lettered late").isEmpty();
         assertThat(deadLetters).as("valid records dead-lettered").isEmpty();
         assertThat(new TreeMap<>(joined)).isEqualTo(new TreeMap<>(EXPECTED));
+    }
+
+    /** Per session id, summed over its windows: calls, accepted, rejected, abandoned. */
+    private static Map<String, List<Long>> sessionTotals(Map<String, SessionSummary> sessions) {
+        Map<String, List<Long>> totals = new TreeMap<>();
+        sessions.values().forEach(s -> totals.merge(s.getSessionId(), List.of(s.getCalls(), s.getAccepted(), s.getRejected(), s.getAbandoned()),
+                KillAnyMomentIT::plus));
+        return totals;
+    }
+
+    private static List<Long> plus(List<Long> a, List<Long> b) {
+        return List.of(a.get(0) + b.get(0), a.get(1) + b.get(1), a.get(2) + b.get(2), a.get(3) + b.get(3));
     }
 
     private static Process start(Path properties, TokenwatchConfig config, Path log) throws IOException {
