@@ -1,6 +1,7 @@
 package io.tokenwatch.streams.cli;
 
 import io.tokenwatch.streams.app.CannotStartException;
+import io.tokenwatch.streams.app.OperatorHttpServer;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,6 +17,7 @@ import io.tokenwatch.streams.reconcile.ReconcileCommand;
 public final class TokenwatchCli implements Runnable {
 
     public static void main(String[] args) {
+        OperatorHttpServer.applyServerLimits(); // before any HTTP server of the process is made
         System.exit(commandLine().execute(args));
     }
 

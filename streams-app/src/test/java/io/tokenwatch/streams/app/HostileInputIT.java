@@ -31,8 +31,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +57,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Hostile records on a real broker, read by the app as its own JVM under a 256 MB heap: a 10-byte
+ * Hostile input on a real broker, for the app as its own JVM under a 256 MB heap. First eight sockets
+ * holding half-sent requests on its HTTP port: the probe still answers within a second. Then records: a 10-byte
  * record declaring a 2 GB string, and declared bytes, array and map lengths of 2 billion; absurd and
  * overflowing token counts, a negative one, a 100 KB task name. Each lands on the dead-letter topic
  * with its reason, the JVM stays up, and a valid call and outcome written after them are joined. The
@@ -94,6 +103,7 @@ class HostileInputIT {
                 Map.of(), work.resolve("run.log"));
         try {
             TokenwatchProcess.awaitReady(config.httpPort, app, work.resolve("run.log"));
+            slowSocketsNeitherStarveTheProbeNorStayOpen(config.httpPort);
             Instant t = Instant.now().minus(Duration.ofMinutes(5));
             String calls = config.callsTopic;
             for (Map.Entry<String, byte[]> bomb : bombs(calls, LlmCall.getClassSchema()).entrySet()) {
@@ -196,6 +206,43 @@ class HostileInputIT {
             bombs.put(kind.getKey(), framed(client.register("hostile-" + kind.getKey() + "-" + topic + "-value", writer), TWO_BILLION));
         }
         return bombs;
+    }
+
+    /**
+     * Eight sockets that send half a request and hold it: {@code /health/live} still answers within a second
+     * (a Kubernetes probe must not fail for them), and the server closes them once its request timeout passes.
+     */
+    private static void slowSocketsNeitherStarveTheProbeNorStayOpen(int port) throws Exception {
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+                socket.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                slow.add(socket);
+            }
+            HttpResponse<String> live = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/live"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(live.statusCode()).isEqualTo(200);
+            for (Socket socket : slow) {
+                socket.setSoTimeout(30_000);
+                assertThat(closedByTheServer(socket)).as("a half-sent request closed by the server's timeout").isTrue();
+            }
+        } finally {
+            for (Socket socket : slow) {
+                socket.close();
+            }
+        }
+    }
+
+    private static boolean closedByTheServer(Socket socket) throws IOException {
+        try {
+            return socket.getInputStream().read() == -1;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (SocketException reset) {
+            return true;
+        }
     }
 
     /** LlmCall's schema with one more field (with a default), registered under a subject of its own: a schema id the app has not seen yet. */

@@ -15,7 +15,9 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -26,18 +28,42 @@ import java.util.function.Supplier;
  * format (with JVM memory). Components add their own paths before {@link #start()}.
  */
 public final class OperatorHttpServer implements AutoCloseable {
+    /**
+     * A request not answered within this many seconds (its line and headers not even sent, say) is closed; the JDK server's
+     * default is never. Above the 10 s an API request may wait for another instance.
+     */
+    private static final String MAX_REQUEST_SECONDS = "20";
+    /** Threads for requests: enough that sockets sending half a request cannot take them all before the timeout closes them. */
+    private static final int MAX_THREADS = 64;
+
+    static {
+        applyServerLimits();
+    }
+
     private final HttpServer server;
+
+    /**
+     * The JDK HTTP server reads its limits once, when its first server is made: a process's entry point calls
+     * this before anything else. A setting already given on the command line ({@code -Dsun.net.httpserver...}) wins.
+     */
+    public static void applyServerLimits() {
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
+        }
+    }
 
     /** @param address the interface to listen on ({@code tokenwatch.http.address}: loopback unless one is configured) */
     public OperatorHttpServer(String address, int port, Supplier<String> state, BooleanSupplier live, BooleanSupplier ready,
                               PrometheusMeterRegistry registry) throws IOException {
         new JvmMemoryMetrics().bindTo(registry);
         server = bind(address, port, "the HTTP port (tokenwatch.http.port, --http-port)");
-        server.setExecutor(Executors.newFixedThreadPool(4, r -> {
+        // A few threads kept, more made on demand: a probe is answered while slow sockets hold some of them.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, MAX_THREADS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "tokenwatch-http");
             t.setDaemon(true);
             return t;
-        }));
+        });
+        server.setExecutor(pool);
         server.createContext("/health/live", exchange -> respond(exchange, live.getAsBoolean() ? 200 : 503, "text/plain", state.get()));
         server.createContext("/health/ready", exchange -> respond(exchange, ready.getAsBoolean() ? 200 : 503, "text/plain", state.get()));
         server.createContext("/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
