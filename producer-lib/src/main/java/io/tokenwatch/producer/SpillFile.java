@@ -137,6 +137,7 @@ final class SpillFile implements Closeable {
     /** A spill file being replayed, one record at a time. */
     static final class Replay implements Iterable<Entry>, Closeable {
         private final FileChannel channel;
+        private volatile boolean readFailed;
 
         private Replay(Path path) throws IOException {
             this.channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
@@ -152,7 +153,8 @@ final class SpillFile implements Closeable {
                     try {
                         return reader.next();
                     } catch (IOException e) {
-                        LOG.warn("Cannot read the rest of the spill file: {}", e.toString());
+                        LOG.warn("Cannot read the rest of the spill file (kept for the next replay): {}", e.toString());
+                        readFailed = true;
                         return null;
                     }
                 }
@@ -172,6 +174,11 @@ final class SpillFile implements Closeable {
                     return current;
                 }
             };
+        }
+
+        /** Whether reading stopped on an I/O error: the file then holds records not replayed, and must be kept. */
+        boolean readFailed() {
+            return readFailed;
         }
 
         @Override

@@ -31,6 +31,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -320,11 +321,7 @@ public final class TokenwatchClient implements AutoCloseable {
         }
     }
 
-    /**
-     * An event Kafka did not take: spilled for replay, unless it cannot be encoded at all (an Avro
-     * field it does not fit, e.g. a cost of more than 20 digits): that one is dropped, counted as
-     * unencodable, and never retried, since no retry could send it.
-     */
+    /** An event Kafka did not take: spilled for replay, unless it cannot be encoded at all ({@link #encodeOrDrop}). */
     private void spillOrDrop(SpecificRecord event, String why) {
         byte[] encoded = encodeOrDrop(event);
         if (encoded != null) {
@@ -446,10 +443,12 @@ public final class TokenwatchClient implements AutoCloseable {
         if (spill.isEmpty() || producer() == null || (kafkaFailing() && !brokerAcceptsConnections())) {
             return;
         }
-        // One more than the entries until all are read, so the file is not deleted while entries are still being read from it.
+        // One more than the entries until all are read, so the file is not deleted while entries are still being read from it,
+        // nor when reading it failed part way (the rest is replayed next time; what was sent again is a duplicate the pipeline refuses).
         replaysInFlight.set(1);
+        AtomicBoolean keepFile = new AtomicBoolean();
         Runnable oneDone = () -> {
-            if (replaysInFlight.decrementAndGet() == 0) {
+            if (replaysInFlight.decrementAndGet() == 0 && !keepFile.get()) {
                 try {
                     spill.replayDone();
                 } catch (IOException e) {
@@ -472,8 +471,10 @@ public final class TokenwatchClient implements AutoCloseable {
                 replaysInFlight.incrementAndGet();
                 send(event, true, oneDone);
             }
+            keepFile.set(replay.readFailed());
             LOG.info("Replayed {} spilled Tokenwatch events", read);
         } catch (IOException e) {
+            keepFile.set(true);
             LOG.warn("Cannot replay the spill file: {}", e.toString());
         } finally {
             oneDone.run();

@@ -31,7 +31,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +43,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -49,8 +52,8 @@ import static org.awaitility.Awaitility.await;
  * Tokenwatch on a secured cluster: a broker listener that takes SASL_SSL only (SCRAM-SHA-256, a
  * certificate the test makes with keytool) and a schema registry that wants basic auth over TLS.
  * producer-lib writes calls through them, {@code run} joins them, {@code budget}, {@code report} and
- * {@code notify-slack} do their jobs, all from one properties file; a wrong password is one line and
- * exit code 2.
+ * {@code notify-slack} do their jobs, all from the README's example properties file for a managed
+ * cluster; a wrong password is one line and exit code 2.
  */
 class SecureClusterIT {
     private static final String USER = "tokenwatch";
@@ -88,7 +91,12 @@ class SecureClusterIT {
                 Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
                 TokenwatchClient.Builder builder = TokenwatchClient.builder().bootstrapServers(broker.bootstrapServers("SECURE"))
                         .schemaRegistryUrl(registry.url()).spillDirectory(Files.createTempDirectory("tw-secure-spill"));
-                secured(broker.bootstrapServers("SECURE"), registry.url(), certificates, PASSWORD).forEach(builder::producerProperty);
+                // producer-lib takes the same client and registry settings (the topic settings are not its business).
+                secured(broker.bootstrapServers("SECURE"), registry.url(), certificates, PASSWORD).forEach((key, value) -> {
+                    if (!key.startsWith("tokenwatch.") && !key.equals("replication.factor")) {
+                        builder.producerProperty(key, value);
+                    }
+                });
                 try (TokenwatchClient client = builder.build()) {
                     for (int i = 0; i < 5; i++) {
                         String id = client.recordCall(CallReport.of("code-review", "claude-sonnet-4-5", TokenUsage.of(10_000, 1_000))
@@ -152,22 +160,25 @@ class SecureClusterIT {
         }
     }
 
-    /** The client settings of a managed cluster: SASL_SSL with SCRAM, and a registry with basic auth over TLS. */
-    private static Map<String, String> secured(String bootstrap, String registryUrl, TestCertificates certificates, String password) {
+    /**
+     * The README's example for a managed cluster ({@code docs/examples/managed-cluster.properties}) with its
+     * placeholders filled in for this broker and registry, as a user would; replication 1 on a single broker.
+     */
+    private static Map<String, String> secured(String bootstrap, String registryUrl, TestCertificates certificates, String password) throws IOException {
+        String example = Files.readString(Path.of("..", "docs", "examples", "managed-cluster.properties"));
+        Map<String, String> values = Map.of("BOOTSTRAP_SERVERS", bootstrap, "KAFKA_USER", USER, "KAFKA_PASSWORD", password,
+                "TRUSTSTORE", certificates.trustStore().toString(), "TRUSTSTORE_PASSWORD", TestCertificates.PASSWORD,
+                "SCHEMA_REGISTRY_URL", registryUrl, "REGISTRY_USER_INFO", REGISTRY_USER);
+        for (Map.Entry<String, String> value : values.entrySet()) {
+            example = example.replace("${" + value.getKey() + "}", value.getValue());
+        }
+        Properties props = new Properties();
+        props.load(new StringReader(example));
         Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", bootstrap);
-        settings.put("security.protocol", "SASL_SSL");
-        settings.put("sasl.mechanism", "SCRAM-SHA-256");
-        settings.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + USER
-                + "\" password=\"" + password + "\";");
-        settings.put("ssl.truststore.location", certificates.trustStore().toString());
-        settings.put("ssl.truststore.password", TestCertificates.PASSWORD);
-        settings.put("ssl.truststore.type", "PKCS12");
-        settings.put("schema.registry.url", registryUrl);
-        settings.put("basic.auth.credentials.source", "USER_INFO");
-        settings.put("basic.auth.user.info", REGISTRY_USER);
-        settings.put("schema.registry.ssl.truststore.location", certificates.trustStore().toString());
-        settings.put("schema.registry.ssl.truststore.password", TestCertificates.PASSWORD);
+        props.stringPropertyNames().forEach(key -> settings.put(key, props.getProperty(key)));
+        assertThat(settings.values()).as("every placeholder of the example filled in").noneMatch(value -> value.contains("${"));
+        settings.put("replication.factor", "1");
+        settings.put("tokenwatch.topics.replication", "1");
         return settings;
     }
 
