@@ -11,7 +11,6 @@ import io.tokenwatch.streams.api.RecentAlerts;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.errors.DeadLetterReason;
-import io.tokenwatch.streams.ordering.EventTimeReorderBuffer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,9 +52,6 @@ public final class TokenwatchHttpServer implements AutoCloseable {
             FunctionCounter.builder("tokenwatch.dlq.records", reason.id(), r -> DeadLetterHandler.countsByReason().getOrDefault(r, 0L))
                     .tag("reason", reason.id()).description("Records sent to the dead-letter topic").register(registry);
         }
-        FunctionCounter.builder("tokenwatch.deltas.taken.on.arrival", EventTimeReorderBuffer.class, b -> EventTimeReorderBuffer.behindCount())
-                .description("Deltas from a join task that was idle and resumed with events older than what was already judged:"
-                        + " taken as they arrived, as live processing would").register(registry);
         FunctionCounter.builder("tokenwatch.log.expected.kafka.warnings", ExpectedKafkaWarnings.class, c -> ExpectedKafkaWarnings.dropped())
                 .description("Kafka client warnings for expected, self-resolving situations, left out of the log").register(registry);
         recentAlerts = new RecentAlerts(config.kafkaProperties(), config.alertsTopic, 500);

@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * Puts the deltas of every upstream join task back into event-time order. A repartition topic
@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>An idle upstream (fetched to the end and quiet: an empty partition, a quiet one in live
  * operation) is not waited for; a delta it sends later that is ordered before what was already
- * released is passed on as it arrives, as live processing would take it ({@link #behindCount()}).
+ * released is passed on as it arrives, as live processing would take it (counted by the {@code takenOnArrival} given).
  *
  * <p>After each release, and after deltas taken as they arrived, a {@link ProgressMarker#RELEASED}
  * marker tells downstream how far event time has got and that the deltas before it are all there is
@@ -47,12 +47,13 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
     /** Batches read per step of a release: bounds the memory a long catch-up release takes. */
     private static final int RELEASE_CHUNK = 2_000;
     /** Deltas that arrived behind the released watermark: from an upstream that was idle, taken as they arrived. */
-    private static final AtomicLong BEHIND = new AtomicLong();
     private static final Comparator<Due> IN_ORDER = Comparator.comparingLong(Due::orderTime).thenComparing(Due::key)
             .thenComparing(due -> due.delta().callId());
 
     private final String bufferStoreName;
     private final String progressStoreName;
+    /** Told how many deltas arrived behind the released watermark (from tasks that were idle and resumed). */
+    private final LongConsumer takenOnArrival;
     private ProcessorContext<String, OrderedDelta> context;
     private KeyValueStore<Bytes, byte[]> buffer;
     private KeyValueStore<String, Long> progress;
@@ -63,7 +64,8 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
     private record Due(String key, long orderTime, CallDelta delta) {
     }
 
-    public EventTimeReorderBuffer(String bufferStoreName, String progressStoreName) {
+    public EventTimeReorderBuffer(String bufferStoreName, String progressStoreName, LongConsumer takenOnArrival) {
+        this.takenOnArrival = takenOnArrival;
         this.bufferStoreName = bufferStoreName;
         this.progressStoreName = progressStoreName;
     }
@@ -98,8 +100,9 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
                 later.add(member);
             }
         }
-        LOG.debug("{} deltas of {} ordered before {} arrived after it was released (their task was idle); taken as they arrived ({} so far)",
-                behind.size(), record.key(), released, BEHIND.addAndGet(behind.size()));
+        LOG.debug("{} deltas of {} ordered before {} arrived after it was released (their task was idle); taken as they arrived",
+                behind.size(), record.key(), released);
+        takenOnArrival.accept(behind.size());
         if (!later.isEmpty()) {
             DeltaBatch rest = DeltaBatch.of(later);
             buffer.put(bufferKey(rest.minOrderTime(), record.key(), offset), bufferValue(record.key(), rest));
@@ -208,11 +211,6 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
     private void forwardReleased(long watermark, int upstreams) {
         ProgressMarker marker = new ProgressMarker(ProgressMarker.RELEASED, upstreams, watermark, false);
         context.forward(new Record<>("", OrderedDelta.released(marker), Math.max(0, watermark)));
-    }
-
-    /** How many deltas arrived behind the released watermark (from tasks that were idle and resumed), since start. */
-    public static long behindCount() {
-        return BEHIND.get();
     }
 
     /** A batch's earliest order time (sign-flipped so byte order is time order), its key, a 0 byte, its source offset (unique). */

@@ -19,6 +19,7 @@ public final class PipelineMetrics {
     private final Counter outcomesIn;
     private final Counter joined;
     private final Counter unpriced;
+    private final Counter takenOnArrival;
     /** An alert later than this after its event was not raised on live traffic but on a backlog being caught up. */
     public static final Duration LIVE_WITHIN = Duration.ofMinutes(15);
 
@@ -31,6 +32,8 @@ public final class PipelineMetrics {
         outcomesIn = Counter.builder("tokenwatch.events.in").tag("type", "outcome").description("Events read (before validation)").register(registry);
         joined = Counter.builder("tokenwatch.calls.joined").description("Joined calls written (with an outcome, or NONE at window close)").register(registry);
         unpriced = Counter.builder("tokenwatch.calls.unpriced").description("Calls of models without a known price (no cost counted)").register(registry);
+        takenOnArrival = Counter.builder("tokenwatch.deltas.taken.on.arrival").description("Deltas from a join task that was idle and resumed with"
+                + " events older than what was already judged: taken as they arrived, as live processing would").register(registry);
         liveAlertDelay = alertDelay(registry, "live");
         backlogAlertDelay = alertDelay(registry, "backlog");
     }
@@ -56,6 +59,11 @@ public final class PipelineMetrics {
 
     public void outcomeIn() {
         outcomesIn.increment();
+    }
+
+    /** {@code deltas} arrived behind the released watermark and were taken as they arrived. */
+    public void takenOnArrival(long deltas) {
+        takenOnArrival.increment(deltas);
     }
 
     public void joined() {

@@ -69,7 +69,7 @@ public final class TokenwatchTopology {
 
         builder.addGlobalStore(BudgetDefinitions.store(), topics.budgets().name(), topics.budgets().undecoded("budgets"), BudgetDefinitions::new);
         var budgetReader = topics.budgets().values();
-        var groupOutputs = inEventTimeOrder(deltas, Stage.GROUP, topics)
+        var groupOutputs = inEventTimeOrder(deltas, Stage.GROUP, topics, metrics)
                 .process(GroupAnomalyDetector.supplier(settings.window(), settings.rule(), settings.episodes(), settings.metrics(),
                                 budgetReader::deserializer),
                         Named.as("group-anomaly-detector"))
@@ -82,7 +82,7 @@ public final class TokenwatchTopology {
                 .peek((id, alert) -> metrics.alert(alert), Named.as("count-alert"))
                 .to(topics.alerts().name(), topics.alerts().produced("alerts-out"));
 
-        inEventTimeOrder(deltas, Stage.SESSION, topics)
+        inEventTimeOrder(deltas, Stage.SESSION, topics, metrics)
                 .process(SessionTotals.supplier(settings.sessionGap()), Named.as("sum-sessions"))
                 .to(topics.sessions().name(), topics.sessions().produced("sessions-out"));
         return builder.build();
@@ -93,13 +93,14 @@ public final class TokenwatchTopology {
      * stages, and to every partition), repartitioned by group or session, and put back into
      * event-time order across all upstream tasks ({@link EventTimeReorderBuffer}).
      */
-    private static KStream<String, OrderedDelta> inEventTimeOrder(KStream<String, JoinOutput> deltas, Stage stage, Topics topics) {
+    private static KStream<String, OrderedDelta> inEventTimeOrder(KStream<String, JoinOutput> deltas, Stage stage, Topics topics,
+                                                                PipelineMetrics metrics) {
         String buffer = bufferStore(stage);
         String progress = progressStore(stage);
         return deltas.filter((key, out) -> out.marker() != null || out.stage() == stage, Named.as(stage.topic() + "-or-progress"))
                 .mapValues(out -> out.marker() != null ? Sequenced.of(out.marker()) : Sequenced.of(out.batch()), Named.as(stage.topic() + "-sequenced"))
                 .repartition(topics.repartition(stage))
-                .process(StoreOwningSupplier.of(() -> new EventTimeReorderBuffer(buffer, progress),
+                .process(StoreOwningSupplier.of(() -> new EventTimeReorderBuffer(buffer, progress, metrics::takenOnArrival),
                                 StoreOwningSupplier.cachedKeyValueStore(buffer, Serdes.Bytes(), Serdes.ByteArray()),
                                 StoreOwningSupplier.cachedKeyValueStore(progress, Serdes.String(), Serdes.Long())),
                         Named.as(stage.topic() + "-in-event-time-order"));
