@@ -11,6 +11,7 @@ import io.tokenwatch.streams.app.OperatorHttpServer;
 import io.tokenwatch.streams.app.TopicSetup;
 import io.tokenwatch.streams.config.SlackSettings;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.errors.DeadLetterCounts;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.errors.SchemaRegistryOutage;
 import io.tokenwatch.streams.errors.DeadLetterReason;
@@ -71,6 +72,8 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaAvroDeserializer alerts = new KafkaAvroDeserializer();
     private final SchemaRegistryOutage registryOutage;
+    /** Behind the rate-limited log of what is dead-lettered; the notifier's own meters count it. */
+    private final DeadLetterCounts deadLetterCounts = new DeadLetterCounts();
     private final NotifiedLedger ledger;
     private final Map<String, WebhookQueue> queues = new LinkedHashMap<>();
     private final OffsetTracker offsets = new OffsetTracker();
@@ -268,7 +271,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
                     alert.partition().partition(), alert.offset(), reason.getMessage(), config.dlqTopic);
         }
         if (!dryRun) {
-            producer.send(DeadLetterHandler.record(config.dlqTopic, alert.partition().topic(), alert.partition().partition(), alert.offset(),
+            producer.send(DeadLetterHandler.record(deadLetterCounts, config.dlqTopic, alert.partition().topic(), alert.partition().partition(), alert.offset(),
                     null, alert.key(), alert.value(), reason));
         }
         offsets.finished(alert.partition(), alert.offset());

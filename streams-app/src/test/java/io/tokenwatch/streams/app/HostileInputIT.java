@@ -139,6 +139,9 @@ class HostileInputIT {
             assertThat(reasons).isEqualTo(Map.of("string-bomb", "malformed", "bytes-bomb", "malformed", "array-bomb", "malformed",
                     "map-bomb", "malformed", "absurd", "too-large", "overflowing", "too-large", "negative", "invalid", "long-task", "label-too-long"));
             assertThat(joined).containsOnlyKeys("valid-after-hostile");
+            assertThat(TokenwatchProcess.metric(config.httpPort, "tokenwatch_dlq_records_total{reason=\"malformed\"}")).isEqualTo(4.0);
+            assertThat(TokenwatchProcess.metric(config.httpPort, "tokenwatch_dlq_records_total{reason=\"too-large\"}")).isEqualTo(2.0);
+            assertThat(TokenwatchProcess.metric(config.httpPort, "tokenwatch_dlq_records_total{reason=\"label-too-long\"}")).isEqualTo(1.0);
             assertThat(app.isAlive()).as(() -> TokenwatchProcess.tail(work.resolve("run.log"))).isTrue();
             assertThat(Files.readString(work.resolve("run.log"))).doesNotContain("OutOfMemoryError").doesNotContain("Fatal error");
 

@@ -10,6 +10,7 @@ import io.tokenwatch.producer.CallEvents;
 import io.tokenwatch.producer.InvalidEventException;
 import io.tokenwatch.producer.PriceCatalog;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.errors.DeadLetterCounts;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.errors.DeadLetterReason;
 import io.tokenwatch.streams.errors.RejectedRecordException;
@@ -57,14 +58,16 @@ public final class OtlpTopicIntake implements AutoCloseable {
         this.streams = streams;
     }
 
-    public static OtlpTopicIntake start(TokenwatchConfig config) {
+    /** @param deadLetters the application's dead-letter counts, which this intake's dead letters add to */
+    public static OtlpTopicIntake start(TokenwatchConfig config, DeadLetterCounts deadLetters) {
         String topic = config.otlp.topic().orElseThrow();
         Properties props = new Properties();
         props.putAll(config.topology().streams());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-otlp");
         // An export may carry prompt or completion text: no dead letter of this intake copies its bytes.
         props.put(DeadLetterHandler.OMIT_SOURCE_BYTES, "true");
-        KafkaStreams streams = new KafkaStreams(topology(config, topic), props);
+        props.put(DeadLetterHandler.COUNTS_CONFIG, deadLetters);
+        KafkaStreams streams = new KafkaStreams(topology(config, topic, deadLetters), props);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Fatal error in the OTLP intake; it stops (the pipeline goes on)", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -74,11 +77,11 @@ public final class OtlpTopicIntake implements AutoCloseable {
         return new OtlpTopicIntake(streams);
     }
 
-    static Topology topology(TokenwatchConfig config, String topic) {
+    static Topology topology(TokenwatchConfig config, String topic, DeadLetterCounts deadLetters) {
         Topics topics = Topics.of(config.topology());
         Topology topology = new Topology();
         topology.addSource("otlp-exports", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topic);
-        topology.addProcessor("spans-to-calls", () -> new SpansToCalls(config.otlp.mapping(), config.dlqTopic, config.callBounds), "otlp-exports");
+        topology.addProcessor("spans-to-calls", () -> new SpansToCalls(config.otlp.mapping(), config.dlqTopic, config.callBounds, deadLetters), "otlp-exports");
         topology.addSink(CALLS, config.callsTopic, Serdes.String().serializer(), topics.calls().values().serializer(), "spans-to-calls");
         topology.addSink(OUTCOMES, config.outcomesTopic, Serdes.String().serializer(), topics.outcomes().values().serializer(), "spans-to-calls");
         topology.addSink(DEAD_LETTERS, config.dlqTopic, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "spans-to-calls");
@@ -100,13 +103,15 @@ public final class OtlpTopicIntake implements AutoCloseable {
         private final GenAiMapping mapping;
         private final String dlqTopic;
         private final CallBounds bounds;
+        private final DeadLetterCounts deadLetters;
         private final CallEvents events = new CallEvents(PriceCatalog.bundled(), null, Attribution.NONE, Clock.systemUTC());
         private ProcessorContext<Object, Object> context;
 
-        SpansToCalls(GenAiMapping mapping, String dlqTopic, CallBounds bounds) {
+        SpansToCalls(GenAiMapping mapping, String dlqTopic, CallBounds bounds, DeadLetterCounts deadLetters) {
             this.mapping = mapping;
             this.dlqTopic = dlqTopic;
             this.bounds = bounds;
+            this.deadLetters = deadLetters;
         }
 
         @Override
@@ -152,7 +157,7 @@ public final class OtlpTopicIntake implements AutoCloseable {
 
         private void deadLetter(String spanId, DeadLetterReason reason, String message, long timestamp) {
             RecordMetadata source = context.recordMetadata().orElseThrow();
-            ProducerRecord<byte[], byte[]> dead = DeadLetterHandler.record(dlqTopic, source.topic(), source.partition(), source.offset(), null,
+            ProducerRecord<byte[], byte[]> dead = DeadLetterHandler.record(deadLetters, dlqTopic, source.topic(), source.partition(), source.offset(), null,
                     spanId == null ? null : spanId.getBytes(StandardCharsets.UTF_8), null,
                     new RejectedRecordException(reason, message + " (the export's bytes are left out: they may hold prompt or completion text)"));
             context.forward(new Record<>(dead.key(), dead.value(), timestamp, dead.headers()), DEAD_LETTERS);

@@ -6,6 +6,7 @@ import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.topology.Topics;
 import io.tokenwatch.streams.topology.TopologySettings;
 import io.tokenwatch.streams.topology.PipelineMetrics;
+import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.ordering.BrokerEndOffsets;
 import io.tokenwatch.streams.topology.TokenwatchTopology;
 import org.apache.kafka.clients.admin.Admin;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
@@ -58,8 +60,11 @@ public final class TokenwatchApp implements AutoCloseable {
         // The same admin client goes on asking for the inputs' end offsets (and is closed with them).
         BrokerEndOffsets lag = new BrokerEndOffsets(admin, config.kafkaProperties().get(StreamsConfig.APPLICATION_ID_CONFIG),
                 List.of(config.callsTopic, config.outcomesTopic), inputPartitions);
-        KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(settings, topics, new PipelineMetrics(registry), inputPartitions, lag),
-                settings.streams());
+        PipelineMetrics metrics = new PipelineMetrics(registry);
+        Properties streamsProps = new Properties();
+        streamsProps.putAll(settings.streams());
+        streamsProps.put(DeadLetterHandler.COUNTS_CONFIG, metrics.deadLetters());
+        KafkaStreams streams = new KafkaStreams(TokenwatchTopology.build(settings, topics, metrics, inputPartitions, lag), streamsProps);
         TokenwatchApp app = new TokenwatchApp(streams, registry, lag, config.kafkaProperties().containsKey("group.instance.id"));
         streams.setStateListener((now, before) -> {
             LOG.info("Kafka Streams {} -> {}", before, now);
@@ -77,7 +82,7 @@ public final class TokenwatchApp implements AutoCloseable {
                 config.kafkaProperties().get("processing.guarantee"));
         streams.start();
         if (config.otlp.topic().isPresent()) {
-            app.otlpIntake = Optional.of(OtlpTopicIntake.start(config));
+            app.otlpIntake = Optional.of(OtlpTopicIntake.start(config, metrics.deadLetters()));
         }
         return app;
     }

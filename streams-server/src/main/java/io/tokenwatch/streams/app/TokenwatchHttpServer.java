@@ -9,8 +9,6 @@ import io.tokenwatch.otlp.OtlpReceiver;
 import io.tokenwatch.streams.api.QueryApi;
 import io.tokenwatch.streams.api.RecentAlerts;
 import io.tokenwatch.streams.config.TokenwatchConfig;
-import io.tokenwatch.streams.errors.DeadLetterHandler;
-import io.tokenwatch.streams.errors.DeadLetterReason;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,10 +46,6 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         streamsMetrics.bindTo(registry);
         Gauge.builder("tokenwatch.streams.running", streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
                 .description("1 when Kafka Streams is RUNNING").register(registry);
-        for (DeadLetterReason reason : DeadLetterReason.values()) {
-            FunctionCounter.builder("tokenwatch.dlq.records", reason.id(), r -> DeadLetterHandler.countsByReason().getOrDefault(r, 0L))
-                    .tag("reason", reason.id()).description("Records sent to the dead-letter topic").register(registry);
-        }
         FunctionCounter.builder("tokenwatch.log.expected.kafka.warnings", ExpectedKafkaWarnings.class, c -> ExpectedKafkaWarnings.dropped())
                 .description("Kafka client warnings for expected, self-resolving situations, left out of the log").register(registry);
         recentAlerts = new RecentAlerts(config.kafkaProperties(), config.alertsTopic, 500);
@@ -118,7 +112,6 @@ public final class TokenwatchHttpServer implements AutoCloseable {
             exchange.close();
         }
     }
-
 
     @Override
     public void close() {

@@ -14,6 +14,7 @@ import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.registry.MockSchemaRegistry;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.errors.DeadLetterCounts;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -113,7 +114,8 @@ class OtlpTopicIntakeIT {
             producer.flush();
 
             Outputs out = new Outputs(broker);
-            try (OtlpTopicIntake intake = OtlpTopicIntake.start(config)) {
+            DeadLetterCounts deadLetters = new DeadLetterCounts();
+            try (OtlpTopicIntake intake = OtlpTopicIntake.start(config, deadLetters)) {
                 out.await(() -> out.calls.size() == 3 && out.outcomes.size() == 1 && out.deadLetters.size() == 3);
                 assertThat(intake.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
             }
@@ -128,13 +130,15 @@ class OtlpTopicIntakeIT {
             assertThat(out.outcomes.get(0).getOutcome()).isEqualTo(Outcome.ACCEPTED);
             assertThat(out.deadLetters).extracting(r -> header(r, DeadLetterHandler.REASON_HEADER)).containsExactlyInAnyOrder("malformed", "invalid", "too-large");
             assertThat(out.deadLetters).allSatisfy(r -> assertThat(r.value()).as("no export bytes kept").isNull());
+            assertThat(deadLetters.snapshot()).as("counted in the application's dead-letter counts")
+                    .isEqualTo(Map.of("malformed", 1L, "invalid", 1L, "too-large", 1L));
             assertThat(out.deadLetters).extracting(r -> header(r, DeadLetterHandler.HEADER_MESSAGE))
                     .anySatisfy(m -> assertThat(m).contains("has token usage but no gen_ai.request.model"));
             assertThat(out.calls.toString()).doesNotContain("SECRET");
 
             // Started again: only the new export is read; nothing before it is written twice.
             producer.send(new ProducerRecord<>(TOPIC, protobuf(spans(t -> chat(t, "chatcmpl-4", "gpt-4o", false))))).get();
-            try (OtlpTopicIntake again = OtlpTopicIntake.start(config)) {
+            try (OtlpTopicIntake again = OtlpTopicIntake.start(config, deadLetters)) {
                 out.await(() -> out.calls.size() >= 4);
                 out.pollFor(Duration.ofSeconds(3));
             }

@@ -5,14 +5,15 @@ import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.events.v1.OutcomeState;
 import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.errors.DeadLetterCounts;
 import io.tokenwatch.streams.ordering.InputLag;
 import io.tokenwatch.streams.ordering.ProgressMarker;
 import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.support.MockStores;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
@@ -79,7 +80,7 @@ class JoinerReviveTest {
     /** A join of one input partition, initialised over empty stores. */
     private CallOutcomeJoiner startedJoiner(MockProcessorContext<String, JoinOutput> context) {
         freshStores(context);
-        CallOutcomeJoiner joiner = new CallOutcomeJoiner(config.topology(), 1, InputLag.UNKNOWN);
+        CallOutcomeJoiner joiner = new CallOutcomeJoiner(config.topology(), 1, InputLag.UNKNOWN, new DeadLetterCounts());
         joiner.init(context);
         return joiner;
     }
@@ -116,7 +117,7 @@ class JoinerReviveTest {
         freshStores(context);
         boolean[] outcomesCaughtUp = {false};
         CallOutcomeJoiner joiner = new CallOutcomeJoiner(config.topology(), 4,
-                (topic, partition, nextOffset) -> topic.equals(config.callsTopic) || outcomesCaughtUp[0]);
+                (topic, partition, nextOffset) -> topic.equals(config.callsTopic) || outcomesCaughtUp[0], new DeadLetterCounts());
         joiner.init(context);
         joiner.process(callRecord(call("waiting", T)));
         joiner.process(callRecord(call("other", T.plus(Duration.ofHours(23)))));

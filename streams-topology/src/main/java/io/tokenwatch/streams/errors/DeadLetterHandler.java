@@ -20,9 +20,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.TreeMap;
 
 /**
  * Sends every record that cannot be processed to the dead-letter topic (Kafka Streams'
@@ -44,11 +41,13 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
     public static final String HEADER_PARTITION = "__streams.errors.partition";
     public static final String HEADER_OFFSET = "__streams.errors.offset";
 
+    /** The configuration key of the application's {@link DeadLetterCounts} (an object, put in the Kafka Streams properties). */
+    public static final String COUNTS_CONFIG = "tokenwatch.dlq.counts";
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandler.class);
-    private static final Map<String, AtomicLong> COUNTS = new ConcurrentHashMap<>();
 
     private String dlqTopic;
     private boolean omitSourceBytes;
+    private DeadLetterCounts counts;
 
     @Override
     public void configure(Map<String, ?> configs) {
@@ -58,6 +57,8 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
         }
         dlqTopic = topic.toString();
         omitSourceBytes = Boolean.parseBoolean(String.valueOf(configs.get(OMIT_SOURCE_BYTES)));
+        // A handler made without the application's counts (a test driver, say) counts on its own.
+        counts = configs.get(COUNTS_CONFIG) instanceof DeadLetterCounts given ? given : new DeadLetterCounts();
     }
 
     @Override
@@ -94,13 +95,6 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
         return ProductionExceptionHandler.Response.resume(List.of(deadLetter(context, context.sourceRawKey(), context.sourceRawValue(), exception)));
     }
 
-    /** How many records went to the dead-letter topic, by reason, since start. */
-    public static Map<String, Long> countsByReason() {
-        Map<String, Long> snapshot = new TreeMap<>();
-        COUNTS.forEach((k, v) -> snapshot.put(k, v.get()));
-        return snapshot;
-    }
-
     public static DeadLetterReason reasonOf(Exception exception) {
         if (exception instanceof RejectedRecordException rejected) {
             return rejected.reason();
@@ -121,9 +115,9 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
 
     private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, byte[] key, byte[] value, Exception exception) {
         if (omitSourceBytes) {
-            return record(dlqTopic, context.topic(), context.partition(), context.offset(), null, null, null, exception);
+            return record(counts, dlqTopic, context.topic(), context.partition(), context.offset(), null, null, null, exception);
         }
-        return record(dlqTopic, context.topic(), context.partition(), context.offset(), context.headers(), key, value, exception);
+        return record(counts, dlqTopic, context.topic(), context.partition(), context.offset(), context.headers(), key, value, exception);
     }
 
     /**
@@ -131,10 +125,10 @@ public class DeadLetterHandler implements DeserializationExceptionHandler, Proce
      * {@code __streams.errors.*} headers and the reason. Counted and logged (rate-limited) here, so
      * every component that dead-letters (the topology, the Slack notifier) reports the same way.
      */
-    public static ProducerRecord<byte[], byte[]> record(String dlqTopic, String topic, int partition, long offset, Headers original,
-                                                        byte[] key, byte[] value, Exception exception) {
+    public static ProducerRecord<byte[], byte[]> record(DeadLetterCounts counts, String dlqTopic, String topic, int partition, long offset,
+                                                        Headers original, byte[] key, byte[] value, Exception exception) {
         String reason = reasonOf(exception).id();
-        long count = COUNTS.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+        long count = counts.increment(reason);
         // Every record is counted; the log line is limited (1, 2, 4, ... then every 1000th per reason) so a flood cannot drown the log.
         if (Long.bitCount(count) == 1 || count % 1000 == 0) {
             LOG.warn("Dead-lettering record {}-{}@{} to {} ({} so far for '{}'): {}", topic, partition, offset,

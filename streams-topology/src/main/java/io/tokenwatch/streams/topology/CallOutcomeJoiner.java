@@ -6,6 +6,7 @@ import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.OutcomeState;
 import io.tokenwatch.events.v1.SpendType;
 import io.tokenwatch.serde.AvroBinary;
+import io.tokenwatch.streams.errors.DeadLetterCounts;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.errors.DeadLetterReason;
 import io.tokenwatch.streams.errors.RejectedRecordException;
@@ -100,6 +101,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private final String outcomesTopic;
     private final String dlqTopic;
     private final InputLag lag;
+    private final DeadLetterCounts deadLetters;
     private final DeltaBatcher batcher;
     private final DeltaBatcher.Sink toNextStage;
 
@@ -122,8 +124,9 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
     private ProgressMarker lastMarker;
 
     /** The joiner with its stores: calls waiting, early outcomes, deadlines, progress marks, and the deltas waiting for the next marker. */
-    public static StoreOwningSupplier<String, JoinInput, String, JoinOutput> supplier(TopologySettings settings, int upstreams, InputLag lag) {
-        return StoreOwningSupplier.of(() -> new CallOutcomeJoiner(settings, upstreams, lag),
+    public static StoreOwningSupplier<String, JoinInput, String, JoinOutput> supplier(TopologySettings settings, int upstreams, InputLag lag,
+                                                                                 DeadLetterCounts deadLetters) {
+        return StoreOwningSupplier.of(() -> new CallOutcomeJoiner(settings, upstreams, lag, deadLetters),
                 StoreOwningSupplier.cachedKeyValueStore(PENDING_CALLS, Serdes.String(), Serdes.ByteArray()),
                 StoreOwningSupplier.cachedKeyValueStore(EARLY_OUTCOMES, Serdes.String(), Serdes.ByteArray()),
                 StoreOwningSupplier.cachedKeyValueStore(DEADLINES, Serdes.Bytes(), Serdes.ByteArray()),
@@ -131,7 +134,8 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
                 DeltaBatcher.waitingStore());
     }
 
-    public CallOutcomeJoiner(TopologySettings settings, int upstreams, InputLag lag) {
+    public CallOutcomeJoiner(TopologySettings settings, int upstreams, InputLag lag, DeadLetterCounts deadLetters) {
+        this.deadLetters = deadLetters;
         this.windowMs = settings.window().toMillis();
         this.windowGraceMs = settings.windowGrace().toMillis();
         this.outcomeWindowMs = settings.outcomeWindow().toMillis();
@@ -364,7 +368,7 @@ public final class CallOutcomeJoiner implements Processor<String, JoinInput, Str
             RejectedRecordException reason = new RejectedRecordException(DeadLetterReason.UNMATCHED_OUTCOME, "Outcome for call " + callId
                     + " decided at " + early.outcome.getDecidedAt() + " never met its call: calls read up to " + Instant.ofEpochMilli(callsRead)
                     + " without it (outcome window " + Duration.ofMillis(outcomeWindowMs) + " + grace)");
-            ProducerRecord<byte[], byte[]> dead = DeadLetterHandler.record(dlqTopic, outcomesTopic, context.taskId().partition(), early.offset,
+            ProducerRecord<byte[], byte[]> dead = DeadLetterHandler.record(deadLetters, dlqTopic, outcomesTopic, context.taskId().partition(), early.offset,
                     null, key, early.original, reason);
             context.forward(new Record<>(callId, JoinOutput.of(new DeadLetter(key, early.original)), early.deadline, dead.headers()));
         }

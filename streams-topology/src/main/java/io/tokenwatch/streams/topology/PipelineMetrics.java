@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.streams.errors.DeadLetterCounts;
 
 import java.time.Duration;
 
@@ -20,6 +21,7 @@ public final class PipelineMetrics {
     private final Counter joined;
     private final Counter unpriced;
     private final Counter takenOnArrival;
+    private final DeadLetterCounts deadLetters;
     /** An alert later than this after its event was not raised on live traffic but on a backlog being caught up. */
     public static final Duration LIVE_WITHIN = Duration.ofMinutes(15);
 
@@ -34,6 +36,7 @@ public final class PipelineMetrics {
         unpriced = Counter.builder("tokenwatch.calls.unpriced").description("Calls of models without a known price (no cost counted)").register(registry);
         takenOnArrival = Counter.builder("tokenwatch.deltas.taken.on.arrival").description("Deltas from a join task that was idle and resumed with"
                 + " events older than what was already judged: taken as they arrived, as live processing would").register(registry);
+        deadLetters = new DeadLetterCounts().bindTo(registry);
         liveAlertDelay = alertDelay(registry, "live");
         backlogAlertDelay = alertDelay(registry, "backlog");
     }
@@ -44,6 +47,11 @@ public final class PipelineMetrics {
                         + LIVE_WITHIN.toMinutes() + " min (history caught up or replayed, not what a live user waits)")
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10))
                 .maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
+    }
+
+    /** Records sent to the dead-letter topic, by reason: for the topology's processors and its Kafka Streams handlers. */
+    public DeadLetterCounts deadLetters() {
+        return deadLetters;
     }
 
     public MeterRegistry registry() {

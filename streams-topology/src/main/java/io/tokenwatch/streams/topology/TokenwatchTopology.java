@@ -55,7 +55,7 @@ public final class TokenwatchTopology {
                 }, Named.as("decode-outcome"));
 
         KStream<String, JoinOutput> joins = calls.merge(outcomes, Named.as("calls-and-outcomes"))
-                .process(CallOutcomeJoiner.supplier(settings, inputPartitions, lag), Named.as("join-calls-with-outcomes"));
+                .process(CallOutcomeJoiner.supplier(settings, inputPartitions, lag, metrics.deadLetters()), Named.as("join-calls-with-outcomes"));
         var joinOutputs = joins.split(Named.as("join-"))
                 .branch((id, out) -> out.joined() != null, Branched.as("joined"))
                 .branch((id, out) -> out.deadLetter() != null, Branched.as("dead-letter"))
