@@ -50,13 +50,8 @@ final class SpillDirectory implements Closeable {
         for (int slot = 1; slot <= SLOTS; slot++) {
             Path dir = slot == 1 ? base : base.resolve("client-" + slot);
             ownerOnlyDirectory(dir);
-            FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException heldInThisJvm) {
-                lock = null;
-            }
+            FileChannel channel = openLockFile(dir);
+            FileLock lock = tryLock(channel);
             if (lock != null) {
                 if (slot > 1) {
                     LOG.info("Spill directory {} is in use by another Tokenwatch client: this one spills to {}", base, dir);
@@ -80,15 +75,8 @@ final class SpillDirectory implements Closeable {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return false;
         }
-        Path lockPath = dir.resolve(LOCK_FILE);
-        try (FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException heldInThisJvm) {
-                return false;
-            }
-            if (lock == null) {
+        try (FileChannel channel = openLockFile(dir)) {
+            if (tryLock(channel) == null) {
                 return false;
             }
             try (var entries = Files.list(dir)) {
@@ -96,9 +84,22 @@ final class SpillDirectory implements Closeable {
                     return false;
                 }
             }
-            Files.delete(lockPath);
+            Files.delete(dir.resolve(LOCK_FILE));
             Files.delete(dir);
             return true;
+        }
+    }
+
+    private static FileChannel openLockFile(Path dir) throws IOException {
+        return FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The lock of {@code channel}'s file, or null when another client holds it (another process, or this JVM). */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException heldInThisJvm) {
+            return null;
         }
     }
 

@@ -58,7 +58,7 @@ final class SpillFile implements Closeable {
         if (out == null) {
             out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS);
         }
-        ByteBuffer frame = ByteBuffer.allocate(HEADER + bytes.length).putInt(SYNC).put(kind).putInt(bytes.length).putInt(crc(kind, bytes, 0, bytes.length))
+        ByteBuffer frame = ByteBuffer.allocate(HEADER + bytes.length).putInt(SYNC).put(kind).putInt(bytes.length).putInt(crc(kind, bytes))
                 .put(bytes).flip();
         while (frame.hasRemaining()) {
             out.write(frame);
@@ -127,10 +127,10 @@ final class SpillFile implements Closeable {
         }
     }
 
-    private static int crc(byte kind, byte[] bytes, int offset, int length) {
+    private static int crc(byte kind, byte[] bytes) {
         CRC32C crc = new CRC32C();
         crc.update(kind);
-        crc.update(bytes, offset, length);
+        crc.update(bytes);
         return (int) crc.getValue();
     }
 
@@ -213,7 +213,7 @@ final class SpillFile implements Closeable {
                 if (sync == SYNC && length >= 0 && length <= MAX_RECORD && position + HEADER + length <= end) {
                     byte[] body = new byte[length];
                     readFully(ByteBuffer.wrap(body), position + HEADER);
-                    if (crc(kind, body, 0, length) == crc) {
+                    if (crc(kind, body) == crc) {
                         report();
                         position += HEADER + length;
                         endOfLastRecord = position;

@@ -92,7 +92,7 @@ final class BoundedDecoder extends Decoder {
 
     @Override
     public Utf8 readString(Utf8 old) throws IOException {
-        int length = length("string", limits.maxStringBytes());
+        int length = length("string", limits.maxStringBytes(), DecodeLimits.MAX_STRING_BYTES);
         Utf8 result = old != null ? old : new Utf8();
         result.setByteLength(length);
         System.arraycopy(buf, pos, result.getBytes(), 0, length);
@@ -102,7 +102,7 @@ final class BoundedDecoder extends Decoder {
 
     @Override
     public String readString() throws IOException {
-        int length = length("string", limits.maxStringBytes());
+        int length = length("string", limits.maxStringBytes(), DecodeLimits.MAX_STRING_BYTES);
         String value = new String(buf, pos, length, StandardCharsets.UTF_8);
         pos += length;
         return value;
@@ -110,12 +110,12 @@ final class BoundedDecoder extends Decoder {
 
     @Override
     public void skipString() throws IOException {
-        pos += length("string", limits.maxStringBytes());
+        pos += length("string", limits.maxStringBytes(), DecodeLimits.MAX_STRING_BYTES);
     }
 
     @Override
     public ByteBuffer readBytes(ByteBuffer old) throws IOException {
-        int length = length("bytes", limits.maxBytesLength());
+        int length = length("bytes", limits.maxBytesLength(), DecodeLimits.MAX_BYTES_LENGTH);
         ByteBuffer result = old != null && old.capacity() >= length ? old.clear() : ByteBuffer.allocate(length);
         result.put(buf, pos, length).flip();
         pos += length;
@@ -124,7 +124,7 @@ final class BoundedDecoder extends Decoder {
 
     @Override
     public void skipBytes() throws IOException {
-        pos += length("bytes", limits.maxBytesLength());
+        pos += length("bytes", limits.maxBytesLength(), DecodeLimits.MAX_BYTES_LENGTH);
     }
 
     @Override
@@ -220,14 +220,13 @@ final class BoundedDecoder extends Decoder {
     }
 
     /** A declared length, checked against its limit and the bytes left before anything is allocated for it. */
-    private int length(String kind, int max) throws IOException {
+    private int length(String kind, int max, String limitKey) throws IOException {
         long length = readLong();
         if (length < 0) {
             throw new MalformedAvroException(kind + " length " + length + " is negative");
         }
         if (length > max) {
-            throw new MalformedAvroException(kind + " length " + length + " over the limit of " + max + " bytes ("
-                    + (kind.equals("string") ? DecodeLimits.MAX_STRING_BYTES : DecodeLimits.MAX_BYTES_LENGTH) + ")");
+            throw new MalformedAvroException(kind + " length " + length + " over the limit of " + max + " bytes (" + limitKey + ")");
         }
         if (length > remaining()) {
             throw new MalformedAvroException(kind + " length " + length + " with only " + remaining() + " bytes left in the record");

@@ -13,9 +13,9 @@ import io.tokenwatch.streams.config.SlackSettings;
 import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.errors.DeadLetterCounts;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
-import io.tokenwatch.streams.errors.SchemaRegistryOutage;
 import io.tokenwatch.streams.errors.DeadLetterReason;
 import io.tokenwatch.streams.errors.RejectedRecordException;
+import io.tokenwatch.streams.errors.SchemaRegistryOutage;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -46,8 +46,6 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads the alerts topic in its own consumer group and posts each alert update to the Slack webhook
@@ -72,8 +70,6 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaAvroDeserializer alerts = new KafkaAvroDeserializer();
     private final SchemaRegistryOutage registryOutage;
-    /** Behind the rate-limited log of what is dead-lettered; the notifier's own meters count it. */
-    private final DeadLetterCounts deadLetterCounts = new DeadLetterCounts();
     private final NotifiedLedger ledger;
     private final Map<String, WebhookQueue> queues = new LinkedHashMap<>();
     private final OffsetTracker offsets = new OffsetTracker();
@@ -91,7 +87,8 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong alreadyPosted = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
-    private final Map<String, Long> deadLetteredByReason = new ConcurrentHashMap<>();
+    /** Alert records dead-lettered (in a dry run: that would be), by reason. */
+    private final DeadLetterCounts deadLetteredByReason = new DeadLetterCounts();
 
     /** For the health endpoints: ready when RUNNING, alive unless FAILED. */
     public enum State { STARTING, RUNNING, STOPPED, FAILED }
@@ -177,7 +174,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
             consumer.close(Duration.ofSeconds(10));
             producer.close(Duration.ofSeconds(10));
             alerts.close();
-            LOG.info("Notifier stopped: {}{}", counts(), deadLetteredByReason.isEmpty() ? "" : "; dead-lettered by reason " + deadLetteredByReason);
+            LOG.info("Notifier stopped: {}{}", counts(), deadLettered.get() == 0 ? "" : "; dead-lettered by reason " + deadLetteredByReason());
             stopped.countDown();
         }
     }
@@ -265,14 +262,14 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
 
     private void deadLetter(PendingAlert alert, Exception reason) {
         deadLettered.incrementAndGet();
-        if (deadLetteredByReason.merge(DeadLetterHandler.reasonOf(reason).id(), 1L, Long::sum) == 1 && dryRun) {
-            // A real run logs this through DeadLetterHandler as it sends the record; a dry run sends nothing, so it says why here.
+        if (!dryRun) {
+            // Counted (and logged, rate-limited) as the record is made.
+            producer.send(DeadLetterHandler.record(deadLetteredByReason, config.dlqTopic, alert.partition().topic(), alert.partition().partition(),
+                    alert.offset(), null, alert.key(), alert.value(), reason));
+        } else if (deadLetteredByReason.increment(DeadLetterHandler.reasonOf(reason).id()) == 1) {
+            // A dry run sends nothing, so it says why here.
             LOG.warn("Alert record {}-{}@{} cannot be posted ({}); a real run sends it to {}. Further ones are counted.", alert.partition().topic(),
                     alert.partition().partition(), alert.offset(), reason.getMessage(), config.dlqTopic);
-        }
-        if (!dryRun) {
-            producer.send(DeadLetterHandler.record(deadLetterCounts, config.dlqTopic, alert.partition().topic(), alert.partition().partition(), alert.offset(),
-                    null, alert.key(), alert.value(), reason));
         }
         offsets.finished(alert.partition(), alert.offset());
     }
@@ -348,7 +345,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
 
     /** Alert records dead-lettered (or, in a dry run, that would be), by reason. */
     public Map<String, Long> deadLetteredByReason() {
-        return new TreeMap<>(deadLetteredByReason);
+        return deadLetteredByReason.snapshot();
     }
 
     /** Messages and alerts posted, digests, retries, skipped as already posted, dead-lettered. */

@@ -5,7 +5,6 @@ import org.apache.kafka.common.config.ConfigException;
 
 import java.net.URI;
 import java.util.Collections;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -54,7 +53,7 @@ public final class Webhooks {
     private void require(String name, String usedBy) {
         if (!urls.containsKey(name)) {
             throw new ConfigException("No Slack webhook named '" + name + "' (used by " + usedBy + "): set "
-                    + SlackSettings.WEBHOOK_ENV_PREFIX + name.toUpperCase(Locale.ROOT).replace('-', '_')
+                    + SlackSettings.webhookEnvVariable(name)
                     + " or add '" + name + "=https://hooks.slack.com/...' to tokenwatch.slack.webhooks.file");
         }
     }

@@ -1,8 +1,8 @@
 package io.tokenwatch.streams.api;
 
 import io.tokenwatch.streams.app.OutputTopicConsumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import io.tokenwatch.streams.errors.SchemaRegistryOutage;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
 /** The running pipeline: creates missing topics, starts Kafka Streams, and closes it cleanly. */

@@ -215,8 +215,7 @@ public final class BudgetCommand implements Runnable {
             if (b.getSlackRoute() != null && !served.contains(b.getSlackRoute())) {
                 throw new IllegalArgumentException("slack_route '" + b.getSlackRoute() + "' of " + BudgetTopic.keyOf(b) + " names no configured webhook"
                         + (served.isEmpty() ? " (none is)" : " (configured: " + String.join(", ", served) + ")") + ": set "
-                        + SlackSettings.WEBHOOK_ENV_PREFIX + b.getSlackRoute().toUpperCase(Locale.ROOT).replace('-', '_')
-                        + " or add it to tokenwatch.slack.webhooks.file");
+                        + SlackSettings.webhookEnvVariable(b.getSlackRoute()) + " or add it to tokenwatch.slack.webhooks.file");
             }
         }
         return null;

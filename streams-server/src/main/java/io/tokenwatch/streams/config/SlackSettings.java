@@ -68,6 +68,11 @@ public record SlackSettings(String notifiedTopic, String groupId, List<Route> ro
         return raw;
     }
 
+    /** The environment variable that holds webhook {@code name}'s URL. */
+    public static String webhookEnvVariable(String name) {
+        return WEBHOOK_ENV_PREFIX + name.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
     /** The webhook name for an alert of this dimension and group. */
     public String webhookFor(String dimension, String group) {
         return routes.stream().filter(r -> r.matches(dimension, group)).map(Route::webhook).findFirst().orElse(DEFAULT_WEBHOOK);

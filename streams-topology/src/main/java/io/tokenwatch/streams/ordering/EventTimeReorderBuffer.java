@@ -46,7 +46,6 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
     private static final byte BUFFERED_FORMAT = 1;
     /** Batches read per step of a release: bounds the memory a long catch-up release takes. */
     private static final int RELEASE_CHUNK = 2_000;
-    /** Deltas that arrived behind the released watermark: from an upstream that was idle, taken as they arrived. */
     private static final Comparator<Due> IN_ORDER = Comparator.comparingLong(Due::orderTime).thenComparing(Due::key)
             .thenComparing(due -> due.delta().callId());
 
@@ -65,9 +64,9 @@ public final class EventTimeReorderBuffer implements Processor<String, Sequenced
     }
 
     public EventTimeReorderBuffer(String bufferStoreName, String progressStoreName, LongConsumer takenOnArrival) {
-        this.takenOnArrival = takenOnArrival;
         this.bufferStoreName = bufferStoreName;
         this.progressStoreName = progressStoreName;
+        this.takenOnArrival = takenOnArrival;
     }
 
     @Override

@@ -7,9 +7,7 @@ import io.tokenwatch.streams.errors.RejectedRecordException;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** Values no real call or outcome can have. A record with any of them goes to the dead-letter topic. */
 public final class CallValidation {
@@ -23,32 +21,34 @@ public final class CallValidation {
      */
     public static void check(String key, LlmCall call, CallBounds bounds) {
         List<String> tooLarge = new ArrayList<>();
-        for (var count : tokenCounts(call).entrySet()) {
-            if (count.getValue() > bounds.maxTokens()) {
-                tooLarge.add(count.getKey() + " " + count.getValue() + " over " + bounds.maxTokens() + " (tokenwatch.max.tokens.per.call)");
-            }
+        larger(tooLarge, "input_tokens", call.getInputTokens(), bounds);
+        larger(tooLarge, "output_tokens", call.getOutputTokens(), bounds);
+        larger(tooLarge, "cache_read_tokens", call.getCacheReadTokens(), bounds);
+        larger(tooLarge, "cache_write_tokens", call.getCacheWriteTokens(), bounds);
+        larger(tooLarge, "cache_write_1h_tokens", call.getCacheWrite1hTokens(), bounds);
+        larger(tooLarge, "reasoning_tokens", call.getReasoningTokens(), bounds);
+        if (call.getContextWindowUsed() != null) {
+            larger(tooLarge, "context_window_used", call.getContextWindowUsed(), bounds);
         }
         if (call.getCostUsd() != null && call.getCostUsd().compareTo(CallBounds.MAX_COST_USD) > 0) {
             tooLarge.add("cost_usd " + call.getCostUsd().toPlainString() + " over " + CallBounds.MAX_COST_USD);
         }
         reject(DeadLetterReason.TOO_LARGE, "Counts beyond any real call in " + shown(call.getCallId(), bounds), tooLarge);
         List<String> tooLong = new ArrayList<>();
-        Map<String, String> labels = new LinkedHashMap<>();
-        labels.put("call_id", call.getCallId());
-        labels.put("session_id", call.getSessionId());
-        labels.put("request_id", call.getRequestId());
-        labels.put("provider", call.getProvider());
-        labels.put("model", call.getModel());
-        labels.put("task", call.getTask());
-        labels.put("feature", call.getFeature());
-        labels.put("team", call.getTeam());
-        labels.put("owner", call.getOwner());
-        labels.put("agent", call.getAgent());
-        labels.put("prompt_version", call.getPromptVersion());
-        labels.put("environment", call.getEnvironment());
-        labels.put("stop_reason", call.getStopReason());
-        labels.put("price_source", call.getPriceSource());
-        labels.forEach((field, value) -> longer(tooLong, field, value, bounds));
+        longer(tooLong, "call_id", call.getCallId(), bounds);
+        longer(tooLong, "session_id", call.getSessionId(), bounds);
+        longer(tooLong, "request_id", call.getRequestId(), bounds);
+        longer(tooLong, "provider", call.getProvider(), bounds);
+        longer(tooLong, "model", call.getModel(), bounds);
+        longer(tooLong, "task", call.getTask(), bounds);
+        longer(tooLong, "feature", call.getFeature(), bounds);
+        longer(tooLong, "team", call.getTeam(), bounds);
+        longer(tooLong, "owner", call.getOwner(), bounds);
+        longer(tooLong, "agent", call.getAgent(), bounds);
+        longer(tooLong, "prompt_version", call.getPromptVersion(), bounds);
+        longer(tooLong, "environment", call.getEnvironment(), bounds);
+        longer(tooLong, "stop_reason", call.getStopReason(), bounds);
+        longer(tooLong, "price_source", call.getPriceSource(), bounds);
         if (call.getTags() != null) {
             if (call.getTags().size() > bounds.maxLabelLength()) {
                 tooLong.add("tags has " + call.getTags().size() + " entries, over " + bounds.maxLabelLength());
@@ -72,18 +72,10 @@ public final class CallValidation {
         reject(DeadLetterReason.INVALID, "Impossible values in outcome", problems(key, outcome));
     }
 
-    private static Map<String, Long> tokenCounts(LlmCall call) {
-        Map<String, Long> counts = new LinkedHashMap<>();
-        counts.put("input_tokens", call.getInputTokens());
-        counts.put("output_tokens", call.getOutputTokens());
-        counts.put("cache_read_tokens", call.getCacheReadTokens());
-        counts.put("cache_write_tokens", call.getCacheWriteTokens());
-        counts.put("cache_write_1h_tokens", call.getCacheWrite1hTokens());
-        counts.put("reasoning_tokens", call.getReasoningTokens());
-        if (call.getContextWindowUsed() != null) {
-            counts.put("context_window_used", call.getContextWindowUsed());
+    private static void larger(List<String> problems, String field, long count, CallBounds bounds) {
+        if (count > bounds.maxTokens()) {
+            problems.add(field + " " + count + " over " + bounds.maxTokens() + " (tokenwatch.max.tokens.per.call)");
         }
-        return counts;
     }
 
     private static void longer(List<String> problems, String field, CharSequence value, CallBounds bounds) {
