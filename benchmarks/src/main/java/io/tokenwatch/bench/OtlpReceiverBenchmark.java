@@ -10,11 +10,11 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
+import io.tokenwatch.otlp.OtlpHttpIntake;
 import io.tokenwatch.producer.CallReport;
 import io.tokenwatch.producer.TokenUsage;
 import io.tokenwatch.producer.TokenwatchClient;
-import io.tokenwatch.streams.app.OtlpHttpIntake;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -2,8 +2,8 @@ package io.tokenwatch.bench;
 
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
 import io.tokenwatch.streams.app.TokenwatchApp;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

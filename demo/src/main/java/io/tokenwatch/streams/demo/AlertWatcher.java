@@ -1,9 +1,10 @@
 package io.tokenwatch.streams.demo;
 
+import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.events.v1.GroupWindowStats;
-import io.tokenwatch.streams.app.OutputTopicConsumer;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.kafka.OutputTopicConsumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import io.tokenwatch.events.v1.AlertStatus;
 
 /**
  * Reads the alerts and window-stats topics (read_committed) while the demo runs: prints each alert as

@@ -7,14 +7,15 @@ import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.producer.TokenwatchClient;
 import io.tokenwatch.registry.MockSchemaRegistry;
 import io.tokenwatch.registry.SchemaRegistryHttpServer;
+import io.tokenwatch.runtime.CannotStartException;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
 import io.tokenwatch.streams.api.LocalGroupStore;
 import io.tokenwatch.streams.app.BudgetTopic;
-import io.tokenwatch.streams.app.CannotStartException;
 import io.tokenwatch.streams.app.ConsumerGroupLag;
 import io.tokenwatch.streams.app.TokenwatchApp;
 import io.tokenwatch.streams.app.TokenwatchHttpServer;
 import io.tokenwatch.streams.cli.ProgressLine;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.config.PipelineSettings;
 import io.tokenwatch.streams.reconcile.Reconciler;
 import io.tokenwatch.streams.report.FootprintReport;
 import io.tokenwatch.streams.report.ReportFormatter;
@@ -215,7 +216,7 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalStateException("Kafka Streams did not reach RUNNING within 60 s");
         }
         out.printf(Locale.ROOT, "Broker on %s, schema registry on %s, topology RUNNING (exactly-once, dimensions %s) after %.1f s%n",
-                stage.broker.bootstrapServers(), stage.registry.url(), config.dimensions, (System.currentTimeMillis() - began) / 1000.0);
+                stage.broker.bootstrapServers(), stage.registry.url(), PipelineSettings.of(config).dimensions, (System.currentTimeMillis() - began) / 1000.0);
         out.printf(Locale.ROOT, "Dashboard: http://localhost:%d/  (API /api/groups, /api/outliers, /api/alerts, /api/budgets; /metrics; OTLP/HTTP traces in at /v1/traces)%n", stage.http.port());
 
         Scorecard scorecard = new Scorecard();

@@ -1,13 +1,13 @@
 package io.tokenwatch.streams.demo;
 
+import io.tokenwatch.otlp.IntakeClient;
 import io.tokenwatch.producer.ProducerCounters;
 import io.tokenwatch.producer.TokenwatchClient;
-import io.tokenwatch.streams.app.IntakeClient;
-import io.tokenwatch.streams.app.Preflight;
-import io.tokenwatch.streams.app.TopicSetup;
-import io.tokenwatch.streams.cli.ConfigOptions;
+import io.tokenwatch.runtime.config.ConfigOptions;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.kafka.Preflight;
+import io.tokenwatch.runtime.kafka.TopicSetup;
 import io.tokenwatch.streams.cli.ProgressLine;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.IsolationLevel;
 import picocli.CommandLine.Command;
@@ -16,7 +16,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

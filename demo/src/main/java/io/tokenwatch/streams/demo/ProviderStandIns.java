@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.tokenwatch.streams.app.OperatorHttpServer;
+import io.tokenwatch.runtime.http.OperatorHttpServer;
 import io.tokenwatch.streams.reconcile.ProviderUsage;
 
 import java.io.IOException;

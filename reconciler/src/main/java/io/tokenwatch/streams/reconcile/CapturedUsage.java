@@ -2,11 +2,11 @@ package io.tokenwatch.streams.reconcile;
 
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.producer.PriceCatalog;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.schemas.CallBounds;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.errors.RejectedRecordException;
 import io.tokenwatch.streams.errors.SchemaRegistryOutage;
-import io.tokenwatch.streams.topology.CallBounds;
 import io.tokenwatch.streams.topology.CallValidation;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -64,7 +64,7 @@ final class CapturedUsage implements AutoCloseable {
     CapturedUsage(TokenwatchConfig config, PriceCatalog catalog, Instant reconcilableFrom) {
         this.topic = config.callsTopic;
         this.catalog = catalog;
-        this.modelMemory = config.reconcile.modelMemory();
+        this.modelMemory = ReconcileSettings.of(config).modelMemory();
         this.bounds = config.callBounds;
         this.reconcilableFrom = reconcilableFrom;
         Map<String, Object> props = new HashMap<>(config.clientProperties(ConsumerConfig.configNames()));

@@ -1,10 +1,10 @@
 package io.tokenwatch.streams.reconcile;
 
-import io.tokenwatch.streams.app.CannotStartException;
-import io.tokenwatch.streams.app.OperatorHttpServer;
-import io.tokenwatch.streams.app.Preflight;
-import io.tokenwatch.streams.cli.ConfigOptions;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.runtime.CannotStartException;
+import io.tokenwatch.runtime.config.ConfigOptions;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.http.OperatorHttpServer;
+import io.tokenwatch.runtime.kafka.Preflight;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,16 +47,17 @@ public final class ReconcileCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TokenwatchConfig config = options.load();
-        Optional<String> anthropicKey = key(ANTHROPIC_KEY_ENV, config.reconcile.anthropicKeyFile());
-        Optional<String> openaiKey = key(OPENAI_KEY_ENV, config.reconcile.openaiKeyFile());
+        ReconcileSettings settings = ReconcileSettings.of(config);
+        Optional<String> anthropicKey = key(ANTHROPIC_KEY_ENV, settings.anthropicKeyFile());
+        Optional<String> openaiKey = key(OPENAI_KEY_ENV, settings.openaiKeyFile());
         if (anthropicKey.isEmpty() && openaiKey.isEmpty()) {
             throw new CannotStartException("no admin key: set " + ANTHROPIC_KEY_ENV + " or " + OPENAI_KEY_ENV
                     + " (or tokenwatch.reconcile.anthropic.key.file / tokenwatch.reconcile.openai.key.file to a mounted secret)");
         }
-        Preflight.requireCluster(config, List.of(config.reconcile.topic(), config.alertsTopic));
+        Preflight.requireCluster(config, List.of(settings.topic(), config.alertsTopic));
         Optional<Reconciler> configured = Reconciler.forKeys(config, anthropicKey, openaiKey, Clock.systemUTC());
         spec.commandLine().getErr().printf("Reconciling %s against %s: hours settled %s after their end, %s back, every %s%n",
-                configured.get().providers(), config.callsTopic, config.reconcile.settle(), config.reconcile.lookback(), config.reconcile.interval());
+                configured.get().providers(), config.callsTopic, settings.settle(), settings.lookback(), settings.interval());
         try (Reconciler reconciler = configured.get()) {
             if (once) {
                 Reconciler.Pass pass;
@@ -67,7 +68,7 @@ public final class ReconcileCommand implements Callable<Integer> {
                     return 1;
                 }
                 spec.commandLine().getOut().printf("Reconciled %d hour(s): %d record(s) to %s, %d alert update(s) to %s%n", pass.hours(), pass.records(),
-                        config.reconcile.topic(), pass.alerts(), config.alertsTopic);
+                        settings.topic(), pass.alerts(), config.alertsTopic);
                 return 0;
             }
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tokenwatch-reconcile-stop"));

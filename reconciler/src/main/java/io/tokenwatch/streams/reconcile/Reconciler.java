@@ -8,11 +8,11 @@ import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.events.v1.ReconciliationHour;
 import io.tokenwatch.producer.PriceCatalog;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.http.OperatorHttpServer;
+import io.tokenwatch.runtime.kafka.TopicSnapshot;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.serde.KafkaAvroSerializer;
-import io.tokenwatch.streams.app.OperatorHttpServer;
-import io.tokenwatch.streams.app.TopicSnapshot;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -60,6 +60,7 @@ public final class Reconciler implements AutoCloseable {
     private static final Duration HOUR = Duration.ofHours(1);
 
     private final TokenwatchConfig config;
+    private final ReconcileSettings settings;
     private final List<UsageReport> reports;
     private final Clock clock;
     private final PriceCatalog catalog = PriceCatalog.bundled();
@@ -89,10 +90,11 @@ public final class Reconciler implements AutoCloseable {
      * what "now" is (the wall clock, or the demo's event time). Empty when there is no key at all.
      */
     public static Optional<Reconciler> forKeys(TokenwatchConfig config, Optional<String> anthropicKey, Optional<String> openaiKey, Clock clock) {
-        UsageHttp http = new UsageHttp(config.reconcile.timeout(), config.reconcile.maxBackoff(), d -> Thread.sleep(d.toMillis()));
+        ReconcileSettings settings = ReconcileSettings.of(config);
+        UsageHttp http = new UsageHttp(settings.timeout(), settings.maxBackoff(), d -> Thread.sleep(d.toMillis()));
         List<UsageReport> reports = new ArrayList<>();
-        anthropicKey.ifPresent(k -> reports.add(new AnthropicUsageReport(config.reconcile.anthropicBaseUrl(), k, http)));
-        openaiKey.ifPresent(k -> reports.add(new OpenAiUsageReport(config.reconcile.openaiBaseUrl(), k, http)));
+        anthropicKey.ifPresent(k -> reports.add(new AnthropicUsageReport(settings.anthropicBaseUrl(), k, http)));
+        openaiKey.ifPresent(k -> reports.add(new OpenAiUsageReport(settings.openaiBaseUrl(), k, http)));
         return reports.isEmpty() ? Optional.empty() : Optional.of(new Reconciler(config, reports, clock));
     }
 
@@ -103,11 +105,12 @@ public final class Reconciler implements AutoCloseable {
 
     Reconciler(TokenwatchConfig config, List<UsageReport> reports, Clock clock) {
         this.config = config;
+        this.settings = ReconcileSettings.of(config);
         this.reports = reports;
         this.clock = clock;
         reports.forEach(r -> untrackedUsd.put(r.provider(), new DoubleAdder()));
         Map<String, Object> props = new HashMap<>(config.clientProperties(ProducerConfig.configNames()));
-        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.reconcile.transactionalId());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         KafkaAvroSerializer values = new KafkaAvroSerializer();
@@ -130,8 +133,8 @@ public final class Reconciler implements AutoCloseable {
         serde.put("specific.avro.reader", "true");
         try (KafkaAvroDeserializer decoder = new KafkaAvroDeserializer()) {
             decoder.configure(serde, false);
-            TopicSnapshot.read(config.clientProperties(ConsumerConfig.configNames()), config.reconcile.topic(), Duration.ofMinutes(2),
-                    r -> latest.put(new String(r.key(), StandardCharsets.UTF_8), (ReconciliationHour) decoder.deserialize(config.reconcile.topic(), r.value())),
+            TopicSnapshot.read(config.clientProperties(ConsumerConfig.configNames()), settings.topic(), Duration.ofMinutes(2),
+                    r -> latest.put(new String(r.key(), StandardCharsets.UTF_8), (ReconciliationHour) decoder.deserialize(settings.topic(), r.value())),
                     (read, total) -> { });
         }
         latest.values().stream().sorted(Comparator.comparing(ReconciliationHour::getHourStart)).forEach(hour -> {
@@ -139,15 +142,15 @@ public final class Reconciler implements AutoCloseable {
             done.add(new ProviderHour(hour.getProvider(), hour.getHourStart()));
         });
         if (!latest.isEmpty()) {
-            LOG.info("Read back {} reconciled hours ({} records, one per model) from {}", done.size(), latest.size(), config.reconcile.topic());
+            LOG.info("Read back {} reconciled hours ({} records, one per model) from {}", done.size(), latest.size(), settings.topic());
         }
     }
 
     /** Reconciles every settled hour of the lookback not done yet. */
     public Pass runOnce() throws IOException, InterruptedException {
         Instant now = clock.instant();
-        Instant settledBefore = now.minus(config.reconcile.settle()).truncatedTo(ChronoUnit.HOURS);
-        Instant from = now.minus(config.reconcile.lookback()).truncatedTo(ChronoUnit.HOURS);
+        Instant settledBefore = now.minus(settings.settle()).truncatedTo(ChronoUnit.HOURS);
+        Instant from = now.minus(settings.lookback()).truncatedTo(ChronoUnit.HOURS);
         if (captured == null) {
             captured = new CapturedUsage(config, catalog, from);
         }
@@ -201,11 +204,11 @@ public final class Reconciler implements AutoCloseable {
             producer.beginTransaction();
             for (String model : models) {
                 ReconciliationHour record = HourComparison.compare(provider, model, hour, reported.get(model), capturedModels.get(model),
-                        captured.knownAt(provider, model, hour), catalog, config.reconcile.tolerance(), now);
+                        captured.knownAt(provider, model, hour), catalog, settings.tolerance(), now);
                 GapEpisodes.Decision decision = episodes.decide(record);
                 record.setAlertId(decision.alertId());
                 decided.put(record, decision);
-                producer.send(new ProducerRecord<>(config.reconcile.topic(), null, hour.toEpochMilli(), provider + "|" + model + "|" + hour, record));
+                producer.send(new ProducerRecord<>(settings.topic(), null, hour.toEpochMilli(), provider + "|" + model + "|" + hour, record));
                 if (decision.update() != null) {
                     producer.send(new ProducerRecord<>(config.alertsTopic, null, hour.plus(HOUR).toEpochMilli(), decision.alertId(),
                             alert(record, decision)));
@@ -216,7 +219,7 @@ public final class Reconciler implements AutoCloseable {
             producer.commitTransaction();
         } catch (RuntimeException e) {
             if (fencedOff(e)) { // the producer can only be closed now; the newer reconciler aborted what this one had open
-                throw new ReconcilerFencedException(config.reconcile.transactionalId(), e);
+                throw new ReconcilerFencedException(settings.transactionalId(), e);
             }
             abort(e);
             throw e;
@@ -259,7 +262,7 @@ public final class Reconciler implements AutoCloseable {
         return AnomalyAlert.newBuilder().setAlertId(decision.alertId()).setStatus(decision.update())
                 .setDimension("provider").setGroup(record.getProvider() + "/" + record.getModel()).setMetric("capture_gap")
                 .setObserved(record.getCapturedCostUsd()).setBaseline(record.getReportedCostUsd()).setRatio(ratio == null ? 0 : ratio)
-                .setThreshold(config.reconcile.tolerance()).setSeverityStep(ratio == null ? 1 : Math.abs(1 - ratio))
+                .setThreshold(settings.tolerance()).setSeverityStep(ratio == null ? 1 : Math.abs(1 - ratio))
                 .setWindowStart(record.getHourStart()).setWindowEnd(record.getHourStart().plus(HOUR))
                 .setWindowCalls(record.getCapturedCalls()).setBaselineCalls(record.getReportedRequests() == null ? 0 : record.getReportedRequests())
                 .setBaselineHours(1).setCostImpactUsd(Math.abs(record.getGapCostUsd())).setTopContributors(List.of())
@@ -279,13 +282,13 @@ public final class Reconciler implements AutoCloseable {
                 lastSuccess.set(Instant.now().getEpochSecond());
                 lastFailure = null;
                 LOG.info("Reconciliation pass: {} hour(s), {} record(s), {} alert update(s); next in {}", pass.hours(), pass.records(), pass.alerts(),
-                        config.reconcile.interval());
+                        settings.interval());
             } catch (IOException | KafkaException e) {
                 failedPasses.incrementAndGet();
                 lastFailure = e.getMessage();
-                LOG.error("Reconciliation pass failed: {}; trying again in {}", e.getMessage(), config.reconcile.interval());
+                LOG.error("Reconciliation pass failed: {}; trying again in {}", e.getMessage(), settings.interval());
             }
-        } while (!stop.await(config.reconcile.interval().toMillis(), TimeUnit.MILLISECONDS));
+        } while (!stop.await(settings.interval().toMillis(), TimeUnit.MILLISECONDS));
     }
 
     /**

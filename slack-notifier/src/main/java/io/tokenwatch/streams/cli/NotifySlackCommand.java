@@ -1,17 +1,19 @@
 package io.tokenwatch.streams.cli;
 
-import io.tokenwatch.streams.app.OperatorHttpServer;
-import io.tokenwatch.streams.app.Preflight;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.runtime.config.ConfigOptions;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.http.OperatorHttpServer;
+import io.tokenwatch.runtime.kafka.Preflight;
 import io.tokenwatch.streams.notify.SlackNotifier;
 import io.tokenwatch.streams.notify.SlackPoster;
+import io.tokenwatch.streams.notify.SlackSettings;
 import io.tokenwatch.streams.notify.SlackWebhookClient;
 import io.tokenwatch.streams.notify.Webhooks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -48,7 +50,8 @@ public final class NotifySlackCommand implements Callable<Integer> {
                 return SlackPoster.Result.delivered();
             };
         } else {
-            poster = new SlackWebhookClient(Webhooks.load(config.slack, System.getenv()), config.slack.timeout());
+            SlackSettings slack = SlackSettings.of(config);
+            poster = new SlackWebhookClient(Webhooks.load(slack, System.getenv()), slack.timeout());
         }
         SlackNotifier notifier = new SlackNotifier(config, poster, dryRun);
         if (dryRun) {

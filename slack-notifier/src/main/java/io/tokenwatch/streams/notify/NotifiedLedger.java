@@ -1,6 +1,6 @@
 package io.tokenwatch.streams.notify;
 
-import io.tokenwatch.streams.app.TopicSnapshot;
+import io.tokenwatch.runtime.kafka.TopicSnapshot;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;

@@ -2,15 +2,14 @@ package io.tokenwatch.streams.notify;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tokenwatch.events.v1.AlertStatus;
-import io.tokenwatch.events.v1.AnomalyAlert;
-import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tokenwatch.streams.app.OperatorHttpServer;
-import io.tokenwatch.streams.app.TopicSetup;
-import io.tokenwatch.streams.config.SlackSettings;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.events.v1.AlertStatus;
+import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.http.OperatorHttpServer;
+import io.tokenwatch.runtime.kafka.TopicSetup;
+import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.streams.errors.DeadLetterCounts;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.errors.DeadLetterReason;
@@ -99,7 +98,7 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
      */
     public SlackNotifier(TokenwatchConfig config, SlackPoster poster, boolean dryRun) {
         this.config = config;
-        this.settings = config.slack;
+        this.settings = SlackSettings.of(config);
         this.poster = poster;
         this.dryRun = dryRun;
         this.messages = new SlackMessages(settings.dashboardUrl());

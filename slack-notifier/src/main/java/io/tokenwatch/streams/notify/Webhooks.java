@@ -1,6 +1,5 @@
 package io.tokenwatch.streams.notify;
 
-import io.tokenwatch.streams.config.SlackSettings;
 import org.apache.kafka.common.config.ConfigException;
 
 import java.net.URI;

@@ -1,9 +1,9 @@
 package io.tokenwatch.streams.notify;
 
-import io.tokenwatch.streams.support.Alerts;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
+import io.tokenwatch.schemas.Alerts;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,9 +1,8 @@
 package io.tokenwatch.streams.notify;
 
 import io.tokenwatch.events.v1.AlertStatus;
-import io.tokenwatch.streams.config.SlackSettings;
-import io.tokenwatch.streams.config.TokenwatchConfig;
-import io.tokenwatch.streams.support.Alerts;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.schemas.Alerts;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,8 +18,8 @@ class SlackRoutingTest {
     private static final String SECRET = "https://hooks.slack.com/services/T000/B000/s3cr3t";
 
     private static SlackSettings settings(String routes, String file) {
-        return TokenwatchConfig.of(Map.of("bootstrap.servers", "localhost:9092", "schema.registry.url", "mock://x",
-                "tokenwatch.slack.routes", routes, "tokenwatch.slack.webhooks.file", file)).slack;
+        return SlackSettings.of(TokenwatchConfig.of(Map.of("bootstrap.servers", "localhost:9092", "schema.registry.url", "mock://x",
+                "tokenwatch.slack.routes", routes, "tokenwatch.slack.webhooks.file", file)));
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.tokenwatch.streams.notify;
 
-import io.tokenwatch.streams.support.Alerts;
 import io.tokenwatch.events.v1.AlertStatus;
+import io.tokenwatch.schemas.Alerts;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 

@@ -1,19 +1,19 @@
 package io.tokenwatch.streams.cli;
 
-import io.tokenwatch.streams.app.CannotStartException;
-import io.tokenwatch.streams.app.OperatorHttpServer;
-import org.apache.kafka.common.config.ConfigException;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import io.tokenwatch.runtime.CannotStartException;
+import io.tokenwatch.runtime.http.OperatorHttpServer;
 import io.tokenwatch.streams.demo.DemoCommand;
 import io.tokenwatch.streams.demo.GenerateCommand;
 import io.tokenwatch.streams.reconcile.ReconcileCommand;
+import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
-/** {@code java -jar tokenwatch.jar <command>}: run, demo, generate, report, notify-slack, budget, reconcile. */
+/** {@code java -jar tokenwatch.jar <command>}: run, demo, generate, report, notify-slack, budget, reconcile, settings. */
 @Command(name = "tokenwatch", mixinStandardHelpOptions = true, version = "tokenwatch 0.1.0",
         description = "Real-time LLM token spend attribution and anomaly detection on Kafka.",
         subcommands = {RunCommand.class, DemoCommand.class, GenerateCommand.class,
-                ReportCommand.class, NotifySlackCommand.class, BudgetCommand.class, ReconcileCommand.class})
+                ReportCommand.class, NotifySlackCommand.class, BudgetCommand.class, ReconcileCommand.class, SettingsCommand.class})
 public final class TokenwatchCli implements Runnable {
 
     public static void main(String[] args) {

@@ -2,7 +2,7 @@ package io.tokenwatch.streams.demo;
 
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.registry.MockSchemaRegistry;
-import io.tokenwatch.streams.app.TopicSetup;
+import io.tokenwatch.runtime.kafka.TopicSetup;
 import io.tokenwatch.streams.cli.TokenwatchCli;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.IsolationLevel;

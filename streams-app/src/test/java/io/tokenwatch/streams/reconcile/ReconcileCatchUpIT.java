@@ -9,12 +9,12 @@ import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.producer.PriceCatalog;
 import io.tokenwatch.producer.TokenUsage;
 import io.tokenwatch.registry.LocalSchemaRegistryServer;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.kafka.Preflight;
+import io.tokenwatch.runtime.kafka.TopicSetup;
+import io.tokenwatch.runtime.kafka.TopicSnapshot;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.serde.KafkaAvroSerializer;
-import io.tokenwatch.streams.app.Preflight;
-import io.tokenwatch.streams.app.TopicSetup;
-import io.tokenwatch.streams.app.TopicSnapshot;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.demo.ProviderStandIns;
 import io.tokenwatch.streams.support.FreePort;
 import io.tokenwatch.streams.support.TokenwatchProcess;
@@ -150,7 +150,7 @@ class ReconcileCatchUpIT {
         TokenwatchConfig reference = TokenwatchConfig.of(settings(Map.of("tokenwatch.topic.calls", "ref.calls",
                 "tokenwatch.topic.reconciliation", "ref.reconciliation", "tokenwatch.topic.alerts", "ref.alerts",
                 "tokenwatch.reconcile.transactional.id", "ref-reconciler", "tokenwatch.reconcile.lookback", "PT3H")));
-        Preflight.requireCluster(reference, List.of(reference.reconcile.topic(), reference.alertsTopic));
+        Preflight.requireCluster(reference, List.of(reference.reconciliationTopic, reference.alertsTopic));
         SteppingClock clock = new SteppingClock(firstHour.plus(Duration.ofHours(1)).plus(SETTLE).plusSeconds(60));
         try (Reconciler live = Reconciler.forKeys(reference, Optional.of(ANTHROPIC_KEY), Optional.of(OPENAI_KEY), clock).orElseThrow()) {
             scenario.stream().filter(h -> h.index() == 0).forEach(h -> send("ref.calls", h, firstHour));
@@ -208,7 +208,7 @@ class ReconcileCatchUpIT {
         Map<String, Process> started = new LinkedHashMap<>();
         Map<String, Integer> httpPorts = new HashMap<>();
         try (Admin admin = broker.admin()) {
-            String topic = catchUp.reconcile.topic();
+            String topic = catchUp.reconciliationTopic;
             // The first is killed with -9 inside a transaction: its first alert waits on the registry for the alerts schema,
             // after that hour's records went out.
             CountDownLatch alertSchema = registry.hold(catchUp.alertsTopic + "-value");
@@ -293,7 +293,7 @@ class ReconcileCatchUpIT {
                     "tokenwatch.reconcile.anthropic.base.url", billing.baseUrl(), "tokenwatch.reconcile.openai.base.url", billing.baseUrl(),
                     // Credentials the registry does not check give the reconciler a registry client (and cache) of its own in this JVM.
                     "basic.auth.credentials.source", "USER_INFO", "basic.auth.user.info", "retry-test:its-own-registry-client")));
-            Preflight.requireCluster(config, List.of(config.reconcile.topic(), config.alertsTopic));
+            Preflight.requireCluster(config, List.of(config.reconciliationTopic, config.alertsTopic));
             for (Hour h : calls) {
                 bill(billing, h, hour);
                 send("retry.calls", h, hour);
@@ -450,7 +450,7 @@ class ReconcileCatchUpIT {
             Map<String, Object> consumer = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             try (KafkaAvroDeserializer decoder = new KafkaAvroDeserializer()) {
                 decoder.configure(Map.of("schema.registry.url", registry.url(), "specific.avro.reader", "true"), false);
-                TopicSnapshot.read(consumer, config.reconcile.topic(), Duration.ofMinutes(1), r -> {
+                TopicSnapshot.read(consumer, config.reconciliationTopic, Duration.ofMinutes(1), r -> {
                     ReconciliationHour hour = (ReconciliationHour) decoder.deserialize(r.topic(), r.value());
                     String key = new String(r.key(), StandardCharsets.UTF_8);
                     hour.setReconciledAt(Instant.EPOCH);

@@ -1,6 +1,6 @@
 package io.tokenwatch.streams.support;
 
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;

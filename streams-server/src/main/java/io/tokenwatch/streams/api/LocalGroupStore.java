@@ -1,11 +1,12 @@
 package io.tokenwatch.streams.api;
 
 import io.tokenwatch.events.v1.Budget;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
 import io.tokenwatch.streams.anomaly.AnomalyRule;
 import io.tokenwatch.streams.anomaly.Metric;
 import io.tokenwatch.streams.budget.BudgetSpend;
 import io.tokenwatch.streams.budget.BudgetValidation;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.config.PipelineSettings;
 import io.tokenwatch.streams.stats.RollingBaseline;
 import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.topology.BudgetTracker;
@@ -41,10 +42,11 @@ public final class LocalGroupStore {
 
     public LocalGroupStore(KafkaStreams streams, TokenwatchConfig config) {
         this.streams = streams;
-        this.rule = config.anomalyRule();
-        this.metrics = config.metrics;
-        this.windowMs = config.windowSize.toMillis();
-        this.budgetReader = Topics.of(config.topology()).budgets().values().deserializer();
+        PipelineSettings pipeline = PipelineSettings.of(config);
+        this.rule = pipeline.anomalyRule();
+        this.metrics = pipeline.metrics;
+        this.windowMs = pipeline.windowSize.toMillis();
+        this.budgetReader = Topics.<Budget>valueSerde(config.valueSerdeClass, config.kafkaProperties(), config.registryUnavailableTimeout).deserializer();
     }
 
     public List<GroupSnapshot> groups() {

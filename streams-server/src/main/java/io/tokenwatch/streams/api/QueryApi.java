@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.tokenwatch.events.v1.Budget;
 import io.tokenwatch.events.v1.ReconciliationHour;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
 import io.tokenwatch.streams.topology.BudgetTracker;
 import io.tokenwatch.streams.topology.GroupAnomalyDetector;
 import org.apache.kafka.common.serialization.Serdes;
@@ -61,7 +61,7 @@ public final class QueryApi {
         this.local = new LocalGroupStore(streams, config);
         this.alerts = alerts;
         // 60 days of hours for 40 models at most: the compacted topic keeps more, the API shows the last week.
-        this.reconciled = new TopicFollower<>(config.kafkaProperties(), config.reconcile.topic(), ReconciliationHour.class,
+        this.reconciled = new TopicFollower<>(config.kafkaProperties(), config.reconciliationTopic, ReconciliationHour.class,
                 h -> h.getProvider() + "|" + h.getModel() + "|" + h.getHourStart(), Comparator.comparing(ReconciliationHour::getHourStart), 60 * 24 * 40);
         this.self = Optional.ofNullable(config.kafkaProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG)).map(HostInfo::buildFromEndpoint);
         this.token = config.httpToken;

@@ -1,6 +1,6 @@
 package io.tokenwatch.streams.api;
 
-import io.tokenwatch.streams.app.OutputTopicConsumer;
+import io.tokenwatch.runtime.kafka.OutputTopicConsumer;
 import io.tokenwatch.streams.errors.SchemaRegistryOutage;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

@@ -1,8 +1,9 @@
 package io.tokenwatch.streams.app;
 
 import io.tokenwatch.events.v1.Budget;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.kafka.TopicSnapshot;
 import io.tokenwatch.streams.budget.BudgetCalendar;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.topology.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -40,7 +41,7 @@ public final class BudgetTopic {
     public static Budgets read(TokenwatchConfig config) {
         Map<String, Budget> budgets = new TreeMap<>();
         int[] unreadable = {0};
-        Serde<Budget> serde = Topics.of(config.topology()).budgets().values();
+        Serde<Budget> serde = budgetSerde(config);
         try (Deserializer<Budget> reader = serde.deserializer()) {
             TopicSnapshot.read(config.clientProperties(ConsumerConfig.configNames()), config.budgetsTopic, READ_WITHIN, record -> {
                 String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
@@ -66,7 +67,7 @@ public final class BudgetTopic {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
-        Serde<Budget> serde = Topics.of(config.topology()).budgets().values();
+        Serde<Budget> serde = budgetSerde(config);
         try (KafkaProducer<String, Budget> producer = new KafkaProducer<>(props, new StringSerializer(), serde.serializer())) {
             var sent = changes.entrySet().stream()
                     .map(e -> producer.send(new ProducerRecord<>(config.budgetsTopic, e.getKey(), e.getValue()))).toList();
@@ -85,5 +86,9 @@ public final class BudgetTopic {
 
     public static String keyOf(Budget budget) {
         return BudgetCalendar.budgetKey(budget.getDimension(), budget.getGroup(), budget.getPeriod());
+    }
+
+    private static Serde<Budget> budgetSerde(TokenwatchConfig config) {
+        return Topics.valueSerde(config.valueSerdeClass, config.kafkaProperties(), config.registryUnavailableTimeout);
     }
 }

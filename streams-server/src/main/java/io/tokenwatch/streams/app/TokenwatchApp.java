@@ -2,13 +2,18 @@ package io.tokenwatch.streams.app;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tokenwatch.streams.config.TokenwatchConfig;
-import io.tokenwatch.streams.topology.Topics;
-import io.tokenwatch.streams.topology.TopologySettings;
-import io.tokenwatch.streams.topology.PipelineMetrics;
+import io.tokenwatch.otlp.OtlpSettings;
+import io.tokenwatch.otlp.OtlpTopicIntake;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.kafka.Preflight;
+import io.tokenwatch.runtime.kafka.TopicSetup;
+import io.tokenwatch.streams.config.PipelineSettings;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import io.tokenwatch.streams.ordering.BrokerEndOffsets;
+import io.tokenwatch.streams.topology.PipelineMetrics;
 import io.tokenwatch.streams.topology.TokenwatchTopology;
+import io.tokenwatch.streams.topology.Topics;
+import io.tokenwatch.streams.topology.TopologySettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -21,6 +26,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /** The running pipeline: creates missing topics, starts Kafka Streams, and closes it cleanly. */
@@ -44,17 +50,20 @@ public final class TokenwatchApp implements AutoCloseable {
     }
 
     public static TokenwatchApp start(TokenwatchConfig config) {
+        PipelineSettings pipeline = PipelineSettings.of(config);
+        OtlpSettings otlp = OtlpSettings.of(config);
         Admin admin = Preflight.reachableAdmin(config);
         int inputPartitions;
         try {
             TopicSetup.ensureTopics(admin, config);
+            otlp.topic().ifPresent(topic -> TopicSetup.ensure(admin, config, List.of(topic), Set.of()));
             inputPartitions = TopicSetup.inputPartitions(admin, config);
             Preflight.requireRegistry(config);
         } catch (RuntimeException e) {
             admin.close();
             throw e;
         }
-        TopologySettings settings = config.topology();
+        TopologySettings settings = pipeline.topology();
         Topics topics = Topics.of(settings);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // The same admin client goes on asking for the inputs' end offsets (and is closed with them).
@@ -78,10 +87,10 @@ public final class TokenwatchApp implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         LOG.info("Starting Tokenwatch: calls from {}, outcomes from {}, dimensions {}, threshold {}, guarantee {}",
-                config.callsTopic, config.outcomesTopic, config.dimensions, config.threshold,
+                config.callsTopic, config.outcomesTopic, pipeline.dimensions, pipeline.threshold,
                 config.kafkaProperties().get("processing.guarantee"));
         streams.start();
-        if (config.otlp.topic().isPresent()) {
+        if (otlp.topic().isPresent()) {
             app.otlpIntake = Optional.of(OtlpTopicIntake.start(config, metrics.deadLetters()));
         }
         return app;

@@ -5,10 +5,14 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tokenwatch.otlp.OtlpHttpIntake;
 import io.tokenwatch.otlp.OtlpReceiver;
+import io.tokenwatch.otlp.OtlpSettings;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.http.OperatorHttpServer;
+import io.tokenwatch.runtime.kafka.ExpectedKafkaWarnings;
 import io.tokenwatch.streams.api.QueryApi;
 import io.tokenwatch.streams.api.RecentAlerts;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +55,8 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         recentAlerts = new RecentAlerts(config.kafkaProperties(), config.alertsTopic, 500);
         api = new QueryApi(streams, config, recentAlerts);
         token = config.httpToken;
-        otlp = config.otlp.enabled() ? Optional.of(new OtlpHttpIntake(config, registry)) : Optional.empty();
+        OtlpSettings otlpSettings = OtlpSettings.of(config);
+        otlp = otlpSettings.enabled() ? Optional.of(new OtlpHttpIntake(config, registry)) : Optional.empty();
 
         OperatorHttpServer routes = new OperatorHttpServer(config.httpAddress, port, () -> streams.state().name(),
                 () -> streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.NOT_RUNNING,
@@ -62,7 +67,7 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         server = routes.start();
         LOG.info("HTTP on {}:{}: dashboard /, API /api/ ({}), /health/live, /health/ready, /metrics{}", config.httpAddress, port(),
                 token.isPresent() ? "bearer token required" : "open", otlp.isPresent() ? ", OTLP/HTTP traces /v1/traces ("
-                        + (config.otlp.token().isPresent() ? "bearer token required" : "open") + ")" : "");
+                        + (otlpSettings.token().isPresent() ? "bearer token required" : "open") + ")" : "");
     }
 
     public int port() {

@@ -1,11 +1,13 @@
 package io.tokenwatch.streams.cli;
 
 import io.tokenwatch.events.v1.Budget;
+import io.tokenwatch.runtime.config.ConfigOptions;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.kafka.Preflight;
 import io.tokenwatch.streams.app.BudgetTopic;
-import io.tokenwatch.streams.app.Preflight;
 import io.tokenwatch.streams.budget.BudgetCalendar;
-import io.tokenwatch.streams.config.SlackSettings;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.config.PipelineSettings;
+import io.tokenwatch.streams.notify.SlackSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -210,7 +212,7 @@ public final class BudgetCommand implements Runnable {
 
     /** A budget's Slack route must name a webhook the notifier has (its environment or webhooks file, as configured here). */
     private static Void requireServedRoutes(TokenwatchConfig config, Collection<Budget> budgets) {
-        Set<String> served = config.slack.webhookUrls(System.getenv()).keySet();
+        Set<String> served = SlackSettings.of(config).webhookUrls(System.getenv()).keySet();
         for (Budget b : budgets) {
             if (b.getSlackRoute() != null && !served.contains(b.getSlackRoute())) {
                 throw new IllegalArgumentException("slack_route '" + b.getSlackRoute() + "' of " + BudgetTopic.keyOf(b) + " names no configured webhook"
@@ -223,8 +225,9 @@ public final class BudgetCommand implements Runnable {
 
     /** Spend is counted only for the dimensions the app keeps groups of. */
     private static void warnIfNotCounted(TokenwatchConfig config, Collection<Budget> budgets, PrintWriter err) {
-        budgets.stream().map(Budget::getDimension).distinct().filter(d -> !config.dimensions.contains(d)).forEach(d -> err.println(
-                "Note: '" + d + "' is not in tokenwatch.dimensions (" + String.join(",", config.dimensions)
+        List<String> dimensions = PipelineSettings.of(config).dimensions;
+        budgets.stream().map(Budget::getDimension).distinct().filter(d -> !dimensions.contains(d)).forEach(d -> err.println(
+                "Note: '" + d + "' is not in tokenwatch.dimensions (" + String.join(",", dimensions)
                         + "): its budgets count no spend until the app keeps that dimension"));
     }
 

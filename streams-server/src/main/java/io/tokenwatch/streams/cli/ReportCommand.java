@@ -1,8 +1,9 @@
 package io.tokenwatch.streams.cli;
 
+import io.tokenwatch.runtime.config.ConfigOptions;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.kafka.Preflight;
 import io.tokenwatch.streams.app.BudgetTopic;
-import io.tokenwatch.streams.app.Preflight;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.report.BudgetReport;
 import io.tokenwatch.streams.report.FootprintReport;
 import io.tokenwatch.streams.report.ReportFormatter;

@@ -1,8 +1,9 @@
 package io.tokenwatch.streams.cli;
 
-import io.tokenwatch.streams.app.TokenwatchHttpServer;
+import io.tokenwatch.runtime.config.ConfigOptions;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
 import io.tokenwatch.streams.app.TokenwatchApp;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.app.TokenwatchHttpServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

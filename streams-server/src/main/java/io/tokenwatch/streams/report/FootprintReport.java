@@ -2,15 +2,15 @@ package io.tokenwatch.streams.report;
 
 import io.tokenwatch.events.v1.GroupWindowStats;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.time.Duration;
-import java.util.Locale;
 
 /**
  * The token footprint of a period, from window stats: cost by group with its trend against the

@@ -1,10 +1,10 @@
 package io.tokenwatch.streams.report;
 
 import io.tokenwatch.events.v1.GroupWindowStats;
+import io.tokenwatch.runtime.CannotStartException;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.kafka.TopicSnapshot;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
-import io.tokenwatch.streams.app.CannotStartException;
-import io.tokenwatch.streams.app.TopicSnapshot;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 import java.time.Duration;

@@ -9,12 +9,12 @@ import io.tokenwatch.producer.CallReport;
 import io.tokenwatch.producer.TokenUsage;
 import io.tokenwatch.producer.TokenwatchClient;
 import io.tokenwatch.registry.MockSchemaRegistry;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.kafka.TopicSetup;
 import io.tokenwatch.serde.GenericAvroSerde;
 import io.tokenwatch.streams.app.BudgetTopic;
 import io.tokenwatch.streams.app.TokenwatchApp;
 import io.tokenwatch.streams.app.TokenwatchHttpServer;
-import io.tokenwatch.streams.app.TopicSetup;
-import io.tokenwatch.streams.config.TokenwatchConfig;
 import io.tokenwatch.streams.support.FreePort;
 import io.tokenwatch.streams.support.SystemTools;
 import io.tokenwatch.streams.topology.WarehouseDoc;
@@ -194,7 +194,7 @@ class DashboardIT {
                         .setReportedCostUsd(10).setCapturedCostUsd(captured).setCaptureRatio(captured / 10).setGapCostUsd(10 - captured)
                         .setStatus(i == 0 ? io.tokenwatch.events.v1.ReconciliationStatus.UNTRACKED : io.tokenwatch.events.v1.ReconciliationStatus.MATCHED)
                         .setReconciledAt(Instant.now()).build();
-                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(config.reconcile.topic(), "openai|gpt-4o|" + hour, record)).get();
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(config.reconciliationTopic, "openai|gpt-4o|" + hour, record)).get();
             }
         }
     }

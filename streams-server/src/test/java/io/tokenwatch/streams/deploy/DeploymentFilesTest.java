@@ -6,7 +6,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.streams.notify.SlackSettings;
+import io.tokenwatch.streams.reconcile.ReconcileSettings;
 import io.tokenwatch.streams.support.SystemTools;
 import org.junit.jupiter.api.Test;
 
@@ -150,9 +152,9 @@ class DeploymentFilesTest {
         Properties props = properties(docs);
         TokenwatchConfig config = TokenwatchConfig.of(toMap(props));
         assertThat(container.at("/ports/0/containerPort").asInt()).isEqualTo(config.httpPort);
-        assertThat(config.slack.routes()).hasSize(2);
-        assertThat(config.slack.webhookFor("team", "platform")).isEqualTo("platform");
-        Path webhooksFile = config.slack.webhooksFile().orElseThrow();
+        assertThat(SlackSettings.of(config).routes()).hasSize(2);
+        assertThat(SlackSettings.of(config).webhookFor("team", "platform")).isEqualTo("platform");
+        Path webhooksFile = SlackSettings.of(config).webhooksFile().orElseThrow();
         assertThat(mountPaths(container)).contains(webhooksFile.getParent().toString());
         JsonNode webhooks = volume(deployment, "webhooks");
         assertThat(webhooks.at("/secret/secretName").asText()).isEqualTo("tokenwatch-slack");
@@ -193,7 +195,7 @@ class DeploymentFilesTest {
                 settings.put(kv[0], kv[1]);
             }
         }
-        assertThat(TokenwatchConfig.of(settings).reconcile.anthropicKeyFile()).contains(Path.of("/etc/tokenwatch-reconcile/anthropic"));
+        assertThat(ReconcileSettings.of(TokenwatchConfig.of(settings)).anthropicKeyFile()).contains(Path.of("/etc/tokenwatch-reconcile/anthropic"));
     }
 
     @Test

@@ -1,10 +1,10 @@
 package io.tokenwatch.streams.ordering;
 
 import io.tokenwatch.events.v1.LlmCall;
-import io.tokenwatch.streams.topology.CallDelta;
-import io.tokenwatch.streams.topology.DeltaBatch;
-import io.tokenwatch.streams.topology.DeltaBatch.Member;
 import io.tokenwatch.streams.support.MockStores;
+import io.tokenwatch.streams.topology.CallDelta;
+import io.tokenwatch.streams.topology.DeltaBatch.Member;
+import io.tokenwatch.streams.topology.DeltaBatch;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;

@@ -4,7 +4,8 @@ import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.events.v1.OutcomeState;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.streams.config.PipelineSettings;
 import io.tokenwatch.streams.errors.DeadLetterCounts;
 import io.tokenwatch.streams.ordering.InputLag;
 import io.tokenwatch.streams.ordering.ProgressMarker;
@@ -12,7 +13,6 @@ import io.tokenwatch.streams.stats.WindowSums;
 import io.tokenwatch.streams.support.MockStores;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -80,7 +80,7 @@ class JoinerReviveTest {
     /** A join of one input partition, initialised over empty stores. */
     private CallOutcomeJoiner startedJoiner(MockProcessorContext<String, JoinOutput> context) {
         freshStores(context);
-        CallOutcomeJoiner joiner = new CallOutcomeJoiner(config.topology(), 1, InputLag.UNKNOWN, new DeadLetterCounts());
+        CallOutcomeJoiner joiner = new CallOutcomeJoiner(PipelineSettings.of(config).topology(), 1, InputLag.UNKNOWN, new DeadLetterCounts());
         joiner.init(context);
         return joiner;
     }
@@ -116,7 +116,7 @@ class JoinerReviveTest {
         MockProcessorContext<String, JoinOutput> context = context(wall);
         freshStores(context);
         boolean[] outcomesCaughtUp = {false};
-        CallOutcomeJoiner joiner = new CallOutcomeJoiner(config.topology(), 4,
+        CallOutcomeJoiner joiner = new CallOutcomeJoiner(PipelineSettings.of(config).topology(), 4,
                 (topic, partition, nextOffset) -> topic.equals(config.callsTopic) || outcomesCaughtUp[0], new DeadLetterCounts());
         joiner.init(context);
         joiner.process(callRecord(call("waiting", T)));
@@ -152,7 +152,7 @@ class JoinerReviveTest {
                 .satisfies(f -> assertThat(f.record().value().batch().members()).singleElement()
                         .satisfies(m -> assertThat(m.delta().sums().get(WindowSums.Field.ABANDONED)).isEqualTo(1)));
         assertThat(context.forwarded().get(context.forwarded().size() - 1).record().value().marker()).as("an idle task: downstream need not wait for it")
-                .isEqualTo(new ProgressMarker(0, 4, T.plus(Duration.ofHours(25)).plusSeconds(1).minus(config.watermarkIdle).toEpochMilli(), true));
+                .isEqualTo(new ProgressMarker(0, 4, T.plus(Duration.ofHours(25)).plusSeconds(1).minus(PipelineSettings.of(config).watermarkIdle).toEpochMilli(), true));
     }
 
     private static long entries(MockProcessorContext<String, JoinOutput> context, String store) {

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
-import io.tokenwatch.streams.support.Alerts;
+import io.tokenwatch.schemas.Alerts;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -10,8 +10,9 @@ import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.Outcome;
 import io.tokenwatch.events.v1.SessionSummary;
 import io.tokenwatch.registry.MockSchemaRegistry;
+import io.tokenwatch.runtime.config.TokenwatchConfig;
 import io.tokenwatch.streams.budget.BudgetCalendar;
-import io.tokenwatch.streams.config.TokenwatchConfig;
+import io.tokenwatch.streams.config.PipelineSettings;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -68,8 +69,8 @@ final class TopologyHarness implements AutoCloseable {
                 "tokenwatch.watermark.idle", "PT0.05S"));
         settings.putAll(overrides);
         config = TokenwatchConfig.of(settings);
-        topics = Topics.of(config.topology());
-        Properties props = config.topology().streams();
+        topics = Topics.of(PipelineSettings.of(config).topology());
+        Properties props = PipelineSettings.of(config).topology().streams();
         try {
             props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("tw-ttd").toString());
         } catch (java.io.IOException e) {
@@ -79,7 +80,7 @@ final class TopologyHarness implements AutoCloseable {
         // record's time before it is piped, never back), and every pipe is followed by a little more wall
         // clock, for the join to send its progress downstream. Everything piped is processed at once, so
         // both inputs are always caught up.
-        driver = new TopologyTestDriver(TokenwatchTopology.build(config.topology(), topics, new PipelineMetrics(meters), 1, (topic, partition, nextOffset) -> caughtUp),
+        driver = new TopologyTestDriver(TokenwatchTopology.build(PipelineSettings.of(config).topology(), topics, new PipelineMetrics(meters), 1, (topic, partition, nextOffset) -> caughtUp),
                 props, WALL_CLOCK_START);
         calls = driver.createInputTopic(config.callsTopic, new StringSerializer(), topics.calls().values().serializer());
         outcomes = driver.createInputTopic(config.outcomesTopic, new StringSerializer(), topics.outcomes().values().serializer());
@@ -147,7 +148,7 @@ final class TopologyHarness implements AutoCloseable {
      * the join's punctuator moves each input's watermark up to the other's and sends its progress downstream.
      */
     void tick() {
-        Duration step = config.watermarkInterval;
+        Duration step = PipelineSettings.of(config).watermarkInterval;
         driver.advanceWallClockTime(step);
         wallClock = wallClock.plus(step);
     }

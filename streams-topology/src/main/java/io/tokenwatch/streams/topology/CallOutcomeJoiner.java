@@ -5,6 +5,7 @@ import io.tokenwatch.events.v1.JoinedCall;
 import io.tokenwatch.events.v1.LlmCall;
 import io.tokenwatch.events.v1.OutcomeState;
 import io.tokenwatch.events.v1.SpendType;
+import io.tokenwatch.schemas.CallBounds;
 import io.tokenwatch.serde.AvroBinary;
 import io.tokenwatch.streams.errors.DeadLetterCounts;
 import io.tokenwatch.streams.errors.DeadLetterHandler;

@@ -2,6 +2,7 @@ package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.CallOutcome;
 import io.tokenwatch.events.v1.LlmCall;
+import io.tokenwatch.schemas.CallBounds;
 import io.tokenwatch.streams.errors.DeadLetterReason;
 import io.tokenwatch.streams.errors.RejectedRecordException;
 

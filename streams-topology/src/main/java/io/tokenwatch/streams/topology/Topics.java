@@ -19,6 +19,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -68,6 +69,14 @@ public record Topics(Topic<String, LlmCall> calls, Topic<String, CallOutcome> ou
                 new Topic<>(names.budgets(), Serdes.String(), outage.wrap(create(serdeClass, serdeConfig))),
                 new Topic<>(Stage.GROUP.topic(), Serdes.String(), Sequenced.serde()),
                 new Topic<>(Stage.SESSION.topic(), Serdes.String(), Sequenced.serde()));
+    }
+
+    /**
+     * One user-facing topic's value serde, built and wrapped as {@link #of(TopologySettings)} builds them, for a
+     * process that writes the pipeline's topics without running its topology (the OTLP topic intake).
+     */
+    public static <T extends SpecificRecord> Serde<T> valueSerde(String serdeClass, Map<String, ?> serdeConfig, Duration registryUnavailableTimeout) {
+        return new SchemaRegistryOutage(registryUnavailableTimeout).wrap(create(serdeClass, serdeConfig));
     }
 
     /** The repartition topic of a stage's delta batches and progress markers (the markers go to every partition). */

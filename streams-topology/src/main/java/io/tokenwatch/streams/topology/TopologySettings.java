@@ -1,5 +1,6 @@
 package io.tokenwatch.streams.topology;
 
+import io.tokenwatch.schemas.CallBounds;
 import io.tokenwatch.streams.anomaly.AnomalyRule;
 import io.tokenwatch.streams.anomaly.EpisodePolicy;
 import io.tokenwatch.streams.anomaly.Metric;
