@@ -7,6 +7,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.tokenwatch.producer.InvalidEventException;
 import io.tokenwatch.producer.TokenwatchClient;
+import io.tokenwatch.runtime.http.BearerToken;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -62,7 +62,7 @@ public final class OtlpReceiver {
     private final TokenwatchClient client;
     private final GenAiMapping mapping;
     private final long maxBodyBytes;
-    private final Optional<String> token;
+    private final BearerToken token;
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong spans = new AtomicLong();
     private final AtomicLong calls = new AtomicLong();
@@ -82,7 +82,7 @@ public final class OtlpReceiver {
         this.client = client;
         this.mapping = mapping;
         this.maxBodyBytes = maxBodyBytes;
-        this.token = token;
+        this.token = BearerToken.of(token);
     }
 
     public Counts counts() {
@@ -98,8 +98,7 @@ public final class OtlpReceiver {
             return failure(415, PROTOBUF, INVALID_ARGUMENT, "Content-Type must be " + PROTOBUF + " or " + JSON + ", not '" + type + "'", Map.of());
         }
         String answerAs = json ? JSON : PROTOBUF;
-        if (token.isPresent() && !MessageDigest.isEqual(("Bearer " + token.get()).getBytes(StandardCharsets.UTF_8),
-                String.valueOf(request.authorization()).getBytes(StandardCharsets.UTF_8))) {
+        if (!token.accepts(request.authorization())) {
             return failure(401, answerAs, UNAUTHENTICATED, "missing or wrong bearer token", Map.of("WWW-Authenticate", "Bearer realm=\"tokenwatch\""));
         }
         if (!client.canRecord()) {

@@ -20,14 +20,17 @@ import java.util.Optional;
  *
  * @param enabled      {@code POST /v1/traces} is served ({@code tokenwatch.otlp.enabled})
  * @param token        bearer token exporters must present ({@code tokenwatch.otlp.token}, else {@code tokenwatch.http.token})
+ * @param allowUnauthenticated the operator opted out of the token ({@code tokenwatch.otlp.allow.unauthenticated})
  * @param maxBodyBytes largest export taken, after gzip ({@code tokenwatch.otlp.max.body.bytes})
  * @param spillDir     where calls wait while Kafka is away ({@code tokenwatch.otlp.spill.dir}, else {@code <state.dir>/otlp-spill})
  * @param topic        a topic of OTLP trace exports, e.g. from a Collector's Kafka exporter ({@code tokenwatch.otlp.topic})
  * @param mapping      attribution from span and resource attributes ({@code tokenwatch.otlp.map.<field>})
  */
-public record OtlpSettings(boolean enabled, Optional<String> token, long maxBodyBytes, Path spillDir, Optional<String> topic, GenAiMapping mapping) {
+public record OtlpSettings(boolean enabled, Optional<String> token, boolean allowUnauthenticated, long maxBodyBytes, Path spillDir, Optional<String> topic,
+                           GenAiMapping mapping) {
     public static final String ENABLED = "tokenwatch.otlp.enabled";
     public static final String TOKEN = "tokenwatch.otlp.token";
+    public static final String ALLOW_UNAUTHENTICATED = "tokenwatch.otlp.allow.unauthenticated";
     public static final String MAP_PREFIX = "tokenwatch.otlp.map.";
     public static final ConfigDef DEFINITION = definition();
 
@@ -35,6 +38,8 @@ public record OtlpSettings(boolean enabled, Optional<String> token, long maxBody
         ConfigDef d = new ConfigDef()
                 .define(ENABLED, Type.BOOLEAN, true, Importance.HIGH, "Serve OTLP/HTTP trace exports on POST /v1/traces of run's HTTP port.")
                 .define(TOKEN, Type.PASSWORD, "", Importance.HIGH, "Bearer token exporters must present; else tokenwatch.http.token.")
+                .define(ALLOW_UNAUTHENTICATED, Type.BOOLEAN, false, Importance.HIGH,
+                        "Take spans without a token; without it (or a token), run refuses to start with the intake on.")
                 .define("tokenwatch.otlp.max.body.bytes", Type.LONG, 4L * 1024 * 1024, ConfigDef.Range.atLeast(1), Importance.LOW,
                         "Largest export taken, after gzip (413 above).")
                 .define("tokenwatch.otlp.spill.dir", Type.STRING, "", Importance.LOW,
@@ -55,7 +60,7 @@ public record OtlpSettings(boolean enabled, Optional<String> token, long maxBody
         }
         Path spillDir = v.optionalPath("tokenwatch.otlp.spill.dir").orElseGet(() -> Path.of(config.kafkaProperties()
                 .getOrDefault(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams")).resolve("otlp-spill"));
-        return new OtlpSettings(v.bool(ENABLED), v.secret(TOKEN).or(() -> config.httpToken), v.longValue("tokenwatch.otlp.max.body.bytes"), spillDir,
+        return new OtlpSettings(v.bool(ENABLED), v.secret(TOKEN).or(() -> config.httpToken), v.bool(ALLOW_UNAUTHENTICATED), v.longValue("tokenwatch.otlp.max.body.bytes"), spillDir,
                 v.optionalString("tokenwatch.otlp.topic"), GenAiMapping.of(attributeLists));
     }
 

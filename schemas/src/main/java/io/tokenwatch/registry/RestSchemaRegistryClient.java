@@ -2,11 +2,11 @@ package io.tokenwatch.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tokenwatch.http.BoundedBody;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -19,6 +19,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * Client of the Confluent Schema Registry REST API (register, look up, schema by id, latest version).
@@ -30,6 +31,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final Logger LOG = LoggerFactory.getLogger(RestSchemaRegistryClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A schema and its metadata are kilobytes; a larger answer is a broken registry (an outage, retried), never parsed. */
+    private static final int MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
     private final List<URI> baseUris;
     private final String authorization;
@@ -149,7 +152,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         }
         HttpResponse<String> response;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            response = http.send(request.build(), BoundedBody.ofString(MAX_RESPONSE_BYTES));
         } catch (IOException e) {
             throw new SchemaRegistryException("Schema registry " + base + " unreachable: " + e, -1, -1, e);
         } catch (InterruptedException e) {

@@ -99,4 +99,26 @@ class RestSchemaRegistryClientTest {
                 .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.httpStatus()).isEqualTo(401));
         assertThat(client("svc:s3cret", server.url()).register("things-value", V1)).isPositive();
     }
+
+    @Test
+    void anAnswerLargerThanAnySchemaIsAnOutageNotParsed() throws Exception {
+        com.sun.net.httpserver.HttpServer huge = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        huge.createContext("/", exchange -> {
+            byte[] body = new byte[5 * 1024 * 1024];
+            java.util.Arrays.fill(body, (byte) ' ');
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        huge.start();
+        try {
+            RestSchemaRegistryClient client = client(null, "http://127.0.0.1:" + huge.getAddress().getPort());
+            assertThatThrownBy(() -> client.schemaById(1)).isInstanceOfSatisfying(SchemaRegistryException.class,
+                    e -> assertThat(e.isUnavailable()).as("retried, then the reader stops uncommitted").isTrue())
+                    .hasMessageContaining("larger than 4194304 bytes");
+        } finally {
+            huge.stop(0);
+        }
+    }
 }

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.tokenwatch.events.v1.Budget;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
+import io.tokenwatch.otlp.OtlpSettings;
 import io.tokenwatch.producer.TokenwatchClient;
 import io.tokenwatch.registry.MockSchemaRegistry;
 import io.tokenwatch.registry.SchemaRegistryHttpServer;
@@ -207,6 +208,8 @@ public final class DemoCommand implements Callable<Integer> {
         settings.put("tokenwatch.reconcile.settle", "PT5M");
         settings.put("tokenwatch.reconcile.lookback", "PT4H");
         settings.put("tokenwatch.reconcile.interval", "PT2S");
+        // The demo listens on loopback only and has no secrets to keep: its OTLP intake takes spans without a token, by choice.
+        settings.put(OtlpSettings.ALLOW_UNAUTHENTICATED, "true");
         TokenwatchConfig config = TokenwatchConfig.load(null, Map.of(), settings);
         stage.app = TokenwatchApp.start(config);
         stage.http = new TokenwatchHttpServer(stage.app, config, httpPort);

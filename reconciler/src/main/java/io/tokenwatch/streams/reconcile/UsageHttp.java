@@ -2,6 +2,7 @@ package io.tokenwatch.streams.reconcile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tokenwatch.http.BoundedBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,8 @@ final class UsageHttp {
     private static final Logger LOG = LoggerFactory.getLogger(UsageHttp.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_ATTEMPTS = 8;
+    /** A page of hourly buckets is tens of kilobytes; far more is a broken API, retried like one. */
+    private static final int MAX_PAGE_BYTES = 16 * 1024 * 1024;
 
     /** A request that will not succeed by retrying; its message never holds the key. */
     static final class UsageApiException extends IOException {
@@ -97,7 +100,7 @@ final class UsageHttp {
             String failure;
             Duration wait = backoff;
             try {
-                HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = http.send(request.build(), BoundedBody.ofString(MAX_PAGE_BYTES));
                 int status = response.statusCode();
                 if (status == 200) {
                     return JSON.readTree(response.body());

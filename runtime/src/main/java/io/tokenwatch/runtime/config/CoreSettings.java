@@ -16,6 +16,8 @@ public final class CoreSettings implements SettingsDeclaration {
     public static final String HTTP_PORT = "tokenwatch.http.port";
     public static final String HTTP_ADDRESS = "tokenwatch.http.address";
     public static final String HTTP_TOKEN = "tokenwatch.http.token";
+    public static final String HTTP_ALLOW_UNAUTHENTICATED = "tokenwatch.http.allow.unauthenticated";
+    public static final String HTTP_ALLOWED_HOSTS = "tokenwatch.http.allowed.hosts";
     public static final String MAX_TOKENS_PER_CALL = "tokenwatch.max.tokens.per.call";
     public static final String MAX_LABEL_LENGTH = "tokenwatch.max.label.length";
 
@@ -60,7 +62,12 @@ public final class CoreSettings implements SettingsDeclaration {
                     "The operator HTTP port: health, metrics and, for run, the dashboard, API and OTLP intake (0 picks a free port).")
             .define(HTTP_ADDRESS, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "The interface the HTTP port listens on: loopback unless set (0.0.0.0 for every interface).")
-            .define(HTTP_TOKEN, Type.PASSWORD, "", Importance.HIGH, "Bearer token the API (/api/*) requires; empty for none.");
+            .define(HTTP_TOKEN, Type.PASSWORD, "", Importance.HIGH,
+                    "Bearer token the API (/api/*) requires; instances of one application share it (peers sign their requests with it, it never travels).")
+            .define(HTTP_ALLOW_UNAUTHENTICATED, Type.BOOLEAN, false, Importance.HIGH,
+                    "Serve the API without a token on an address other hosts reach; without it, run refuses to start so.")
+            .define(HTTP_ALLOWED_HOSTS, Type.STRING, "", Importance.MEDIUM,
+                    "Host names the dashboard and API answer to besides loopback and the bound address (DNS-rebinding guard); empty with 0.0.0.0: any.");
 
     @Override
     public String component() {

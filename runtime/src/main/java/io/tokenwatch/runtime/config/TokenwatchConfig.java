@@ -61,6 +61,10 @@ public final class TokenwatchConfig {
     public final String httpAddress;
     /** Bearer token protecting {@code /api/*}; empty for none. */
     public final Optional<String> httpToken;
+    /** The operator opted out of the token for an API other hosts reach. */
+    public final boolean httpAllowUnauthenticated;
+    /** Host names the dashboard and API answer to besides loopback and the bound address. */
+    public final List<String> httpAllowedHosts;
 
     private final Map<String, String> own;
     private final Map<String, String> kafka;
@@ -108,6 +112,8 @@ public final class TokenwatchConfig {
         httpPort = core.integer(CoreSettings.HTTP_PORT);
         httpAddress = core.string(CoreSettings.HTTP_ADDRESS);
         httpToken = core.secret(CoreSettings.HTTP_TOKEN);
+        httpAllowUnauthenticated = core.bool(CoreSettings.HTTP_ALLOW_UNAUTHENTICATED);
+        httpAllowedHosts = core.list(CoreSettings.HTTP_ALLOWED_HOSTS);
         if (!kafka.containsKey("schema.registry.url")) {
             throw new ConfigException("schema.registry.url", null, "required (http(s)://host:port, or mock://scope for an in-process registry)");
         }

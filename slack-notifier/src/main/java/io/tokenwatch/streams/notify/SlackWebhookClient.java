@@ -1,6 +1,7 @@
 package io.tokenwatch.streams.notify;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tokenwatch.http.BoundedBody;
 
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -17,6 +18,9 @@ import java.util.Optional;
  * details name the webhook, never its URL.
  */
 public final class SlackWebhookClient implements SlackPoster {
+    /** Slack answers "ok" or a short error; only the first 200 characters are ever shown. */
+    private static final int MAX_RESPONSE_BYTES = 64 * 1024;
+
     private final Webhooks webhooks;
     private final Duration timeout;
     private final HttpClient http;
@@ -38,7 +42,7 @@ public final class SlackWebhookClient implements SlackPoster {
                 .header("Content-Type", "application/json; charset=utf-8")
                 .POST(HttpRequest.BodyPublishers.ofString(message.toString())).build();
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(request, BoundedBody.ofString(MAX_RESPONSE_BYTES));
             int status = response.statusCode();
             String body = response.body().length() > 200 ? response.body().substring(0, 200) : response.body();
             if (status / 100 == 2) {

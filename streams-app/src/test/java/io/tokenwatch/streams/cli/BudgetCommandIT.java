@@ -107,7 +107,8 @@ class BudgetCommandIT {
 
             TokenwatchConfig config = TokenwatchConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(), "schema.registry.url", REGISTRY,
                     "application.id", "budget-it", "state.dir", Files.createTempDirectory("tw-budget-it").toString(),
-                    "tokenwatch.topics.partitions", "2", "tokenwatch.dimensions", "task,team", "tokenwatch.anomaly.metrics", "tokens_per_call"));
+                    "tokenwatch.topics.partitions", "2", "tokenwatch.dimensions", "task,team", "tokenwatch.anomaly.metrics", "tokens_per_call",
+                    "tokenwatch.otlp.enabled", "false"));
             try (TokenwatchApp app = TokenwatchApp.start(config); TokenwatchHttpServer http = new TokenwatchHttpServer(app, config, 0);
                  TokenwatchClient client = TokenwatchClient.builder().bootstrapServers(broker.bootstrapServers()).schemaRegistryUrl(REGISTRY)
                          .spillDirectory(Files.createTempDirectory("tw-spill")).defaults(Attribution.NONE.withTeam("platform")).build();

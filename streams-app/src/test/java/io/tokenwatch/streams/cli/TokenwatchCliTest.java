@@ -49,7 +49,8 @@ class TokenwatchCliTest {
             cli.setErr(new PrintWriter(err));
             for (String servers : new String[]{nobody, "kafka.does-not-resolve.invalid:9092"}) {
                 long start = System.nanoTime();
-                assertThat(cli.execute(command, "--set", "bootstrap.servers=" + servers, "--set", "schema.registry.url=mock://cli"))
+                assertThat(cli.execute(command, "--set", "bootstrap.servers=" + servers, "--set", "schema.registry.url=mock://cli",
+                        "--set", "tokenwatch.otlp.enabled=false"))
                         .as(command + " " + servers).isEqualTo(2);
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).as(command + " " + servers).isLessThan(Duration.ofSeconds(15));
             }
@@ -72,7 +73,8 @@ class TokenwatchCliTest {
                 CommandLine cli = TokenwatchCli.commandLine();
                 cli.setErr(new PrintWriter(err));
                 List<String> args = new java.util.ArrayList<>(List.of(command));
-                args.addAll(List.of("--set", "bootstrap.servers=" + broker.bootstrapServers(), "--set", "schema.registry.url=" + registry));
+                args.addAll(List.of("--set", "bootstrap.servers=" + broker.bootstrapServers(), "--set", "schema.registry.url=" + registry,
+                        "--set", "tokenwatch.otlp.enabled=false"));
                 long start = System.nanoTime();
                 assertThat(cli.execute(args.toArray(String[]::new))).as(command[0] + ": " + err).isEqualTo(2);
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).as(command[0]).isLessThan(Duration.ofSeconds(15));
@@ -103,5 +105,25 @@ class TokenwatchCliTest {
         assertThat(cli.execute("--help")).isZero();
         List<String> listed = out.toString().lines().map(String::trim).filter(l -> !l.isEmpty()).map(l -> l.split("\\s+")[0]).toList();
         assertThat(listed).contains("run", "demo", "generate", "report", "notify-slack");
+    }
+
+    @Test
+    void runRefusesToStartOpenToAnyoneUnlessTheOperatorSaysSo() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = TokenwatchCli.commandLine();
+        cli.setErr(new PrintWriter(err));
+        String[] cluster = {"--set", "bootstrap.servers=127.0.0.1:9", "--set", "schema.registry.url=mock://cli"};
+        assertThat(cli.execute(concat(new String[]{"run"}, cluster))).isEqualTo(2);
+        assertThat(cli.execute(concat(new String[]{"run", "--set", "tokenwatch.otlp.enabled=false", "--set", "tokenwatch.http.address=0.0.0.0"}, cluster)))
+                .isEqualTo(2);
+        assertThat(err.toString().lines().toList()).containsExactly(
+                "Cannot start: the OTLP intake (tokenwatch.otlp.enabled) has no token: set tokenwatch.otlp.token or tokenwatch.http.token, or "
+                        + "tokenwatch.otlp.allow.unauthenticated=true to take spans from anyone who reaches 127.0.0.1:8080 (or tokenwatch.otlp.enabled=false)",
+                "Cannot start: the API at 0.0.0.0:8080 is reachable from other hosts and has no token: set tokenwatch.http.token, or "
+                        + "tokenwatch.http.allow.unauthenticated=true to serve spend data to anyone who reaches it");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
     }
 }

@@ -55,6 +55,8 @@ public final class TokenwatchProcess {
         settings.put("tokenwatch.topics.partitions", Integer.toString(partitions));
         settings.put("tokenwatch.http.port", Integer.toString(httpPort));
         settings.put("replication.factor", "1");
+        // These instances take their input from Kafka; the OTLP intake would need a token (OtlpReceiverIT tests it).
+        settings.put("tokenwatch.otlp.enabled", "false");
         return settings;
     }
 

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.tokenwatch.events.v1.Budget;
 import io.tokenwatch.events.v1.ReconciliationHour;
+import io.tokenwatch.http.BoundedBody;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.http.BearerToken;
 import io.tokenwatch.streams.topology.BudgetTracker;
 import io.tokenwatch.streams.topology.GroupAnomalyDetector;
 import org.apache.kafka.common.serialization.Serdes;
@@ -41,6 +43,8 @@ import java.util.TreeMap;
  * Streams metadata). {@code /api/local/*} are the per-instance answers the gathering uses.
  */
 public final class QueryApi {
+    /** A group's series from another instance: a week of windows per metric is well under a megabyte. */
+    private static final int MAX_PEER_RESPONSE_BYTES = 32 * 1024 * 1024;
     public static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
@@ -53,7 +57,7 @@ public final class QueryApi {
     private final RecentAlerts alerts;
     private final TopicFollower<ReconciliationHour> reconciled;
     private final Optional<HostInfo> self;
-    private final Optional<String> token;
+    private final BearerToken token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public QueryApi(KafkaStreams streams, TokenwatchConfig config, RecentAlerts alerts) {
@@ -64,7 +68,7 @@ public final class QueryApi {
         this.reconciled = new TopicFollower<>(config.kafkaProperties(), config.reconciliationTopic, ReconciliationHour.class,
                 h -> h.getProvider() + "|" + h.getModel() + "|" + h.getHourStart(), Comparator.comparing(ReconciliationHour::getHourStart), 60 * 24 * 40);
         this.self = Optional.ofNullable(config.kafkaProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG)).map(HostInfo::buildFromEndpoint);
-        this.token = config.httpToken;
+        this.token = BearerToken.of(config.httpToken);
     }
 
     /** Stops following the reconciliation topic. */
@@ -146,10 +150,12 @@ public final class QueryApi {
     }
 
     private String fetch(HostInfo host, String path) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path)).timeout(Duration.ofSeconds(10));
-        token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+        URI target = URI.create("http://" + host.host() + ":" + host.port() + path);
+        HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(10));
+        // The token stays here: the peer checks a signature made with the token it shares, so nothing reusable crosses plain HTTP.
+        token.peerSignature(target, Instant.now()).ifPresent(signature -> request.header(BearerToken.PEER_HEADER, signature));
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(request.build(), BoundedBody.ofString(MAX_PEER_RESPONSE_BYTES));
             if (response.statusCode() == 503) {
                 throw new InvalidStateStoreException("instance " + host + " is not queryable yet");
             }

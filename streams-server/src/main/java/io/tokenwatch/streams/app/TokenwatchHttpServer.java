@@ -8,7 +8,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenwatch.otlp.OtlpHttpIntake;
 import io.tokenwatch.otlp.OtlpReceiver;
 import io.tokenwatch.otlp.OtlpSettings;
+import io.tokenwatch.runtime.CannotStartException;
+import io.tokenwatch.runtime.config.CoreSettings;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.http.AllowedHosts;
+import io.tokenwatch.runtime.http.BearerToken;
 import io.tokenwatch.runtime.http.OperatorHttpServer;
 import io.tokenwatch.runtime.kafka.ExpectedKafkaWarnings;
 import io.tokenwatch.streams.api.QueryApi;
@@ -19,8 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,6 +35,9 @@ import java.util.Optional;
  */
 public final class TokenwatchHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TokenwatchHttpServer.class);
+    /** The dashboard loads only its own files and talks only to its own API: no inline script, no other origin, no framing. */
+    private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
     private static final Map<String, String> CONTENT_TYPES = Map.of("html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8",
             "css", "text/css; charset=utf-8", "svg", "image/svg+xml");
 
@@ -39,11 +45,13 @@ public final class TokenwatchHttpServer implements AutoCloseable {
     private final KafkaStreamsMetrics streamsMetrics;
     private final RecentAlerts recentAlerts;
     private final QueryApi api;
-    private final Optional<String> token;
+    private final BearerToken token;
+    private final AllowedHosts allowedHosts;
     /** The OTLP/HTTP receiver, when {@code tokenwatch.otlp.enabled}. */
     private final Optional<OtlpHttpIntake> otlp;
 
     public TokenwatchHttpServer(TokenwatchApp app, TokenwatchConfig config, int port) throws IOException {
+        requireSafeExposure(config);
         KafkaStreams streams = app.streams();
         PrometheusMeterRegistry registry = app.meterRegistry();
         streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -54,7 +62,8 @@ public final class TokenwatchHttpServer implements AutoCloseable {
                 .description("Kafka client warnings for expected, self-resolving situations, left out of the log").register(registry);
         recentAlerts = new RecentAlerts(config.kafkaProperties(), config.alertsTopic, 500);
         api = new QueryApi(streams, config, recentAlerts);
-        token = config.httpToken;
+        token = BearerToken.of(config.httpToken);
+        allowedHosts = AllowedHosts.of(config.httpAddress, config.httpAllowedHosts);
         OtlpSettings otlpSettings = OtlpSettings.of(config);
         otlp = otlpSettings.enabled() ? Optional.of(new OtlpHttpIntake(config, registry)) : Optional.empty();
 
@@ -66,8 +75,27 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         otlp.ifPresent(intake -> routes.context("/v1/traces", intake::serve));
         server = routes.start();
         LOG.info("HTTP on {}:{}: dashboard /, API /api/ ({}), /health/live, /health/ready, /metrics{}", config.httpAddress, port(),
-                token.isPresent() ? "bearer token required" : "open", otlp.isPresent() ? ", OTLP/HTTP traces /v1/traces ("
+                token.required() ? "bearer token required" : "open", otlp.isPresent() ? ", OTLP/HTTP traces /v1/traces ("
                         + (otlpSettings.token().isPresent() ? "bearer token required" : "open") + ")" : "");
+    }
+
+    /**
+     * Spend data and an ingest path are not for anyone who can reach the port by accident: without a token,
+     * the API may only be reachable from this host and the OTLP intake not be on, unless the operator says
+     * so explicitly. Checked before anything starts, in one line naming the settings.
+     */
+    public static void requireSafeExposure(TokenwatchConfig config) {
+        String where = config.httpAddress + ":" + config.httpPort;
+        if (config.httpToken.isEmpty() && !AllowedHosts.isLoopback(config.httpAddress) && !config.httpAllowUnauthenticated) {
+            throw new CannotStartException("the API at " + where + " is reachable from other hosts and has no token: set "
+                    + CoreSettings.HTTP_TOKEN + ", or " + CoreSettings.HTTP_ALLOW_UNAUTHENTICATED + "=true to serve spend data to anyone who reaches it");
+        }
+        OtlpSettings otlp = OtlpSettings.of(config);
+        if (otlp.enabled() && otlp.token().isEmpty() && !otlp.allowUnauthenticated()) {
+            throw new CannotStartException("the OTLP intake (" + OtlpSettings.ENABLED + ") has no token: set " + OtlpSettings.TOKEN + " or "
+                    + CoreSettings.HTTP_TOKEN + ", or " + OtlpSettings.ALLOW_UNAUTHENTICATED + "=true to take spans from anyone who reaches " + where
+                    + " (or " + OtlpSettings.ENABLED + "=false)");
+        }
     }
 
     public int port() {
@@ -80,13 +108,14 @@ public final class TokenwatchHttpServer implements AutoCloseable {
     }
 
     private void serveApi(HttpExchange exchange) throws IOException {
-        if (token.isPresent()) {
-            String presented = Optional.ofNullable(exchange.getRequestHeaders().getFirst("Authorization")).orElse("");
-            if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), ("Bearer " + token.get()).getBytes(StandardCharsets.UTF_8))) {
-                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"tokenwatch\"");
-                OperatorHttpServer.respond(exchange, 401, "application/json", "{\"error\":\"missing or wrong bearer token\"}");
-                return;
-            }
+        if (refusedHost(exchange)) {
+            return;
+        }
+        if (!token.accepts(exchange.getRequestHeaders().getFirst("Authorization"))
+                && !token.acceptsPeer(exchange.getRequestHeaders().getFirst(BearerToken.PEER_HEADER), exchange.getRequestURI(), Instant.now())) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"tokenwatch\"");
+            OperatorHttpServer.respond(exchange, 401, "application/json", "{\"error\":\"missing or wrong bearer token\"}");
+            return;
         }
         try {
             QueryApi.Response response = api.handle(exchange.getRequestURI().getRawPath(), OperatorHttpServer.query(exchange));
@@ -99,6 +128,9 @@ public final class TokenwatchHttpServer implements AutoCloseable {
 
     /** The dashboard's files, bundled in the jar under {@code dashboard/}: no CDN, works offline. */
     private void serveDashboard(HttpExchange exchange) throws IOException {
+        if (refusedHost(exchange)) {
+            return;
+        }
         String path = exchange.getRequestURI().getPath();
         String file = path.equals("/") ? "index.html" : path.substring(1);
         String extension = file.substring(file.lastIndexOf('.') + 1);
@@ -111,11 +143,23 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         try (in) {
             byte[] bytes = in.readAllBytes();
             exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPES.get(extension));
+            exchange.getResponseHeaders().set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+            exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
             exchange.sendResponseHeaders(200, bytes.length);
             exchange.getResponseBody().write(bytes);
         } finally {
             exchange.close();
         }
+    }
+
+    /** A browser that reached this port by a name it was not given (DNS rebinding) gets nothing. */
+    private boolean refusedHost(HttpExchange exchange) throws IOException {
+        if (allowedHosts.permits(exchange.getRequestHeaders().getFirst("Host"))) {
+            return false;
+        }
+        OperatorHttpServer.respond(exchange, 421, "text/plain", "this server does not answer to that Host; see " + CoreSettings.HTTP_ALLOWED_HOSTS);
+        return true;
     }
 
     @Override

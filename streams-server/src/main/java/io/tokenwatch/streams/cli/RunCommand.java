@@ -19,6 +19,7 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TokenwatchConfig config = options.load();
+        TokenwatchHttpServer.requireSafeExposure(config);
         TokenwatchApp app = TokenwatchApp.start(config);
         TokenwatchHttpServer http;
         try {

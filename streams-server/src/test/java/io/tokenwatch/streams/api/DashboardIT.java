@@ -200,6 +200,27 @@ class DashboardIT {
     }
 
     @Test
+    void theDashboardSendsItsContentSecurityPolicyAndAnswersOnlyToItsOwnNames() throws Exception {
+        String page = rawGet(servers.get(0).port(), "127.0.0.1:" + servers.get(0).port(), "/");
+        assertThat(page).startsWith("HTTP/1.1 200").containsIgnoringCase("Content-Security-Policy: default-src 'self'; script-src 'self'")
+                .containsIgnoringCase("frame-ancestors 'none'");
+        // A page of another site whose name was rebound to this address (DNS rebinding) gets nothing, page or API.
+        assertThat(rawGet(servers.get(0).port(), "attacker.example:" + servers.get(0).port(), "/")).startsWith("HTTP/1.1 421");
+        assertThat(rawGet(servers.get(0).port(), "attacker.example", "/api/groups")).startsWith("HTTP/1.1 421");
+        assertThat(rawGet(servers.get(0).port(), "localhost:" + servers.get(0).port(), "/health/live")).startsWith("HTTP/1.1 200");
+    }
+
+    /** A GET with the Host header a browser would send (the JDK's HTTP client will not set it). */
+    private static String rawGet(int port, String host, String path) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
     void reconciliationIsSummedPerModelFromTheReconciledHours() throws Exception {
         JsonNode models = await().atMost(PATIENCE).ignoreExceptions().until(() -> getJson(1, "/api/reconciliation?days=7"), m -> m.size() == 1);
         JsonNode gpt = models.get(0);

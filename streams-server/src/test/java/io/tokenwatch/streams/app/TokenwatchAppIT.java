@@ -59,7 +59,7 @@ class TokenwatchAppIT {
     private TokenwatchConfig config(Path stateDir) {
         return TokenwatchConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(), "schema.registry.url", "mock://app-it",
                 "application.id", "tokenwatch-it", "state.dir", stateDir.toString(), "tokenwatch.topics.partitions", "2",
-                "tokenwatch.anomaly.metrics", "tokens_per_call"));
+                "tokenwatch.anomaly.metrics", "tokens_per_call", "tokenwatch.otlp.enabled", "false"));
     }
 
     private void sendCalls(int n, Instant from, long inputTokens) {

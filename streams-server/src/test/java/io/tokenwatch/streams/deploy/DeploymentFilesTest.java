@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.streams.app.TokenwatchHttpServer;
 import io.tokenwatch.streams.notify.SlackSettings;
 import io.tokenwatch.streams.reconcile.ReconcileSettings;
 import io.tokenwatch.streams.support.SystemTools;
@@ -84,6 +85,9 @@ class DeploymentFilesTest {
             container.path("volumeMounts").forEach(m -> mounts.add(m.path("mountPath").asText()));
             assertThat(mounts).contains(stateDir);
             assertThat(sts.at("/spec/volumeClaimTemplates/0/metadata/name").asText()).isEqualTo("state");
+            assertThat(findEnv(container, "TOKENWATCH_HTTP_TOKEN").at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("tokenwatch-api");
+            settings.put("tokenwatch.http.token", "from-the-secret");
+            TokenwatchHttpServer.requireSafeExposure(TokenwatchConfig.of(settings)); // the rendered pod would start
             JsonNode instanceId = findEnv(container, "TOKENWATCH_KAFKA_GROUP_INSTANCE_ID");
             assertThat(instanceId.at("/valueFrom/fieldRef/fieldPath").asText()).isEqualTo("metadata.name");
         }
@@ -103,6 +107,8 @@ class DeploymentFilesTest {
     @Test
     void valuesSchemaRejectsWrongValues() {
         assertThatThrownBy(() -> new Helm(CHART).template().withName("tw").set("replicas", 0).call()).hasMessageContaining("replicas");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("tw").set("http.tokenSecret.name", "").call())
+                .hasMessageContaining("http.tokenSecret.name");
         assertThatThrownBy(() -> new Helm(CHART).template().withName("tw").set("tokenwatch.dimensions", "task,planet").call())
                 .hasMessageContaining("dimensions");
         assertThatThrownBy(() -> new Helm(CHART).template().withName("tw").set("schemaRegistry.url", "registry:8081").call())
