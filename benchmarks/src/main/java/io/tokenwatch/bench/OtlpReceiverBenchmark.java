@@ -1,6 +1,5 @@
 package io.tokenwatch.bench;
 
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -9,15 +8,16 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.tokenwatch.http.TestRouteServer;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.otlp.OtlpHttpIntake;
 import io.tokenwatch.producer.CallReport;
 import io.tokenwatch.producer.TokenUsage;
 import io.tokenwatch.producer.TokenwatchClient;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.http.HttpEndpoint;
+import io.tokenwatch.runtime.http.HttpPort;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,14 +29,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The OTLP/HTTP receiver against producer-lib alone, on the same broker in one run: spans/s from
  * protobuf exports of 512 GenAI spans (two senders, as a Collector's exporter sends them) until every
- * call is acknowledged, vs {@code recordCall} of the same calls. Usage:
+ * call is acknowledged, vs {@code recordCall} of the same calls; the receiver served by the processes'
+ * HTTP port (Jetty) and, as the baseline it replaced, by the JDK's HTTP server. Usage:
  * {@code java -Xmx2g -cp benchmarks.jar io.tokenwatch.bench.OtlpReceiverBenchmark [spans]}.
  */
 public final class OtlpReceiverBenchmark {
@@ -52,12 +51,24 @@ public final class OtlpReceiverBenchmark {
             for (int b = 0; b < batches; b++) {
                 exports.add(export(b));
             }
-            for (int round = 1; round <= 2; round++) {
+            List<Double> ratios = new ArrayList<>();
+            for (int round = 1; round <= 4; round++) {
                 double alone = producerLib(broker, total, round);
-                double receiver = receiver(broker, exports, total, round);
-                System.out.printf("round %d: producer-lib alone %,9.0f calls/s; OTLP receiver %,9.0f spans/s = %.2f x producer-lib%n",
-                        round, alone, receiver, receiver / alone);
+                // Each round swaps which server goes first, so warm-up and broker state favour neither.
+                boolean jdkFirst = round % 2 == 1;
+                double first = receiver(broker, exports, total, round * 2, !jdkFirst);
+                double second = receiver(broker, exports, total, round * 2 + 1, jdkFirst);
+                double jdk = jdkFirst ? first : second;
+                double jetty = jdkFirst ? second : first;
+                if (round > 1) { // the first round warms the JVM up
+                    ratios.add(jetty / jdk);
+                }
+                System.out.printf("round %d: producer-lib alone %,9.0f calls/s; OTLP receiver on the JDK server %,9.0f spans/s (%.2f x producer-lib), "
+                        + "on the HTTP port %,9.0f spans/s (%.2f x producer-lib) = %.2f x the JDK server%n",
+                        round, alone, jdk, jdk / alone, jetty, jetty / alone, jetty / jdk);
             }
+            ratios.sort(null);
+            System.out.printf("HTTP port / JDK server, median of rounds 2-4: %.2f x%n", median(ratios));
         }
     }
 
@@ -77,15 +88,13 @@ public final class OtlpReceiverBenchmark {
         return calls / ((System.nanoTime() - start) / 1e9);
     }
 
-    private static double receiver(EmbeddedKafkaBroker broker, List<byte[]> exports, int spans, int round) throws Exception {
+    private static double receiver(EmbeddedKafkaBroker broker, List<byte[]> exports, int spans, int round, boolean httpPort) throws Exception {
         TokenwatchConfig config = TokenwatchConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(), "schema.registry.url", "mock://bench-otlp",
                 "state.dir", Files.createTempDirectory("bench-otlp").toString()));
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.setExecutor(Executors.newFixedThreadPool(2));
-        try (OtlpHttpIntake intake = new OtlpHttpIntake(config, new SimpleMeterRegistry())) {
-            server.createContext("/v1/traces", intake::serve);
-            server.start();
-            URI endpoint = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1/traces");
+        try (OtlpHttpIntake intake = new OtlpHttpIntake(config, new SimpleMeterRegistry());
+             AutoCloseable server = httpPort ? new HttpPort(HttpEndpoint.plain("127.0.0.1", 0)).route("/v1/traces", intake.maxBodyBytes(), intake::serve).start()
+                     : new TestRouteServer(intake::serve, null)) {
+            URI endpoint = URI.create((server instanceof HttpPort port ? port.url() : ((TestRouteServer) server).url()) + "/v1/traces");
             HttpClient http = HttpClient.newHttpClient();
             AtomicInteger next = new AtomicInteger();
             long start = System.nanoTime();
@@ -116,16 +125,18 @@ public final class OtlpReceiverBenchmark {
                 throw new IllegalStateException("recorded " + intake.counts().calls() + " of " + spans + " spans");
             }
             return rate;
-        } finally {
-            server.stop(0);
-            ((ExecutorService) server.getExecutor()).shutdown();
         }
+    }
+
+    private static double median(List<Double> sorted) {
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** The same export with this round's call ids (response ids carry a round marker the bytes are patched with). */
     private static byte[] withRound(byte[] export, int round) {
         byte[] copy = export.clone();
-        byte marker = (byte) ('0' + round);
+        byte marker = (byte) ('0' + round); // receiver runs 2 to 9
         for (int i = 0; i + 5 < copy.length; i++) {
             if (copy[i] == 'r' && copy[i + 1] == 'o' && copy[i + 2] == 'u' && copy[i + 3] == 'n' && copy[i + 4] == 'd' && copy[i + 5] == '?') {
                 copy[i + 5] = marker;

@@ -1,15 +1,18 @@
 package io.tokenwatch.otlp;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tokenwatch.http.HttpCall;
+import io.tokenwatch.http.HttpReply;
 import io.tokenwatch.producer.TokenwatchClient;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.ToLongFunction;
 
 /**
@@ -23,6 +26,7 @@ public final class OtlpHttpIntake implements AutoCloseable {
 
     private final TokenwatchClient client;
     private final OtlpReceiver receiver;
+    private final long maxBodyBytes;
 
     public OtlpHttpIntake(TokenwatchConfig config, MeterRegistry registry) {
         OtlpSettings settings = OtlpSettings.of(config);
@@ -33,6 +37,7 @@ public final class OtlpHttpIntake implements AutoCloseable {
         }
         client = IntakeClient.builder(config, settings.spillDir()).queueCapacity(QUEUE_CAPACITY).build();
         receiver = new OtlpReceiver(client, settings.mapping(), settings.maxBodyBytes(), settings.token());
+        maxBodyBytes = settings.maxBodyBytes();
         counter(registry, "tokenwatch.otlp.requests", "OTLP trace export requests", null, OtlpReceiver.Counts::requests);
         counter(registry, "tokenwatch.otlp.spans", "Spans received that became calls", "call", OtlpReceiver.Counts::calls);
         counter(registry, "tokenwatch.otlp.spans", "Spans received that were not model calls", "ignored", OtlpReceiver.Counts::ignored);
@@ -57,21 +62,26 @@ public final class OtlpHttpIntake implements AutoCloseable {
         builder.register(registry);
     }
 
-    public void serve(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            if (!exchange.getRequestMethod().equals("POST")) {
-                exchange.getResponseHeaders().set("Allow", "POST");
-                exchange.sendResponseHeaders(405, -1);
-                return;
-            }
-            var headers = exchange.getRequestHeaders();
-            OtlpReceiver.Response response = receiver.handle(new OtlpReceiver.Request(headers.getFirst("Content-Type"),
-                    headers.getFirst("Content-Encoding"), headers.getFirst("Authorization"), exchange.getRequestBody()));
-            response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-            exchange.getResponseHeaders().set("Content-Type", response.contentType());
-            exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
-            exchange.getResponseBody().write(response.body());
+    /** {@code POST /v1/traces}. */
+    public HttpReply serve(HttpCall call) {
+        if (!call.method().equals("POST")) {
+            return HttpReply.text(405, "POST an OTLP trace export").withHeader("Allow", "POST");
         }
+        OtlpReceiver.Response response = receiver.handle(new OtlpReceiver.Request(call.header("Content-Type"), call.header("Content-Encoding"),
+                call.header("Authorization"), new ByteArrayInputStream(call.body())));
+        HttpReply reply = HttpReply.of(response.status(), response.contentType(), response.body());
+        for (Map.Entry<String, String> header : response.headers().entrySet()) {
+            reply = reply.withHeader(header.getKey(), header.getValue());
+        }
+        return reply;
+    }
+
+    /**
+     * The largest request body the port reads for the receiver: its bound as sent; a gzipped body is
+     * bounded again, after inflating, by the receiver.
+     */
+    public int maxBodyBytes() {
+        return (int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes);
     }
 
     public OtlpReceiver.Counts counts() {

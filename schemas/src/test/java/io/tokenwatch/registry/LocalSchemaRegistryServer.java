@@ -1,9 +1,9 @@
 package io.tokenwatch.registry;
 
-import com.sun.net.httpserver.Filter;
-import com.sun.net.httpserver.HttpExchange;
+import io.tokenwatch.http.HttpCall;
+import io.tokenwatch.http.HttpReply;
+import io.tokenwatch.http.TestRouteServer;
 
-import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,11 +14,12 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
- * A registry for tests: {@link SchemaRegistryHttpServer} on loopback over a private
- * {@link MockSchemaRegistry} scope, which can require basic auth, fail the next N requests with 500
- * to exercise retries, hold requests for a subject until told, and records what it was asked.
+ * A registry for tests: {@link SchemaRegistryRoutes} on loopback over a private {@link MockSchemaRegistry}
+ * scope, which can require basic auth, fail the next N requests with 500 to exercise retries, hold
+ * requests for a subject until told, and records what it was asked.
  */
 public final class LocalSchemaRegistryServer implements AutoCloseable {
     private final String scope = "http-" + UUID.randomUUID();
@@ -29,7 +30,8 @@ public final class LocalSchemaRegistryServer implements AutoCloseable {
     private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
     private volatile String heldPath = null;
     private volatile CountDownLatch heldUntil = new CountDownLatch(0);
-    private final SchemaRegistryHttpServer server;
+    private final SchemaRegistryRoutes registry = new SchemaRegistryRoutes(MockSchemaRegistry.forScope(scope));
+    private final TestRouteServer server;
 
     public LocalSchemaRegistryServer(String userInfo) throws IOException {
         this(userInfo, null);
@@ -39,10 +41,7 @@ public final class LocalSchemaRegistryServer implements AutoCloseable {
     public LocalSchemaRegistryServer(String userInfo, SSLContext tls) throws IOException {
         this.expectedAuthorization = userInfo == null ? null
                 : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
-        Filter record = Filter.beforeHandler("record", e -> requests.add(e.getRequestMethod() + " " + e.getRequestURI().getRawPath() + " "
-                + e.getRequestHeaders().getFirst("Content-Type")));
-        server = tls == null ? SchemaRegistryHttpServer.start(MockSchemaRegistry.forScope(scope), "127.0.0.1", 0, record, new Faults())
-                : SchemaRegistryHttpServer.startTls(MockSchemaRegistry.forScope(scope), "127.0.0.1", 0, tls, record, new Faults());
+        server = new TestRouteServer(this::handle, tls);
     }
 
     public String url() {
@@ -87,32 +86,26 @@ public final class LocalSchemaRegistryServer implements AutoCloseable {
     }
 
     /** Answers 401 without the expected credentials, holds requests for a held path, and answers the injected status while failures are to be injected. */
-    private final class Faults extends Filter {
-        @Override
-        public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
-            if (expectedAuthorization != null && !expectedAuthorization.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                SchemaRegistryHttpServer.error(exchange, 401, 40101, "Unauthorized");
-            } else if (heldPath != null && exchange.getRequestURI().getRawPath().contains(heldPath) && !released(heldUntil)) {
-                SchemaRegistryHttpServer.error(exchange, 503, 50003, "Held by the test for too long");
-            } else if (exchange.getRequestURI().getRawPath().contains(failingPath) && failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                SchemaRegistryHttpServer.error(exchange, failingStatus, failingStatus * 100 + 1, "Injected by the test");
-            } else {
-                chain.doFilter(exchange);
-            }
+    private HttpReply handle(HttpCall call) throws IOException {
+        requests.add(call.method() + " " + call.rawPath() + " " + call.header("Content-Type"));
+        if (expectedAuthorization != null && !expectedAuthorization.equals(call.header("Authorization"))) {
+            return SchemaRegistryRoutes.error(401, 40101, "Unauthorized");
         }
-
-        private static boolean released(CountDownLatch latch) {
-            try {
-                return latch.await(5, TimeUnit.MINUTES);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+        if (heldPath != null && call.rawPath().contains(heldPath) && !released(heldUntil)) {
+            return SchemaRegistryRoutes.error(503, 50003, "Held by the test for too long");
         }
+        if (call.rawPath().contains(failingPath) && failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return SchemaRegistryRoutes.error(failingStatus, failingStatus * 100 + 1, "Injected by the test");
+        }
+        return registry.handle(call);
+    }
 
-        @Override
-        public String description() {
-            return "auth and injected failures";
+    private static boolean released(CountDownLatch latch) {
+        try {
+            return latch.await(5, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

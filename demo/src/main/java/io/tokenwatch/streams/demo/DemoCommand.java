@@ -7,9 +7,11 @@ import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.otlp.OtlpSettings;
 import io.tokenwatch.producer.TokenwatchClient;
 import io.tokenwatch.registry.MockSchemaRegistry;
-import io.tokenwatch.registry.SchemaRegistryHttpServer;
+import io.tokenwatch.registry.SchemaRegistryRoutes;
 import io.tokenwatch.runtime.CannotStartException;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.http.HttpEndpoint;
+import io.tokenwatch.runtime.http.HttpPort;
 import io.tokenwatch.streams.api.LocalGroupStore;
 import io.tokenwatch.streams.app.BudgetTopic;
 import io.tokenwatch.streams.app.ConsumerGroupLag;
@@ -30,7 +32,6 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.net.BindException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ import java.util.jar.Manifest;
         description = "Run Tokenwatch end to end on an embedded Kafka broker with a synthetic workload and injected incidents.")
 public final class DemoCommand implements Callable<Integer> {
     private static final String APP_ID = "tokenwatch-demo";
-    /** The in-process registry the demo's own clients use; {@link SchemaRegistryHttpServer} serves it to other processes. */
+    /** The in-process registry the demo's own clients use; {@link SchemaRegistryRoutes} serve it to other processes. */
     private static final String REGISTRY = "mock://tokenwatch-demo";
 
     @Mixin
@@ -135,7 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
     /** Everything the demo starts, closed in reverse order. */
     private final class Stage implements AutoCloseable {
         EmbeddedKafkaBroker broker;
-        SchemaRegistryHttpServer registry;
+        HttpPort registry;
         TokenwatchApp app;
         TokenwatchHttpServer http;
         TokenwatchClient client;
@@ -336,15 +337,12 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** The demo's registry over HTTP, so commands in other processes read and write the same schemas. */
-    private SchemaRegistryHttpServer startRegistry() throws IOException {
+    private HttpPort startRegistry() throws IOException {
         if (dataDir != null) {
             DemoRegistryFile.load(dataDir, registry());
         }
-        try {
-            return SchemaRegistryHttpServer.start(registry(), "127.0.0.1", registryPort);
-        } catch (BindException e) {
-            throw CannotStartException.portInUse(registryPort, "with --registry-port");
-        }
+        return new HttpPort(HttpEndpoint.plain("127.0.0.1", registryPort)).route("/", 1024 * 1024, new SchemaRegistryRoutes(registry()))
+                .start("with --registry-port");
     }
 
     private static MockSchemaRegistry registry() {

@@ -3,14 +3,13 @@ package io.tokenwatch.streams.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import io.tokenwatch.runtime.http.OperatorHttpServer;
+import io.tokenwatch.http.HttpCall;
+import io.tokenwatch.http.HttpReply;
+import io.tokenwatch.runtime.http.HttpEndpoint;
+import io.tokenwatch.runtime.http.HttpPort;
 import io.tokenwatch.streams.reconcile.ProviderUsage;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -29,17 +26,17 @@ import java.util.function.Consumer;
  */
 public final class ProviderStandIns implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpReply SHUTTING_DOWN = HttpReply.json(503, "{\"error\":\"shutting down\"}");
 
     /** Called before each answer with the provider asked and the request; may block (tests hold a provider's answers). */
     public interface BeforeAnswer {
-        void await(String provider, HttpExchange request) throws InterruptedException;
+        void await(String provider, HttpCall request) throws InterruptedException;
     }
 
     private final Map<String, ProviderUsage> billed = new ConcurrentHashMap<>();
     private final int bucketsPerPage;
     private final BeforeAnswer beforeAnswer;
-    private final ExecutorService answering = Executors.newCachedThreadPool(); // a held answer must not hold the other provider's
-    private final HttpServer server;
+    private final HttpPort server;
 
     /** The demo's: a day of hourly buckets per page, as the APIs' {@code limit=24} gives, answered at once. */
     ProviderStandIns() throws IOException {
@@ -49,15 +46,13 @@ public final class ProviderStandIns implements AutoCloseable {
     public ProviderStandIns(int bucketsPerPage, BeforeAnswer beforeAnswer) throws IOException {
         this.bucketsPerPage = bucketsPerPage;
         this.beforeAnswer = beforeAnswer;
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/v1/organizations/usage_report/messages", this::anthropic);
-        server.createContext("/v1/organization/usage/completions", this::openai);
-        server.setExecutor(answering);
-        server.start();
+        // Each request has a thread of the port's pool: a held answer does not hold the other provider's.
+        server = new HttpPort(HttpEndpoint.plain("127.0.0.1", 0)).route("/v1/organizations/usage_report/messages", this::anthropic)
+                .route("/v1/organization/usage/completions", this::openai).start();
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return server.url();
     }
 
     /** Where each call is reported as billed (its model as the provider names it). */
@@ -82,10 +77,10 @@ public final class ProviderStandIns implements AutoCloseable {
         return hours.subList(Math.min(first, end), end);
     }
 
-    private void anthropic(HttpExchange exchange) throws IOException {
-        Map<String, String> query = OperatorHttpServer.query(exchange);
-        if (!held(exchange, "anthropic")) {
-            return;
+    private HttpReply anthropic(HttpCall call) throws IOException {
+        Map<String, String> query = call.query();
+        if (!held(call, "anthropic")) {
+            return SHUTTING_DOWN;
         }
         ObjectNode body = JSON.createObjectNode();
         ArrayNode data = body.putArray("data");
@@ -100,13 +95,13 @@ public final class ProviderStandIns implements AutoCloseable {
                 r.putObject("cache_creation").put("ephemeral_5m_input_tokens", u.cacheWriteTokens()).put("ephemeral_1h_input_tokens", 0);
             }
         }
-        respond(exchange, body);
+        return HttpReply.json(200, JSON.writeValueAsString(body));
     }
 
-    private void openai(HttpExchange exchange) throws IOException {
-        Map<String, String> query = OperatorHttpServer.query(exchange);
-        if (!held(exchange, "openai")) {
-            return;
+    private HttpReply openai(HttpCall call) throws IOException {
+        Map<String, String> query = call.query();
+        if (!held(call, "openai")) {
+            return SHUTTING_DOWN;
         }
         ObjectNode body = JSON.createObjectNode().put("object", "page");
         ArrayNode data = body.putArray("data");
@@ -121,28 +116,22 @@ public final class ProviderStandIns implements AutoCloseable {
                         .put("num_model_requests", u.requests()).put("model", u.model());
             }
         }
-        respond(exchange, body);
+        return HttpReply.json(200, JSON.writeValueAsString(body));
     }
 
-    /** False (answered 503) when interrupted while held. */
-    private boolean held(HttpExchange exchange, String provider) throws IOException {
+    /** False (to be answered 503) when interrupted while held. */
+    private boolean held(HttpCall call, String provider) {
         try {
-            beforeAnswer.await(provider, exchange);
+            beforeAnswer.await(provider, call);
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            OperatorHttpServer.respond(exchange, 503, "application/json", "{\"error\":\"shutting down\"}");
             return false;
         }
     }
 
-    private static void respond(HttpExchange exchange, ObjectNode body) throws IOException {
-        OperatorHttpServer.respond(exchange, 200, "application/json", JSON.writeValueAsString(body));
-    }
-
     @Override
     public void close() {
-        server.stop(0);
-        answering.shutdownNow();
+        server.close();
     }
 }

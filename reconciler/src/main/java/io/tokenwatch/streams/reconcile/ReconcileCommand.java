@@ -3,7 +3,7 @@ package io.tokenwatch.streams.reconcile;
 import io.tokenwatch.runtime.CannotStartException;
 import io.tokenwatch.runtime.config.ConfigOptions;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
-import io.tokenwatch.runtime.http.OperatorHttpServer;
+import io.tokenwatch.runtime.http.HttpPort;
 import io.tokenwatch.runtime.kafka.Preflight;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
@@ -72,7 +72,7 @@ public final class ReconcileCommand implements Callable<Integer> {
                 return 0;
             }
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tokenwatch-reconcile-stop"));
-            try (OperatorHttpServer http = reconciler.serveHealthAndMetrics(config.httpPort)) {
+            try (HttpPort http = reconciler.serveHealthAndMetrics(config.httpPort)) {
                 reconciler.runUntil(stop);
             }
         } catch (ReconcilerFencedException e) {

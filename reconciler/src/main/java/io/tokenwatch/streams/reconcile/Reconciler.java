@@ -2,14 +2,15 @@ package io.tokenwatch.streams.reconcile;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.events.v1.ReconciliationHour;
 import io.tokenwatch.producer.PriceCatalog;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
-import io.tokenwatch.runtime.http.OperatorHttpServer;
+import io.tokenwatch.runtime.http.HttpEndpoint;
+import io.tokenwatch.runtime.http.HttpPort;
+import io.tokenwatch.runtime.http.ProcessMetrics;
 import io.tokenwatch.runtime.kafka.TopicSnapshot;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.serde.KafkaAvroSerializer;
@@ -295,17 +296,18 @@ public final class Reconciler implements AutoCloseable {
      * Starts {@code /health/live}, {@code /health/ready} (a pass has succeeded and the last one did not
      * fail) and {@code /metrics} with the {@code tokenwatch_reconcile_*} meters.
      */
-    public OperatorHttpServer serveHealthAndMetrics(int port) throws IOException {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    public HttpPort serveHealthAndMetrics(int port) throws IOException {
+        PrometheusMeterRegistry registry = ProcessMetrics.registry("reconcile");
         Map<String, AtomicLong> counters = Map.of("hours", hoursReconciled, "records", recordsWritten, "alert.updates", alertUpdates,
                 "failed.passes", failedPasses);
-        OperatorHttpServer.registerCounters(registry, "tokenwatch.reconcile.", "Reconciler", counters);
+        HttpPort.registerCounters(registry, "tokenwatch.reconcile.", "Reconciler", counters);
         untrackedUsd.forEach((provider, usd) -> FunctionCounter.builder("tokenwatch.reconcile.untracked.usd", usd, DoubleAdder::sum).tag("provider", provider)
                 .description("Spend the provider reported that never reached Tokenwatch, USD").register(registry));
         Gauge.builder("tokenwatch.reconcile.open.gaps", episodes, GapEpisodes::openCount).description("capture_gap episodes open").register(registry);
         Gauge.builder("tokenwatch.reconcile.last.success", lastSuccess, AtomicLong::get).baseUnit("seconds")
                 .description("When the last pass succeeded (Unix time)").register(registry);
-        return new OperatorHttpServer(config.httpAddress, port, this::state, () -> true, () -> lastSuccess.get() > 0 && lastFailure == null, registry).start();
+        return new HttpPort(HttpEndpoint.of(config, port)).probes(this::state, () -> true, () -> lastSuccess.get() > 0 && lastFailure == null, registry)
+                .start();
     }
 
     private String state() {

@@ -18,6 +18,9 @@ public final class CoreSettings implements SettingsDeclaration {
     public static final String HTTP_TOKEN = "tokenwatch.http.token";
     public static final String HTTP_ALLOW_UNAUTHENTICATED = "tokenwatch.http.allow.unauthenticated";
     public static final String HTTP_ALLOWED_HOSTS = "tokenwatch.http.allowed.hosts";
+    public static final String HTTP_TLS_KEYSTORE = "tokenwatch.http.tls.keystore.location";
+    public static final String HTTP_TLS_KEYSTORE_TYPE = "tokenwatch.http.tls.keystore.type";
+    public static final String HTTP_TLS_KEYSTORE_PASSWORD = "tokenwatch.http.tls.keystore.password";
     public static final String MAX_TOKENS_PER_CALL = "tokenwatch.max.tokens.per.call";
     public static final String MAX_LABEL_LENGTH = "tokenwatch.max.label.length";
 
@@ -67,7 +70,12 @@ public final class CoreSettings implements SettingsDeclaration {
             .define(HTTP_ALLOW_UNAUTHENTICATED, Type.BOOLEAN, false, Importance.HIGH,
                     "Serve the API without a token on an address other hosts reach; without it, run refuses to start so.")
             .define(HTTP_ALLOWED_HOSTS, Type.STRING, "", Importance.MEDIUM,
-                    "Host names the dashboard and API answer to besides loopback and the bound address (DNS-rebinding guard); empty with 0.0.0.0: any.");
+                    "Host names the dashboard and API answer to besides loopback and the bound address (DNS-rebinding guard); empty with 0.0.0.0: any.")
+            .define(HTTP_TLS_KEYSTORE, Type.STRING, "", Importance.MEDIUM,
+                    "A key store with the HTTP port's key and certificate: the port then serves HTTPS only; empty for plain HTTP.")
+            .define(HTTP_TLS_KEYSTORE_TYPE, Type.STRING, "PKCS12", ConfigDef.ValidString.in("PKCS12", "JKS"), Importance.LOW,
+                    "The key store's type.")
+            .define(HTTP_TLS_KEYSTORE_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM, "The key store's password.");
 
     @Override
     public String component() {

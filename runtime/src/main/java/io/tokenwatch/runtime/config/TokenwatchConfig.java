@@ -1,5 +1,6 @@
 package io.tokenwatch.runtime.config;
 
+import io.tokenwatch.runtime.http.HttpEndpoint;
 import io.tokenwatch.schemas.CallBounds;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -65,6 +66,8 @@ public final class TokenwatchConfig {
     public final boolean httpAllowUnauthenticated;
     /** Host names the dashboard and API answer to besides loopback and the bound address. */
     public final List<String> httpAllowedHosts;
+    /** The HTTP port's key store, when it serves HTTPS. */
+    public final Optional<HttpEndpoint.KeyStoreFile> httpTls;
 
     private final Map<String, String> own;
     private final Map<String, String> kafka;
@@ -114,6 +117,13 @@ public final class TokenwatchConfig {
         httpToken = core.secret(CoreSettings.HTTP_TOKEN);
         httpAllowUnauthenticated = core.bool(CoreSettings.HTTP_ALLOW_UNAUTHENTICATED);
         httpAllowedHosts = core.list(CoreSettings.HTTP_ALLOWED_HOSTS);
+        httpTls = core.optionalPath(CoreSettings.HTTP_TLS_KEYSTORE).map(path -> new HttpEndpoint.KeyStoreFile(path,
+                core.string(CoreSettings.HTTP_TLS_KEYSTORE_TYPE), core.secret(CoreSettings.HTTP_TLS_KEYSTORE_PASSWORD).orElse("")));
+        httpTls.ifPresent(tls -> {
+            if (!Files.isReadable(tls.path())) {
+                throw new ConfigException(CoreSettings.HTTP_TLS_KEYSTORE, tls.path().toString(), Files.exists(tls.path()) ? "file not readable" : "no such file");
+            }
+        });
         if (!kafka.containsKey("schema.registry.url")) {
             throw new ConfigException("schema.registry.url", null, "required (http(s)://host:port, or mock://scope for an in-process registry)");
         }

@@ -2,7 +2,7 @@ package io.tokenwatch.streams.cli;
 
 import io.tokenwatch.runtime.config.ConfigOptions;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
-import io.tokenwatch.runtime.http.OperatorHttpServer;
+import io.tokenwatch.runtime.http.HttpPort;
 import io.tokenwatch.runtime.kafka.Preflight;
 import io.tokenwatch.streams.notify.SlackNotifier;
 import io.tokenwatch.streams.notify.SlackPoster;
@@ -64,7 +64,7 @@ public final class NotifySlackCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        try (OperatorHttpServer http = notifier.serveHealthAndMetrics(config.httpPort)) {
+        try (HttpPort http = notifier.serveHealthAndMetrics(config.httpPort)) {
             Runtime.getRuntime().addShutdownHook(new Thread(notifier::close, "tokenwatch-notifier-shutdown"));
             notifier.run();
         }

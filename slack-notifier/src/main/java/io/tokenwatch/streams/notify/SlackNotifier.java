@@ -2,12 +2,13 @@ package io.tokenwatch.streams.notify;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenwatch.events.v1.AlertStatus;
 import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
-import io.tokenwatch.runtime.http.OperatorHttpServer;
+import io.tokenwatch.runtime.http.HttpEndpoint;
+import io.tokenwatch.runtime.http.HttpPort;
+import io.tokenwatch.runtime.http.ProcessMetrics;
 import io.tokenwatch.runtime.kafka.TopicSetup;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.streams.errors.DeadLetterCounts;
@@ -328,17 +329,18 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     }
 
     /** Starts {@code /health/live} (alive unless FAILED), {@code /health/ready} (RUNNING) and {@code /metrics} for this notifier. */
-    public OperatorHttpServer serveHealthAndMetrics(int port) throws IOException {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    public HttpPort serveHealthAndMetrics(int port) throws IOException {
+        PrometheusMeterRegistry registry = ProcessMetrics.registry("notify-slack");
         bindTo(registry);
-        return new OperatorHttpServer(config.httpAddress, port, () -> state.name(), () -> state != State.FAILED, () -> state == State.RUNNING, registry).start();
+        return new HttpPort(HttpEndpoint.of(config, port)).probes(() -> state.name(), () -> state != State.FAILED, () -> state == State.RUNNING, registry)
+                .start();
     }
 
     /** Registers the counters of {@link #counts()} and the alerts waiting, as {@code tokenwatch_slack_*}. */
     private void bindTo(MeterRegistry registry) {
         Map<String, AtomicLong> counters = Map.of("messages", messagesPosted, "alerts", alertsPosted, "digests", digestsPosted,
                 "retries", retries, "already_posted", alreadyPosted, "dead_lettered", deadLettered, "unknown_route", unknownRoute);
-        OperatorHttpServer.registerCounters(registry, "tokenwatch.slack.", "Slack notifier", counters);
+        HttpPort.registerCounters(registry, "tokenwatch.slack.", "Slack notifier", counters);
         Gauge.builder("tokenwatch.slack.waiting", waiting, AtomicLong::get).description("Alert updates waiting to be posted").register(registry);
     }
 

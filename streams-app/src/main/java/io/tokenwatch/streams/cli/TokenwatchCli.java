@@ -1,7 +1,6 @@
 package io.tokenwatch.streams.cli;
 
 import io.tokenwatch.runtime.CannotStartException;
-import io.tokenwatch.runtime.http.OperatorHttpServer;
 import io.tokenwatch.streams.demo.DemoCommand;
 import io.tokenwatch.streams.demo.GenerateCommand;
 import io.tokenwatch.streams.reconcile.ReconcileCommand;
@@ -17,7 +16,6 @@ import picocli.CommandLine;
 public final class TokenwatchCli implements Runnable {
 
     public static void main(String[] args) {
-        OperatorHttpServer.applyServerLimits(); // before any HTTP server of the process is made
         System.exit(commandLine().execute(args));
     }
 

@@ -8,7 +8,7 @@ import io.tokenwatch.events.v1.AnomalyAlert;
 import io.tokenwatch.kafka.EmbeddedKafkaBroker;
 import io.tokenwatch.registry.MockSchemaRegistry;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
-import io.tokenwatch.runtime.http.OperatorHttpServer;
+import io.tokenwatch.runtime.http.HttpPort;
 import io.tokenwatch.schemas.Alerts;
 import io.tokenwatch.serde.KafkaAvroSerializer;
 import io.tokenwatch.streams.cli.TokenwatchCli;
@@ -210,7 +210,7 @@ class SlackNotifierIT {
         // Even a consumer group that re-reads the topic from the start posts only what is new: the ledger remembers.
         settings.put("tokenwatch.slack.group.id", "notifier-restart-reread");
         SlackNotifier third = new SlackNotifier(TokenwatchConfig.of(settings), client(webhooks), false);
-        OperatorHttpServer http = third.serveHealthAndMetrics(0);
+        HttpPort http = third.serveHealthAndMetrics(0);
         assertThat(status(http, "/health/ready")).as("not ready before it runs").isEqualTo(503);
         Thread thirdThread = startNotifier(third);
         await().atMost(PATIENCE).until(() -> third.counts().get("already_posted") == 2);
@@ -220,7 +220,8 @@ class SlackNotifierIT {
         await().atMost(PATIENCE).until(() -> committed("notifier-restart-reread", "alerts-restart") == 3);
         String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("tokenwatch_slack_messages_total 1.0").contains("tokenwatch_slack_already_posted_total 2.0");
+        assertThat(metrics).contains("tokenwatch_slack_messages_total{application=\"notify-slack\"} 1.0")
+                .contains("tokenwatch_slack_already_posted_total{application=\"notify-slack\"} 2.0");
         third.close();
         thirdThread.join(PATIENCE.toMillis());
         assertThat(status(http, "/health/live")).as("stopped cleanly is not a failure").isEqualTo(200);
@@ -291,7 +292,7 @@ class SlackNotifierIT {
         assertThat(committed("notifier-dry", "alerts-dry")).isEqualTo(-1);
     }
 
-    private static int status(OperatorHttpServer http, String path) throws Exception {
+    private static int status(HttpPort http, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + path)).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode();
     }

@@ -124,7 +124,7 @@ class ReconcileCatchUpIT {
                 new StringSerializer(), values);
         providers = new ProviderStandIns(5, (provider, request) -> {
             if (provider.equals("openai")) {
-                openaiRequests.merge(request.getRequestHeaders().getFirst("Authorization").substring("Bearer ".length()), 1, Integer::sum);
+                openaiRequests.merge(request.header("Authorization").substring("Bearer ".length()), 1, Integer::sum);
                 openaiHeld.await(5, TimeUnit.MINUTES);
             }
         });
@@ -258,7 +258,7 @@ class ReconcileCatchUpIT {
             int port = httpPorts.get("second");
             Map<String, Double> openaiGaps = gaps.entrySet().stream().filter(e -> e.getKey().startsWith("openai|"))
                     .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-            assertThat(TokenwatchProcess.metric(port, "tokenwatch_reconcile_records_total")).isEqualTo(openaiGaps.size());
+            assertThat(TokenwatchProcess.metric(port, "tokenwatch_reconcile_records_total{application=\"reconcile\"}")).isEqualTo(openaiGaps.size());
             assertThat(TokenwatchProcess.metric(port, "tokenwatch_reconcile_alert_updates_total"))
                     .isEqualTo(expected.alerts.entrySet().stream().filter(e -> e.getKey().startsWith("openai|")).mapToInt(e -> e.getValue().size()).sum());
             assertThat(TokenwatchProcess.metric(port, "tokenwatch_reconcile_untracked_usd_total{provider=\"openai\"}"))

@@ -102,7 +102,12 @@ public final class TokenwatchProcess {
     public static double metric(int port, String name) throws IOException, InterruptedException {
         String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        return body.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
+        // name{label="value",...}: the line of that meter carrying those labels (besides the process's application tag).
+        int brace = name.indexOf('{');
+        String meter = brace < 0 ? name : name.substring(0, brace);
+        List<String> labels = brace < 0 ? List.of() : List.of(name.substring(brace + 1, name.length() - 1).split(","));
+        return body.lines().filter(l -> l.startsWith(meter + "{") || l.startsWith(meter + " ")).filter(l -> labels.stream().allMatch(l::contains))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .findFirst().orElseThrow(() -> new AssertionError(name + " not on /metrics"));
     }
 

@@ -1,10 +1,10 @@
 package io.tokenwatch.streams.app;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenwatch.otlp.OtlpSettings;
 import io.tokenwatch.otlp.OtlpTopicIntake;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
+import io.tokenwatch.runtime.http.ProcessMetrics;
 import io.tokenwatch.runtime.kafka.Preflight;
 import io.tokenwatch.runtime.kafka.TopicSetup;
 import io.tokenwatch.streams.config.PipelineSettings;
@@ -65,7 +65,7 @@ public final class TokenwatchApp implements AutoCloseable {
         }
         TopologySettings settings = pipeline.topology();
         Topics topics = Topics.of(settings);
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = ProcessMetrics.registry("run");
         // The same admin client goes on asking for the inputs' end offsets (and is closed with them).
         BrokerEndOffsets lag = new BrokerEndOffsets(admin, config.kafkaProperties().get(StreamsConfig.APPLICATION_ID_CONFIG),
                 List.of(config.callsTopic, config.outcomesTopic), inputPartitions);

@@ -1,10 +1,11 @@
 package io.tokenwatch.streams.app;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tokenwatch.http.HttpCall;
+import io.tokenwatch.http.HttpReply;
 import io.tokenwatch.otlp.OtlpHttpIntake;
 import io.tokenwatch.otlp.OtlpReceiver;
 import io.tokenwatch.otlp.OtlpSettings;
@@ -13,7 +14,8 @@ import io.tokenwatch.runtime.config.CoreSettings;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
 import io.tokenwatch.runtime.http.AllowedHosts;
 import io.tokenwatch.runtime.http.BearerToken;
-import io.tokenwatch.runtime.http.OperatorHttpServer;
+import io.tokenwatch.runtime.http.HttpEndpoint;
+import io.tokenwatch.runtime.http.HttpPort;
 import io.tokenwatch.runtime.kafka.ExpectedKafkaWarnings;
 import io.tokenwatch.streams.api.QueryApi;
 import io.tokenwatch.streams.api.RecentAlerts;
@@ -41,7 +43,7 @@ public final class TokenwatchHttpServer implements AutoCloseable {
     private static final Map<String, String> CONTENT_TYPES = Map.of("html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8",
             "css", "text/css; charset=utf-8", "svg", "image/svg+xml");
 
-    private final OperatorHttpServer server;
+    private final HttpPort server;
     private final KafkaStreamsMetrics streamsMetrics;
     private final RecentAlerts recentAlerts;
     private final QueryApi api;
@@ -67,12 +69,12 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         OtlpSettings otlpSettings = OtlpSettings.of(config);
         otlp = otlpSettings.enabled() ? Optional.of(new OtlpHttpIntake(config, registry)) : Optional.empty();
 
-        OperatorHttpServer routes = new OperatorHttpServer(config.httpAddress, port, () -> streams.state().name(),
+        HttpPort routes = new HttpPort(HttpEndpoint.of(config, port)).probes(() -> streams.state().name(),
                 () -> streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.NOT_RUNNING,
                 () -> streams.state() == KafkaStreams.State.RUNNING, registry)
-                .context("/api/", this::serveApi)
-                .context("/", this::serveDashboard);
-        otlp.ifPresent(intake -> routes.context("/v1/traces", intake::serve));
+                .route("/api/", this::serveApi)
+                .route("/", this::serveDashboard);
+        otlp.ifPresent(intake -> routes.route("/v1/traces", intake.maxBodyBytes(), intake::serve));
         server = routes.start();
         LOG.info("HTTP on {}:{}: dashboard /, API /api/ ({}), /health/live, /health/ready, /metrics{}", config.httpAddress, port(),
                 token.required() ? "bearer token required" : "open", otlp.isPresent() ? ", OTLP/HTTP traces /v1/traces ("
@@ -107,59 +109,44 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         return otlp.map(OtlpHttpIntake::counts);
     }
 
-    private void serveApi(HttpExchange exchange) throws IOException {
-        if (refusedHost(exchange)) {
-            return;
+    private HttpReply serveApi(HttpCall call) throws IOException {
+        if (!allowedHosts.permits(call.header("Host"))) {
+            return refusedHost();
         }
-        if (!token.accepts(exchange.getRequestHeaders().getFirst("Authorization"))
-                && !token.acceptsPeer(exchange.getRequestHeaders().getFirst(BearerToken.PEER_HEADER), exchange.getRequestURI(), Instant.now())) {
-            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"tokenwatch\"");
-            OperatorHttpServer.respond(exchange, 401, "application/json", "{\"error\":\"missing or wrong bearer token\"}");
-            return;
+        if (!token.accepts(call.header("Authorization")) && !token.acceptsPeer(call.header(BearerToken.PEER_HEADER), call.target(), Instant.now())) {
+            return HttpReply.json(401, "{\"error\":\"missing or wrong bearer token\"}").withHeader("WWW-Authenticate", "Bearer realm=\"tokenwatch\"");
         }
         try {
-            QueryApi.Response response = api.handle(exchange.getRequestURI().getRawPath(), OperatorHttpServer.query(exchange));
-            OperatorHttpServer.respond(exchange, response.status(), "application/json", response.json());
+            QueryApi.Response response = api.handle(call.rawPath(), call.query());
+            return HttpReply.json(response.status(), response.json());
         } catch (IOException | RuntimeException e) {
-            LOG.warn("API request {} failed: {}", exchange.getRequestURI(), e.toString());
-            OperatorHttpServer.respond(exchange, 502, "application/json", QueryApi.JSON.writeValueAsString(Map.of("error", String.valueOf(e.getMessage()))));
+            LOG.warn("API request {} failed: {}", call.rawPath(), e.toString());
+            return HttpReply.json(502, QueryApi.JSON.writeValueAsString(Map.of("error", String.valueOf(e.getMessage()))));
         }
     }
 
     /** The dashboard's files, bundled in the jar under {@code dashboard/}: no CDN, works offline. */
-    private void serveDashboard(HttpExchange exchange) throws IOException {
-        if (refusedHost(exchange)) {
-            return;
+    private HttpReply serveDashboard(HttpCall call) throws IOException {
+        if (!allowedHosts.permits(call.header("Host"))) {
+            return refusedHost();
         }
-        String path = exchange.getRequestURI().getPath();
+        String path = call.path();
         String file = path.equals("/") ? "index.html" : path.substring(1);
         String extension = file.substring(file.lastIndexOf('.') + 1);
         InputStream in = file.contains("..") || !CONTENT_TYPES.containsKey(extension) ? null
                 : TokenwatchHttpServer.class.getResourceAsStream("/dashboard/" + file);
         if (in == null) {
-            OperatorHttpServer.respond(exchange, 404, "text/plain", "not found");
-            return;
+            return HttpReply.text(404, "not found");
         }
         try (in) {
-            byte[] bytes = in.readAllBytes();
-            exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPES.get(extension));
-            exchange.getResponseHeaders().set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-            exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
-            exchange.sendResponseHeaders(200, bytes.length);
-            exchange.getResponseBody().write(bytes);
-        } finally {
-            exchange.close();
+            return HttpReply.of(200, CONTENT_TYPES.get(extension), in.readAllBytes()).withHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                    .withHeader("X-Content-Type-Options", "nosniff").withHeader("Referrer-Policy", "no-referrer");
         }
     }
 
     /** A browser that reached this port by a name it was not given (DNS rebinding) gets nothing. */
-    private boolean refusedHost(HttpExchange exchange) throws IOException {
-        if (allowedHosts.permits(exchange.getRequestHeaders().getFirst("Host"))) {
-            return false;
-        }
-        OperatorHttpServer.respond(exchange, 421, "text/plain", "this server does not answer to that Host; see " + CoreSettings.HTTP_ALLOWED_HOSTS);
-        return true;
+    private static HttpReply refusedHost() {
+        return HttpReply.text(421, "this server does not answer to that Host; see " + CoreSettings.HTTP_ALLOWED_HOSTS);
     }
 
     @Override

@@ -174,7 +174,7 @@ class DashboardIT {
         HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(uri(0, "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).as("probes need no token").isEqualTo(200);
         String metrics = HTTP.send(HttpRequest.newBuilder(uri(0, "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("tokenwatch_events_in_total{type=\"call\"}").contains("tokenwatch_calls_joined_total")
+        assertThat(metrics).contains("tokenwatch_events_in_total{application=\"run\",type=\"call\"}").contains("tokenwatch_calls_joined_total")
                 .contains("tokenwatch_alert_delay_seconds");
     }
 

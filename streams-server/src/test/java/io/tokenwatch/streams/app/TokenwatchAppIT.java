@@ -81,8 +81,8 @@ class TokenwatchAppIT {
             assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
             assertThat(get(http, "/health/ready")).isEqualTo("200 RUNNING");
             assertThat(get(http, "/health/live")).isEqualTo("200 RUNNING");
-            assertThat(get(http, "/metrics")).contains("tokenwatch_streams_running 1.0")
-                    .contains("tokenwatch_dlq_records_total{reason=\"late\"}").contains("kafka_stream_");
+            assertThat(get(http, "/metrics")).contains("tokenwatch_streams_running{application=\"run\"} 1.0")
+                    .contains("tokenwatch_dlq_records_total{application=\"run\",reason=\"late\"}").contains("kafka_stream_");
             sendCalls(12, NOW_HOUR, 20_000); // 21,000 tokens a call: 1.9x, but only 12 calls so far
             awaitRecord(r -> r.value() instanceof GroupWindowStats s && s.getWindowStart().equals(NOW_HOUR) && s.getCalls() == 12);
             assertThat(alertsSoFar()).isEmpty();
