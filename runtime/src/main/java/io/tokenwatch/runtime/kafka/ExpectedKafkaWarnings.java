@@ -2,18 +2,24 @@ package io.tokenwatch.runtime.kafka;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.LoggerFactory;
 import org.slf4j.Marker;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Drops the warnings Kafka's clients log for situations that are expected in normal operation and
  * resolved by the client itself, so that a WARN in Tokenwatch's log always means something to look
- * at. Each is counted ({@link #dropped()}, on /metrics); registered in {@code logback.xml}.
+ * at. Registered in {@code logback.xml}, so logback owns the one instance of a process; each process
+ * counts what it dropped on its own {@code /metrics} ({@link #bindTo}).
  */
 public final class ExpectedKafkaWarnings extends TurboFilter {
     /** A log line of {@code logger} at {@code level} whose text (format and arguments, or its exception) holds all of {@code allOf}. */
@@ -45,7 +51,7 @@ public final class ExpectedKafkaWarnings extends TurboFilter {
             new Expected("org.apache.kafka.streams.StreamsConfig", Level.WARN, List.of("processing.exception.handler.global.enabled"),
                     "Tokenwatch sets it (StreamsSettings), but Kafka Streams also checks copies of the configuration made without it"));
 
-    private static final AtomicLong DROPPED = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
 
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
@@ -56,7 +62,7 @@ public final class ExpectedKafkaWarnings extends TurboFilter {
             if (level.equals(expected.level()) && logger.getName().equals(expected.logger())) {
                 String text = format + (params == null ? "" : " " + Arrays.toString(params)) + (t == null ? "" : " " + t);
                 if (expected.allOf().stream().allMatch(text::contains)) {
-                    DROPPED.incrementAndGet();
+                    dropped.incrementAndGet();
                     return FilterReply.DENY;
                 }
             }
@@ -65,7 +71,21 @@ public final class ExpectedKafkaWarnings extends TurboFilter {
     }
 
     /** Warnings dropped since start. */
-    public static long dropped() {
-        return DROPPED.get();
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** The filter logback installed from its configuration, if it did. */
+    public static Optional<ExpectedKafkaWarnings> installed() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            return context.getTurboFilterList().stream().filter(ExpectedKafkaWarnings.class::isInstance).map(ExpectedKafkaWarnings.class::cast).findFirst();
+        }
+        return Optional.empty();
+    }
+
+    /** Counts the dropped warnings on a process's meters ({@code tokenwatch_log_expected_kafka_warnings_total}). */
+    public static void bindTo(MeterRegistry registry) {
+        installed().ifPresent(filter -> FunctionCounter.builder("tokenwatch.log.expected.kafka.warnings", filter, ExpectedKafkaWarnings::dropped)
+                .description("Kafka client warnings for expected, self-resolving situations, left out of the log").register(registry));
     }
 }

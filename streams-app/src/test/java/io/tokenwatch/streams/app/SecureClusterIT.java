@@ -16,6 +16,7 @@ import io.tokenwatch.schemas.Alerts;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.serde.KafkaAvroSerializer;
 import io.tokenwatch.streams.cli.TokenwatchCli;
+import io.tokenwatch.streams.demo.ProviderStandIns;
 import io.tokenwatch.streams.support.FreePort;
 import io.tokenwatch.streams.support.TokenwatchProcess;
 import org.apache.kafka.clients.admin.Admin;
@@ -35,6 +36,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,6 +64,7 @@ class SecureClusterIT {
     private static final String USER = "tokenwatch";
     private static final String PASSWORD = "scram-secret-42";
     private static final String REGISTRY_USER = "tokenwatch:registry-secret";
+    private static final String API_TOKEN = "api-token-for-secure-cluster-it";
 
     @Test
     void everyCommandDoesItsJobThroughSaslSslAndARegistryWithBasicAuthOverTls() throws Exception {
@@ -81,6 +87,9 @@ class SecureClusterIT {
             Map<String, String> settings = secured(broker.bootstrapServers("SECURE"), registry.url(), certificates, PASSWORD);
             settings.putAll(TokenwatchProcess.instanceSettings(broker.bootstrapServers("SECURE"), registry.url(), "tokenwatch-secure",
                     work.resolve("state"), 2, FreePort.pick()));
+            // The OTLP intake on, behind the API's token (it takes tokenwatch.http.token when it has none of its own).
+            settings.put("tokenwatch.otlp.enabled", "true");
+            settings.put("tokenwatch.http.token", API_TOKEN);
             TokenwatchConfig config = TokenwatchConfig.of(settings);
             Path properties = TokenwatchProcess.writeProperties(work.resolve("secure.properties"), config, Map.of("tokenwatch.topics.partitions", "2"));
 
@@ -121,6 +130,20 @@ class SecureClusterIT {
                 }
                 assertThat(joined.values()).containsOnly(OutcomeState.ACCEPTED);
 
+                // The OTLP intake: a span posted to /v1/traces becomes a call, written by the intake's own producer through SASL_SSL.
+                HttpResponse<String> export = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + config.httpPort + "/v1/traces")).header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + API_TOKEN).POST(HttpRequest.BodyPublishers.ofString(span(hour))).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(export.statusCode()).as(export.body()).isEqualTo(200);
+                try (KafkaConsumer<String, byte[]> consumer = TokenwatchProcess.readFromStart(broker.bootstrapServers(), List.of(config.callsTopic))) {
+                    List<String> calls = new java.util.ArrayList<>();
+                    await().atMost(Duration.ofMinutes(1)).until(() -> {
+                        consumer.poll(Duration.ofMillis(200)).forEach(r -> calls.add(r.key()));
+                        return calls.contains("msg_secure_otlp");
+                    });
+                }
+
                 // budget and report: their own admin, producer and consumers.
                 Run set = cli("budget", "set", "--dimension", "task", "--group", "code-review", "--period", "day", "--usd", "10",
                         "--config", properties.toString());
@@ -141,6 +164,17 @@ class SecureClusterIT {
                 Run notify = cli("notify-slack", "--dry-run", "--config", properties.toString());
                 assertThat(notify.exit()).as(notify.err()).isZero();
                 assertThat(notify.out()).contains("1 messages would be posted");
+
+                // reconcile: its consumers read the captured calls and its transactional producer writes, through the same settings.
+                Path key = Files.writeString(work.resolve("anthropic-admin-key"), "sk-ant-admin-secure-test");
+                try (ProviderStandIns providers = new ProviderStandIns(24, (provider, request) -> { })) {
+                    Run reconcile = cli("reconcile", "--once", "--config", properties.toString(),
+                            "--set", "tokenwatch.reconcile.anthropic.base.url=" + providers.baseUrl(),
+                            "--set", "tokenwatch.reconcile.anthropic.key.file=" + key, "--set", "tokenwatch.reconcile.settle=PT1M");
+                    assertThat(reconcile.exit()).as(reconcile.err()).isZero();
+                    assertThat(reconcile.out()).contains("record(s) to " + config.reconciliationTopic);
+                    assertThat(reconcile.out() + reconcile.err()).doesNotContain("sk-ant-admin-secure-test");
+                }
             } finally {
                 app.destroy();
                 app.waitFor();
@@ -180,6 +214,21 @@ class SecureClusterIT {
         settings.put("replication.factor", "1");
         settings.put("tokenwatch.topics.replication", "1");
         return settings;
+    }
+
+    /** One GenAI span as OTLP/JSON, as a JavaScript or Python exporter sends it. */
+    private static String span(Instant start) {
+        long nanos = start.plusSeconds(600).toEpochMilli() * 1_000_000L;
+        return "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"review-bot\"}}]},"
+                + "\"scopeSpans\":[{\"spans\":[{\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"eee19b7ec3c1b174\","
+                + "\"name\":\"chat claude-sonnet-4-5\",\"startTimeUnixNano\":\"" + nanos + "\",\"endTimeUnixNano\":\"" + (nanos + 900_000_000L) + "\","
+                + "\"attributes\":[{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":\"chat\"}},"
+                + "{\"key\":\"gen_ai.provider.name\",\"value\":{\"stringValue\":\"anthropic\"}},"
+                + "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"claude-sonnet-4-5\"}},"
+                + "{\"key\":\"gen_ai.response.id\",\"value\":{\"stringValue\":\"msg_secure_otlp\"}},"
+                + "{\"key\":\"gen_ai.workflow.name\",\"value\":{\"stringValue\":\"code-review\"}},"
+                + "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"1200\"}},"
+                + "{\"key\":\"gen_ai.usage.output_tokens\",\"value\":{\"intValue\":\"300\"}}]}]}]}]}";
     }
 
     private record Run(int exit, String out, String err) {

@@ -1,5 +1,7 @@
 package io.tokenwatch.streams.support;
 
+import io.tokenwatch.otlp.OtlpSettings;
+import io.tokenwatch.runtime.config.CoreSettings;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -77,6 +79,9 @@ public final class TokenwatchProcess {
         Properties props = new Properties();
         props.putAll(config.kafkaProperties());
         props.put("tokenwatch.http.port", Integer.toString(config.httpPort));
+        // What run's secure defaults look at goes along: without it, run would refuse to start with the OTLP intake and no token.
+        props.put(OtlpSettings.ENABLED, Boolean.toString(OtlpSettings.of(config).enabled()));
+        config.httpToken.ifPresent(token -> props.put(CoreSettings.HTTP_TOKEN, token));
         props.putAll(tokenwatchSettings);
         try (var out = Files.newBufferedWriter(file)) {
             props.store(out, "an instance under test");

@@ -1,6 +1,5 @@
 package io.tokenwatch.streams.app;
 
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -60,8 +59,7 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         streamsMetrics.bindTo(registry);
         Gauge.builder("tokenwatch.streams.running", streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
                 .description("1 when Kafka Streams is RUNNING").register(registry);
-        FunctionCounter.builder("tokenwatch.log.expected.kafka.warnings", ExpectedKafkaWarnings.class, c -> ExpectedKafkaWarnings.dropped())
-                .description("Kafka client warnings for expected, self-resolving situations, left out of the log").register(registry);
+        ExpectedKafkaWarnings.bindTo(registry);
         recentAlerts = new RecentAlerts(config.kafkaProperties(), config.alertsTopic, 500);
         api = new QueryApi(streams, config, recentAlerts);
         token = BearerToken.of(config.httpToken);
