@@ -65,20 +65,9 @@ public record OtlpSettings(boolean enabled, Optional<String> token, boolean allo
     }
 
     /** Registers the intake's keys with every process that carries it. */
-    public static final class Declaration implements SettingsDeclaration {
-        @Override
-        public String component() {
-            return "OpenTelemetry intake";
-        }
-
-        @Override
-        public ConfigDef definition() {
-            return DEFINITION;
-        }
-
-        @Override
-        public void check(TokenwatchConfig config) {
-            of(config);
+    public static final class Declaration extends SettingsDeclaration {
+        public Declaration() {
+            super("OpenTelemetry intake", DEFINITION, OtlpSettings::of);
         }
     }
 }

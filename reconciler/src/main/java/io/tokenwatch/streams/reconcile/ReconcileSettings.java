@@ -76,20 +76,9 @@ public record ReconcileSettings(String topic, URI anthropicBaseUrl, URI openaiBa
     }
 
     /** Registers the reconciler's keys with every process that carries it. */
-    public static final class Declaration implements SettingsDeclaration {
-        @Override
-        public String component() {
-            return "Reconciliation (reconcile)";
-        }
-
-        @Override
-        public ConfigDef definition() {
-            return DEFINITION;
-        }
-
-        @Override
-        public void check(TokenwatchConfig config) {
-            of(config);
+    public static final class Declaration extends SettingsDeclaration {
+        public Declaration() {
+            super("Reconciliation (reconcile)", DEFINITION, ReconcileSettings::of);
         }
     }
 }

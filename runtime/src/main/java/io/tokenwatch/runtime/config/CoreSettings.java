@@ -12,7 +12,7 @@ import java.util.Set;
  * What every process shares: the topics (they are the contract between the components), how they are
  * created, the serde, the bounds every reader of calls applies, and the operator HTTP port.
  */
-public final class CoreSettings implements SettingsDeclaration {
+public final class CoreSettings extends SettingsDeclaration {
     public static final String HTTP_PORT = "tokenwatch.http.port";
     public static final String HTTP_ADDRESS = "tokenwatch.http.address";
     public static final String HTTP_TOKEN = "tokenwatch.http.token";
@@ -77,13 +77,7 @@ public final class CoreSettings implements SettingsDeclaration {
                     "The key store's type.")
             .define(HTTP_TLS_KEYSTORE_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM, "The key store's password.");
 
-    @Override
-    public String component() {
-        return "Topics, input bounds and the HTTP port (every process)";
-    }
-
-    @Override
-    public ConfigDef definition() {
-        return DEFINITION;
+    public CoreSettings() {
+        super("Topics, input bounds and the HTTP port (every process)", DEFINITION, config -> { }); // read by TokenwatchConfig itself
     }
 }

@@ -6,7 +6,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
 /** A component declared the way each real one is (found by the service loader), to test that its keys are loaded and checked. */
-public final class TestComponentSettings implements SettingsDeclaration {
+public final class TestComponentSettings extends SettingsDeclaration {
     static final ConfigDef DEFINITION = new ConfigDef().define("tokenwatch.test.greeting", Type.STRING, "hello", Importance.LOW, "What it says.");
 
     static String greeting(TokenwatchConfig config) {
@@ -17,18 +17,7 @@ public final class TestComponentSettings implements SettingsDeclaration {
         return greeting;
     }
 
-    @Override
-    public String component() {
-        return "Test component";
-    }
-
-    @Override
-    public ConfigDef definition() {
-        return DEFINITION;
-    }
-
-    @Override
-    public void check(TokenwatchConfig config) {
-        greeting(config);
+    public TestComponentSettings() {
+        super("Test component", DEFINITION, TestComponentSettings::greeting);
     }
 }

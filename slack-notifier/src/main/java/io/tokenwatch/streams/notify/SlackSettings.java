@@ -77,20 +77,9 @@ public record SlackSettings(String notifiedTopic, String groupId, List<Route> ro
     }
 
     /** Registers the notifier's keys with every process that carries it. */
-    public static final class Declaration implements SettingsDeclaration {
-        @Override
-        public String component() {
-            return "Slack notifier (notify-slack)";
-        }
-
-        @Override
-        public ConfigDef definition() {
-            return DEFINITION;
-        }
-
-        @Override
-        public void check(TokenwatchConfig config) {
-            of(config);
+    public static final class Declaration extends SettingsDeclaration {
+        public Declaration() {
+            super("Slack notifier (notify-slack)", DEFINITION, SlackSettings::of);
         }
     }
 

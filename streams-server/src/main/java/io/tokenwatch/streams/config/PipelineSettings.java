@@ -166,20 +166,9 @@ public final class PipelineSettings {
     }
 
     /** Registers the stream processor's keys with every process that carries it. */
-    public static final class Declaration implements SettingsDeclaration {
-        @Override
-        public String component() {
-            return "Stream processor (run)";
-        }
-
-        @Override
-        public ConfigDef definition() {
-            return DEFINITION;
-        }
-
-        @Override
-        public void check(TokenwatchConfig config) {
-            of(config);
+    public static final class Declaration extends SettingsDeclaration {
+        public Declaration() {
+            super("Stream processor (run)", DEFINITION, PipelineSettings::of);
         }
     }
 }
