@@ -1,6 +1,5 @@
 package io.tokenwatch.runtime.config;
 
-import io.tokenwatch.runtime.http.HttpEndpoint;
 import io.tokenwatch.schemas.CallBounds;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -67,7 +66,7 @@ public final class TokenwatchConfig {
     /** Host names the dashboard and API answer to besides loopback and the bound address. */
     public final List<String> httpAllowedHosts;
     /** The HTTP port's key store, when it serves HTTPS. */
-    public final Optional<HttpEndpoint.KeyStoreFile> httpTls;
+    public final Optional<KeyStoreFile> httpTls;
 
     private final Map<String, String> own;
     private final Map<String, String> kafka;
@@ -117,7 +116,7 @@ public final class TokenwatchConfig {
         httpToken = core.secret(CoreSettings.HTTP_TOKEN);
         httpAllowUnauthenticated = core.bool(CoreSettings.HTTP_ALLOW_UNAUTHENTICATED);
         httpAllowedHosts = core.list(CoreSettings.HTTP_ALLOWED_HOSTS);
-        httpTls = core.optionalPath(CoreSettings.HTTP_TLS_KEYSTORE).map(path -> new HttpEndpoint.KeyStoreFile(path,
+        httpTls = core.optionalPath(CoreSettings.HTTP_TLS_KEYSTORE).map(path -> new KeyStoreFile(path,
                 core.string(CoreSettings.HTTP_TLS_KEYSTORE_TYPE), core.secret(CoreSettings.HTTP_TLS_KEYSTORE_PASSWORD).orElse("")));
         httpTls.ifPresent(tls -> {
             if (!Files.isReadable(tls.path())) {

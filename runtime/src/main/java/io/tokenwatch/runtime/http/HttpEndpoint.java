@@ -1,8 +1,8 @@
 package io.tokenwatch.runtime.http;
 
+import io.tokenwatch.runtime.config.KeyStoreFile;
 import io.tokenwatch.runtime.config.TokenwatchConfig;
 
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -13,14 +13,6 @@ import java.util.Optional;
  * @param tls     the server certificate's key store, when the port serves HTTPS
  */
 public record HttpEndpoint(String address, int port, Optional<KeyStoreFile> tls) {
-    /** A PKCS12 or JKS key store holding the server's key and certificate chain. */
-    public record KeyStoreFile(Path path, String type, String password) {
-        @Override
-        public String toString() {
-            return "KeyStoreFile[path=" + path + ", type=" + type + ", password=(hidden)]";
-        }
-    }
-
     /** The configured endpoint, on {@code port} (the command may override the configured one). */
     public static HttpEndpoint of(TokenwatchConfig config, int port) {
         return new HttpEndpoint(config.httpAddress, port, config.httpTls);
