@@ -211,7 +211,8 @@ class CatchUpIT {
         java.io.StringWriter err = new java.io.StringWriter();
         int exit = io.tokenwatch.streams.cli.TokenwatchCli.commandLine().setErr(new java.io.PrintWriter(err, true)).execute("run",
                 "--set", "bootstrap.servers=" + broker.bootstrapServers(), "--set", "schema.registry.url=" + registry.url(),
-                "--set", "application.id=mismatch", "--set", "tokenwatch.topic.calls=calls-4p", "--set", "tokenwatch.topic.outcomes=outcomes-2p");
+                "--set", "application.id=mismatch", "--set", "tokenwatch.topic.calls=calls-4p", "--set", "tokenwatch.topic.outcomes=outcomes-2p",
+                "--set", "tokenwatch.otlp.enabled=false");
         assertThat(exit).isEqualTo(2);
         assertThat(err.toString().strip()).isEqualTo("Cannot start: calls-4p has 4 partitions but outcomes-2p has 2: they must be equal"
                 + " (a call and its outcome share a key and must land in the same partition number)");
