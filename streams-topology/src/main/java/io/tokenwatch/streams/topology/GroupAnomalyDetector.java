@@ -65,6 +65,8 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
     private KeyValueStore<String, byte[]> openEpisodes;
     /** Cache of the last slot swept for quiet groups: sweeping again after a revive is harmless. */
     private long sweptSlot = Long.MIN_VALUE;
+    /** The state of the groups the current release touches, written back when it ends. */
+    private GroupStates states;
     /** The latest stats of each window changed since the last release: sent once per window and release. */
     private final ChangedSinceRelease<Bytes, ChangedWindow> changedWindows = new ChangedSinceRelease<>(this::sendStats);
 
@@ -104,6 +106,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
         this.baselines = context.getStateStore(BASELINES);
         this.contributors = context.getStateStore(CONTRIBUTORS);
         this.openEpisodes = context.getStateStore(EPISODES);
+        this.states = new GroupStates(windowSums, baselines, contributors, openEpisodes);
         budgets.init(context);
         sweptSlot = Long.MIN_VALUE;
         changedWindows.clear();
@@ -112,6 +115,8 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
     @Override
     public void process(Record<String, OrderedDelta> record) {
         if (record.value().isMarker()) {
+            // The end of a release: every group's state it changed is written back once, before this record's processing returns.
+            states.flush();
             changedWindows.send();
             long slot = Math.floorDiv(record.value().marker().watermark(), windowMs);
             if (slot > sweptSlot) {
@@ -119,15 +124,19 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
                 forgetQuietGroups(slot, record.value().marker().watermark());
                 budgets.sweep(record.value().marker().watermark(), alert -> forwardAlert(alert, record.timestamp()));
             }
+            states.flush();
             return;
+        }
+        if (states.full()) {
+            states.flush(); // a long catch-up release: bounded heap, the same writes
         }
         String groupKey = record.key();
         CallDelta delta = record.value().delta();
         long eventTime = record.value().orderTime();
         long slot = Math.floorDiv(delta.timestamp(), windowMs);
 
-        byte[] stored = baselines.get(groupKey);
-        RollingBaseline baseline = stored == null ? RollingBaseline.startingAt(slot, week, day) : RollingBaseline.fromBytes(stored);
+        RollingBaseline known = states.baseline(groupKey);
+        RollingBaseline baseline = known == null ? RollingBaseline.startingAt(slot, week, day) : known;
         if (slot > baseline.currentSlot()) {
             long oldestBefore = baseline.oldestRetainedSlot();
             long lastFilled = baseline.currentSlot();
@@ -145,8 +154,8 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
             return;
         }
         window = window == null ? change.copy() : window.addAll(change, 1);
-        windowSums.put(windowKey(groupKey, slot), window.toBytes());
-        baselines.put(groupKey, baseline.toBytes());
+        states.changedWindow(windowKey(groupKey, slot), window);
+        states.changedBaseline(groupKey, baseline);
 
         GroupKey group = GroupKey.of(groupKey);
         long windowStart = slot * windowMs;
@@ -160,21 +169,19 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
         if (delta.newCall()) {
             spenders = currentContributors(groupKey, slot);
             spenders.add(delta.attribution(), delta.sums().get(Field.COST_NANOS));
-            contributors.put(groupKey, spenders.toBytes());
+            states.changedContributors(groupKey, spenders);
             Contributors spentBy = spenders;
             WindowSums spentIn = window;
             budgets.onCall(group, delta, eventTime, baseline, s -> sums(groupKey, s),
                     () -> spentBy.top(spentIn.get(Field.COST_NANOS)), alert -> forwardAlert(alert, delta.timestamp()));
         }
-        OpenEpisodes open = OpenEpisodes.fromBytes(openEpisodes.get(groupKey));
+        OpenEpisodes open = states.episodes(groupKey);
         boolean changed = false;
         for (Metric metric : metrics) {
             changed |= judge(groupKey, group, metric, window, baseline, spenders, delta, eventTime, open);
         }
-        if (changed && open.isEmpty()) {
-            openEpisodes.delete(groupKey);
-        } else if (changed) {
-            openEpisodes.put(groupKey, open.toBytes());
+        if (changed) {
+            states.changedEpisodes(groupKey);
         }
     }
 
@@ -233,15 +240,12 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
     }
 
     private Contributors currentContributors(String groupKey, long slot) {
-        byte[] bytes = contributors.get(groupKey);
-        Contributors current = bytes == null ? null : Contributors.fromBytes(bytes);
+        Contributors current = states.contributors(groupKey);
         return current != null && current.slot() == slot ? current : new Contributors(slot);
     }
 
-
     private WindowSums sums(String groupKey, long slot) {
-        byte[] bytes = windowSums.get(windowKey(groupKey, slot));
-        return bytes == null ? null : WindowSums.fromBytes(bytes);
+        return states.window(windowKey(groupKey, slot));
     }
 
     /**
@@ -278,7 +282,7 @@ public final class GroupAnomalyDetector implements Processor<String, OrderedDelt
     /** Deletes the windows in [from, to]: no baseline range needs them any more (bounded retention). */
     private void forgetWindows(String groupKey, long from, long to) {
         for (long s = from; s <= to; s++) {
-            windowSums.delete(windowKey(groupKey, s));
+            states.deletedWindow(windowKey(groupKey, s));
         }
     }
 
