@@ -1,9 +1,7 @@
 package io.tokenwatch.streams.topology;
 
 import io.tokenwatch.events.v1.SessionSummary;
-import io.tokenwatch.serde.AvroBinary;
 import io.tokenwatch.streams.ordering.OrderedDelta;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Window;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -12,25 +10,21 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.SessionStore;
-import org.apache.kafka.streams.state.Stores;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
+import io.tokenwatch.serde.AvroBinary;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.state.Stores;
+import java.time.Duration;
 
 /**
  * Totals per session: calls of one session id no more than the session gap apart form one session,
  * as Kafka Streams' session windows form them (a call within the gap of two sessions merges them).
  * Deltas come one by one in event-time order from the reorder buffer; the summaries that changed go
  * out once per release (keyed {@code session|start}), with a tombstone for each session merged away
- * under another start. A session id's stored sessions are read once per release (one range scan, not
- * one per delta) and what changed is written back once when the release ends, before the upstream
- * record's processing returns, or earlier once {@value #MAX_HELD} ids are held.
+ * under another start.
  */
 public final class SessionTotals implements Processor<String, OrderedDelta, String, SessionSummary> {
     public static final String STORE = "session-totals";
@@ -40,20 +34,6 @@ public final class SessionTotals implements Processor<String, OrderedDelta, Stri
     private SessionStore<String, SessionSummary> sessions;
     /** Summary per session changed since the last release (null: merged away), sent once per session and release. */
     private final ChangedSinceRelease<SessionStart, Changed> changed = new ChangedSinceRelease<>(this::sendSummary);
-    /** The sessions of each id the current release touched, in the store's order (by end, then start); written back when it ends. */
-    private final Map<String, Held> held = new HashMap<>();
-    static final int MAX_HELD = 20_000;
-
-    /** One session as held: its span, its totals, and whether it differs from what the store has. */
-    private record Session(long start, long end, SessionSummary totals, boolean changed) {
-        Windowed<String> window(String id) {
-            return new Windowed<>(id, new Span(start, end));
-        }
-    }
-
-    /** An id's sessions as read from the store, and as they are now. */
-    private record Held(List<Session> stored, List<Session> now) {
-    }
 
     private record SessionStart(String session, long start) {
     }
@@ -83,73 +63,38 @@ public final class SessionTotals implements Processor<String, OrderedDelta, Stri
         this.context = context;
         this.sessions = context.getStateStore(STORE);
         changed.clear();
-        held.clear();
     }
 
     @Override
     public void process(Record<String, OrderedDelta> record) {
         if (record.value().isMarker()) {
-            writeBack();
             changed.send();
             return;
-        }
-        if (held.size() >= MAX_HELD) {
-            writeBack(); // a long catch-up release: bounded heap, the same writes
         }
         String session = record.key();
         CallDelta delta = record.value().delta();
         long start = delta.timestamp();
         long end = start;
         SessionSummary merged = null;
-        List<Session> now = held.computeIfAbsent(session, this::read).now();
-        // The sessions within the gap of this call merge with it, taken in the store's order (a session store's findSessions).
-        for (Iterator<Session> it = now.iterator(); it.hasNext(); ) {
-            Session near = it.next();
-            if (near.end() >= delta.timestamp() - gapMs && near.start() <= delta.timestamp() + gapMs) {
-                merged = OutputRecords.mergeSessions(merged, near.totals());
-                start = Math.min(start, near.start());
-                end = Math.max(end, near.end());
-                it.remove();
-                changed.put(new SessionStart(session, near.start()), new Changed(null, record.timestamp()));
+        List<Windowed<String>> mergedAway = new ArrayList<>();
+        try (KeyValueIterator<Windowed<String>, SessionSummary> near = sessions.findSessions(session, start - gapMs, end + gapMs)) {
+            while (near.hasNext()) {
+                KeyValue<Windowed<String>, SessionSummary> found = near.next();
+                merged = OutputRecords.mergeSessions(merged, found.value);
+                start = Math.min(start, found.key.window().start());
+                end = Math.max(end, found.key.window().end());
+                mergedAway.add(found.key);
             }
         }
         SessionSummary totals = OutputRecords.addToSession(merged, session, delta);
         totals.setStart(Instant.ofEpochMilli(start));
         totals.setEnd(Instant.ofEpochMilli(end));
-        now.add(new Session(start, end, totals, true));
-        now.sort(STORE_ORDER);
-        changed.put(new SessionStart(session, start), new Changed(totals, record.timestamp()));
-    }
-
-    private static final Comparator<Session> STORE_ORDER = Comparator.comparingLong(Session::end).thenComparingLong(Session::start);
-
-    /** An id's sessions within the store's retention, in its order. */
-    private Held read(String session) {
-        List<Session> stored = new ArrayList<>();
-        try (KeyValueIterator<Windowed<String>, SessionSummary> all = sessions.findSessions(session, 0, Long.MAX_VALUE)) {
-            while (all.hasNext()) {
-                KeyValue<Windowed<String>, SessionSummary> found = all.next();
-                stored.add(new Session(found.key.window().start(), found.key.window().end(), found.value, false));
-            }
+        for (Windowed<String> old : mergedAway) {
+            sessions.remove(old);
+            changed.put(new SessionStart(session, old.window().start()), new Changed(null, record.timestamp()));
         }
-        return new Held(List.copyOf(stored), new ArrayList<>(stored));
-    }
-
-    /** Removes the stored sessions that merged or grew, puts the new ones, once per session, and forgets what was held. */
-    private void writeBack() {
-        held.forEach((id, sessionsOfId) -> {
-            for (Session was : sessionsOfId.stored()) {
-                if (!sessionsOfId.now().contains(was)) {
-                    sessions.remove(was.window(id));
-                }
-            }
-            for (Session is : sessionsOfId.now()) {
-                if (is.changed()) {
-                    sessions.put(is.window(id), is.totals());
-                }
-            }
-        });
-        held.clear();
+        sessions.put(new Windowed<>(session, new Span(start, end)), totals);
+        changed.put(new SessionStart(session, start), new Changed(totals, record.timestamp()));
     }
 
 
