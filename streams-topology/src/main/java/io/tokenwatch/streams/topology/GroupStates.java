@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The detector's state of the groups one release touches (Flink's mini-batch idea: one state access
@@ -46,10 +47,7 @@ final class GroupStates {
 
     /** The group's baseline, or null for a group not seen (or forgotten). */
     RollingBaseline baseline(String groupKey) {
-        return baselines.computeIfAbsent(groupKey, k -> {
-            byte[] stored = baselineStore.get(k);
-            return stored == null ? null : RollingBaseline.fromBytes(stored);
-        });
+        return heldOrRead(baselines, baselineStore, groupKey, RollingBaseline::fromBytes);
     }
 
     void changedBaseline(String groupKey, RollingBaseline baseline) {
@@ -79,9 +77,14 @@ final class GroupStates {
 
     /** The group's contributors as stored, or null. */
     Contributors contributors(String groupKey) {
-        return contributors.computeIfAbsent(groupKey, k -> {
-            byte[] stored = contributorStore.get(k);
-            return stored == null ? null : Contributors.fromBytes(stored);
+        return heldOrRead(contributors, contributorStore, groupKey, Contributors::fromBytes);
+    }
+
+    /** What is held for a key, else what the store has, decoded and then held (null, not held, when the store has nothing). */
+    private static <V> V heldOrRead(Map<String, V> held, KeyValueStore<String, byte[]> store, String key, Function<byte[], V> decode) {
+        return held.computeIfAbsent(key, k -> {
+            byte[] stored = store.get(k);
+            return stored == null ? null : decode.apply(stored);
         });
     }
 
