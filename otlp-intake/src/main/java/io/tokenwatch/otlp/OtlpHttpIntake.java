@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.Map;
 import java.util.function.ToLongFunction;
 
 /**
@@ -69,11 +68,7 @@ public final class OtlpHttpIntake implements AutoCloseable {
         }
         OtlpReceiver.Response response = receiver.handle(new OtlpReceiver.Request(call.header("Content-Type"), call.header("Content-Encoding"),
                 call.header("Authorization"), new ByteArrayInputStream(call.body())));
-        HttpReply reply = HttpReply.of(response.status(), response.contentType(), response.body());
-        for (Map.Entry<String, String> header : response.headers().entrySet()) {
-            reply = reply.withHeader(header.getKey(), header.getValue());
-        }
-        return reply;
+        return new HttpReply(response.status(), response.contentType(), response.body(), response.headers());
     }
 
     /**

@@ -23,9 +23,12 @@ public final class BearerToken {
     private static final String HMAC = "HmacSHA256";
 
     private final Optional<byte[]> token;
+    /** The {@code Authorization} header that presents it. */
+    private final Optional<byte[]> header;
 
     private BearerToken(Optional<String> token) {
         this.token = token.map(t -> t.getBytes(StandardCharsets.UTF_8));
+        this.header = token.map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8));
     }
 
     public static BearerToken of(Optional<String> token) {
@@ -39,12 +42,7 @@ public final class BearerToken {
 
     /** Whether an {@code Authorization} header (possibly null) presents the token; always true when none is required. */
     public boolean accepts(String authorization) {
-        if (token.isEmpty()) {
-            return true;
-        }
-        byte[] presented = String.valueOf(authorization).getBytes(StandardCharsets.UTF_8);
-        byte[] expected = ("Bearer " + new String(token.get(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
-        return MessageDigest.isEqual(presented, expected);
+        return header.isEmpty() || MessageDigest.isEqual(String.valueOf(authorization).getBytes(StandardCharsets.UTF_8), header.get());
     }
 
     /** What a request to {@code target} from a peer carries instead of the token (empty when no token is required). */
