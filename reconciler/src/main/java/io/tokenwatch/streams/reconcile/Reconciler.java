@@ -11,7 +11,6 @@ import io.tokenwatch.runtime.config.TokenwatchConfig;
 import io.tokenwatch.runtime.http.HttpEndpoint;
 import io.tokenwatch.runtime.http.HttpPort;
 import io.tokenwatch.runtime.http.ProcessMetrics;
-import io.tokenwatch.runtime.kafka.ExpectedKafkaWarnings;
 import io.tokenwatch.runtime.kafka.TopicSnapshot;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.serde.KafkaAvroSerializer;
@@ -299,7 +298,6 @@ public final class Reconciler implements AutoCloseable {
      */
     public HttpPort serveHealthAndMetrics(int port) throws IOException {
         PrometheusMeterRegistry registry = ProcessMetrics.registry("reconcile");
-        ExpectedKafkaWarnings.bindTo(registry);
         Map<String, AtomicLong> counters = Map.of("hours", hoursReconciled, "records", recordsWritten, "alert.updates", alertUpdates,
                 "failed.passes", failedPasses);
         HttpPort.registerCounters(registry, "tokenwatch.reconcile.", "Reconciler", counters);

@@ -1,5 +1,9 @@
 package io.tokenwatch.runtime.http;
 
+import io.tokenwatch.http.HttpReply;
+import io.tokenwatch.http.HttpRoute;
+import io.tokenwatch.runtime.config.CoreSettings;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.HashSet;
@@ -45,6 +49,12 @@ public final class AllowedHosts {
             host = host.substring(0, portAt);
         }
         return names.contains(host);
+    }
+
+    /** {@code route} for the requests that name this server; the others are answered 421 and reach nothing. */
+    public HttpRoute guard(HttpRoute route) {
+        return call -> permits(call.header("Host")) ? route.handle(call)
+                : HttpReply.text(421, "this server does not answer to that Host; see " + CoreSettings.HTTP_ALLOWED_HOSTS);
     }
 
     /** Whether the port answers on every interface. */

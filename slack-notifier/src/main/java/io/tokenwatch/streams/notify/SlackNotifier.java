@@ -9,7 +9,6 @@ import io.tokenwatch.runtime.config.TokenwatchConfig;
 import io.tokenwatch.runtime.http.HttpEndpoint;
 import io.tokenwatch.runtime.http.HttpPort;
 import io.tokenwatch.runtime.http.ProcessMetrics;
-import io.tokenwatch.runtime.kafka.ExpectedKafkaWarnings;
 import io.tokenwatch.runtime.kafka.TopicSetup;
 import io.tokenwatch.serde.KafkaAvroDeserializer;
 import io.tokenwatch.streams.errors.DeadLetterCounts;
@@ -332,7 +331,6 @@ public final class SlackNotifier implements Runnable, AutoCloseable {
     /** Starts {@code /health/live} (alive unless FAILED), {@code /health/ready} (RUNNING) and {@code /metrics} for this notifier. */
     public HttpPort serveHealthAndMetrics(int port) throws IOException {
         PrometheusMeterRegistry registry = ProcessMetrics.registry("notify-slack");
-        ExpectedKafkaWarnings.bindTo(registry);
         bindTo(registry);
         return new HttpPort(HttpEndpoint.of(config, port)).probes(() -> state.name(), () -> state != State.FAILED, () -> state == State.RUNNING, registry)
                 .start();

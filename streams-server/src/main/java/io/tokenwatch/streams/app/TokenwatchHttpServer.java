@@ -15,7 +15,6 @@ import io.tokenwatch.runtime.http.AllowedHosts;
 import io.tokenwatch.runtime.http.BearerToken;
 import io.tokenwatch.runtime.http.HttpEndpoint;
 import io.tokenwatch.runtime.http.HttpPort;
-import io.tokenwatch.runtime.kafka.ExpectedKafkaWarnings;
 import io.tokenwatch.streams.api.QueryApi;
 import io.tokenwatch.streams.api.RecentAlerts;
 import org.apache.kafka.streams.KafkaStreams;
@@ -47,7 +46,6 @@ public final class TokenwatchHttpServer implements AutoCloseable {
     private final RecentAlerts recentAlerts;
     private final QueryApi api;
     private final BearerToken token;
-    private final AllowedHosts allowedHosts;
     /** The OTLP/HTTP receiver, when {@code tokenwatch.otlp.enabled}. */
     private final Optional<OtlpHttpIntake> otlp;
 
@@ -59,19 +57,19 @@ public final class TokenwatchHttpServer implements AutoCloseable {
         streamsMetrics.bindTo(registry);
         Gauge.builder("tokenwatch.streams.running", streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
                 .description("1 when Kafka Streams is RUNNING").register(registry);
-        ExpectedKafkaWarnings.bindTo(registry);
         recentAlerts = new RecentAlerts(config.kafkaProperties(), config.alertsTopic, 500);
         api = new QueryApi(streams, config, recentAlerts);
         token = BearerToken.of(config.httpToken);
-        allowedHosts = AllowedHosts.of(config.httpAddress, config.httpAllowedHosts);
+        // What a browser reads (the dashboard and the API) answers only to this server's names.
+        AllowedHosts allowedHosts = AllowedHosts.of(config.httpAddress, config.httpAllowedHosts);
         OtlpSettings otlpSettings = OtlpSettings.of(config);
         otlp = otlpSettings.enabled() ? Optional.of(new OtlpHttpIntake(config, registry)) : Optional.empty();
 
         HttpPort routes = new HttpPort(HttpEndpoint.of(config, port)).probes(() -> streams.state().name(),
                 () -> streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.NOT_RUNNING,
                 () -> streams.state() == KafkaStreams.State.RUNNING, registry)
-                .route("/api/", this::serveApi)
-                .route("/", this::serveDashboard);
+                .route("/api/", allowedHosts.guard(this::serveApi))
+                .route("/", allowedHosts.guard(this::serveDashboard));
         otlp.ifPresent(intake -> routes.route("/v1/traces", intake.maxBodyBytes(), intake::serve));
         server = routes.start();
         LOG.info("HTTP on {}:{}: dashboard /, API /api/ ({}), /health/live, /health/ready, /metrics{}", config.httpAddress, port(),
@@ -108,9 +106,6 @@ public final class TokenwatchHttpServer implements AutoCloseable {
     }
 
     private HttpReply serveApi(HttpCall call) throws IOException {
-        if (!allowedHosts.permits(call.header("Host"))) {
-            return refusedHost();
-        }
         if (!token.accepts(call.header("Authorization")) && !token.acceptsPeer(call.header(BearerToken.PEER_HEADER), call.target(), Instant.now())) {
             return HttpReply.json(401, "{\"error\":\"missing or wrong bearer token\"}").withHeader("WWW-Authenticate", "Bearer realm=\"tokenwatch\"");
         }
@@ -125,9 +120,6 @@ public final class TokenwatchHttpServer implements AutoCloseable {
 
     /** The dashboard's files, bundled in the jar under {@code dashboard/}: no CDN, works offline. */
     private HttpReply serveDashboard(HttpCall call) throws IOException {
-        if (!allowedHosts.permits(call.header("Host"))) {
-            return refusedHost();
-        }
         String path = call.path();
         String file = path.equals("/") ? "index.html" : path.substring(1);
         String extension = file.substring(file.lastIndexOf('.') + 1);
@@ -140,11 +132,6 @@ public final class TokenwatchHttpServer implements AutoCloseable {
             return HttpReply.of(200, CONTENT_TYPES.get(extension), in.readAllBytes()).withHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
                     .withHeader("X-Content-Type-Options", "nosniff").withHeader("Referrer-Policy", "no-referrer");
         }
-    }
-
-    /** A browser that reached this port by a name it was not given (DNS rebinding) gets nothing. */
-    private static HttpReply refusedHost() {
-        return HttpReply.text(421, "this server does not answer to that Host; see " + CoreSettings.HTTP_ALLOWED_HOSTS);
     }
 
     @Override
