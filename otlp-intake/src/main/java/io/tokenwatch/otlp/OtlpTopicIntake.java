@@ -62,9 +62,7 @@ public final class OtlpTopicIntake implements AutoCloseable {
     public static OtlpTopicIntake start(TokenwatchConfig config, DeadLetterCounts deadLetters) {
         OtlpSettings settings = OtlpSettings.of(config);
         String topic = settings.topic().orElseThrow();
-        Properties user = new Properties();
-        user.putAll(config.kafkaProperties());
-        Properties props = StreamsSettings.of(user, config.dlqTopic, config.topicReplication);
+        Properties props = StreamsSettings.of(config.kafkaProperties(), config.dlqTopic, config.topicReplication);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-otlp");
         // An export may carry prompt or completion text: no dead letter of this intake copies its bytes.
         props.put(DeadLetterHandler.OMIT_SOURCE_BYTES, "true");

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 
 /**
@@ -145,14 +144,12 @@ public final class PipelineSettings {
 
     /** What the topology needs of these settings (and nothing else). */
     public TopologySettings topology() {
-        Properties streams = new Properties();
-        streams.putAll(config.kafkaProperties());
         return new TopologySettings(new TopologySettings.TopicNames(config.callsTopic, config.outcomesTopic, config.joinedTopic, config.statsTopic,
                         config.sessionsTopic, config.alertsTopic, config.dlqTopic, config.budgetsTopic),
                 config.valueSerdeClass, config.kafkaProperties(), config.registryUnavailableTimeout, windowSize, windowGrace, outcomeWindow, outcomeGrace,
                 sessionGap, maxFuture, config.callBounds, watermarkIdle, watermarkInterval, dimensions, anomalyRule(),
                 new EpisodePolicy(threshold, severitySteps, windowSize.toMillis()), metrics,
-                StreamsSettings.of(streams, config.dlqTopic, config.topicReplication));
+                StreamsSettings.of(config.kafkaProperties(), config.dlqTopic, config.topicReplication));
     }
 
     /** The anomaly rule these settings define; the detector and the query API judge with the same one. */

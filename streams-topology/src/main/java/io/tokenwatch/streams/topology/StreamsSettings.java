@@ -3,6 +3,7 @@ package io.tokenwatch.streams.topology;
 import io.tokenwatch.streams.errors.DeadLetterHandler;
 import org.apache.kafka.streams.StreamsConfig;
 
+import java.util.Map;
 import java.util.Properties;
 
 /** Kafka Streams properties for the topology: the user's, plus what the pipeline relies on. */
@@ -11,7 +12,7 @@ public final class StreamsSettings {
     }
 
     /** {@code user}: the Kafka Streams and serde properties as configured; {@code replication} -1 keeps the broker default. */
-    public static Properties of(Properties user, String dlqTopic, short replication) {
+    public static Properties of(Map<String, ?> user, String dlqTopic, short replication) {
         Properties props = new Properties();
         props.putAll(user);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
